@@ -1,0 +1,32 @@
+# curator — see README.md. `make demo` runs the main job on the embedded
+# emulator; `make test` runs every test with the race detector.
+
+GO       ?= go
+BIN      := bin/curator
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+DEMO_DIR ?= .curator-demo
+
+.PHONY: all build test lint bench demo reliability clean
+
+all: lint build test
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/curator
+
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo: build
+	./$(BIN) validate examples/quickstart
+
+clean:
+	rm -rf bin $(DEMO_DIR)

@@ -1,0 +1,12 @@
+// Command curator is a GitOps reconciler for Azure Compute Gallery: it makes
+// galleries, image definitions, image versions and their shares match CUE
+// files in a git repository.
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,208 @@
+// Package planner computes what it takes to make the cloud match the
+// configuration: Plan(desired, actual) is a pure function that classifies every
+// resource as no-op, create, update, replace, delete or adopt, with field-level
+// diffs, per-region replication deltas and share changes; orders the changes by
+// dependency; estimates their cost; and renders the result as text, JSON and
+// Markdown.
+//
+// planner does no I/O: it reads no files, calls no cloud and reads no clock
+// but the one passed in Options.
+package planner
+
+import (
+	"time"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// FormatVersion is the version of the JSON plan format. Readers must refuse a
+// plan whose major version they do not know.
+const FormatVersion = "1.0"
+
+// Action is what a change does to one resource. Its value is the symbol the
+// text rendering uses for it.
+type Action rune
+
+const (
+	NoOp    Action = 0
+	Create  Action = '+'
+	Update  Action = '~'
+	Replace Action = '±' // rendered "-/+": delete, then create
+	Delete  Action = '-'
+	Adopt   Action = '<' // rendered "<=": tag an existing resource as managed, then update it
+)
+
+// Kind is the kind of resource a change is about.
+type Kind string
+
+const (
+	KindGallery Kind = "gallery"
+	KindSharing Kind = "sharing" // a gallery's sharing profile
+	KindImage   Kind = "image"   // an image definition
+	KindVersion Kind = "version" // an image version
+	KindShare   Kind = "share"   // a role assignment
+)
+
+// Change is one planned change to one resource.
+//
+// Before and After are shallow copies of the model object (children such as a
+// gallery's images and shares removed): *schema.Gallery, *schema.Sharing,
+// *schema.ImageDefinition, *schema.ImageVersion or *schema.Share by Kind.
+// Before is nil for Create, After is nil for Delete; for Update, Replace and
+// Adopt both are set. Gallery, Image and Version name the resource (or, for a
+// share, its scope).
+type Change struct {
+	Address schema.Address
+	Kind    Kind
+	Action  Action
+	Reason  Reason
+	Gallery string
+	Image   string
+	Version string
+
+	Before any
+	After  any
+
+	// Fields are the field-level differences (updates, replaces, adopts).
+	Fields []FieldDiff
+	// ForcedBy lists the immutable fields that force a Replace.
+	ForcedBy []string
+	// Replication is the per-region delta of a version create or update.
+	Replication *ReplicationDelta
+	// Sharing lists the sharing-profile operations of a KindSharing change,
+	// in the order they must run.
+	Sharing []SharingOp
+	// DependsOn lists the addresses of changes in the same plan that must
+	// finish before this one starts.
+	DependsOn []schema.Address
+}
+
+// Reason says why an action was chosen.
+type Reason string
+
+const (
+	ReasonNone              Reason = ""
+	ReasonNotFound          Reason = "not_found"       // create: declared, absent
+	ReasonDrift             Reason = "drift"           // update: mutable fields differ
+	ReasonCannotUpdate      Reason = "cannot_update"   // replace: immutable fields differ
+	ReasonParentReplaced    Reason = "parent_replaced" // replace: its definition is replaced
+	ReasonNoConfig          Reason = "no_config"       // delete: managed, no longer declared, prune on
+	ReasonParentDeleted     Reason = "parent_deleted"  // delete: goes with its parent
+	ReasonUnmanagedDeclared Reason = "adopt_unmanaged" // adopt: declared, exists without curator's mark
+)
+
+// FieldDiff is one differing field, by its path in the configuration
+// (e.g. "description", "regions.eastus.replicas").
+type FieldDiff struct {
+	Path   string
+	Before any
+	After  any
+}
+
+// ReplicationDelta is how an image version's target regions change.
+type ReplicationDelta struct {
+	Added   []RegionChange
+	Removed []RegionChange
+	Changed []RegionChange // replica count changed in place
+}
+
+// RegionChange is one region of a ReplicationDelta. A storage-type change is
+// planned as Removed then Added of the same region, with Note saying so.
+type RegionChange struct {
+	Region         string
+	BeforeReplicas int
+	AfterReplicas  int
+	BeforeStorage  string
+	AfterStorage   string
+	Note           string
+}
+
+// SharingOp is one call of the gallery sharing-profile API.
+type SharingOp struct {
+	// Operation is Add, Remove, Reset or EnableCommunity.
+	Operation     string
+	Subscriptions []string
+	Tenants       []string
+}
+
+// Unmanaged is a resource that exists in scope but is not curator's to touch:
+// undeclared and without this configuration's mark (or declared without
+// adoption allowed, reported as an error instead).
+type Unmanaged struct {
+	Address schema.Address
+	Reason  string
+}
+
+// LatestChange reports which version "latest" resolves to for a definition,
+// before and after the plan, when that changes.
+type LatestChange struct {
+	Image  schema.Address
+	Before string
+	After  string
+}
+
+// Plan is the ordered set of changes that makes actual match desired.
+type Plan struct {
+	FormatVersion  string
+	SourceRevision string
+	Configuration  string
+	Target         string
+	CreatedAt      time.Time
+	// Changes excludes no-ops; it is in apply order.
+	Changes   []*Change
+	Unmanaged []Unmanaged
+	Latest    []LatestChange
+	Summary   Summary
+	Cost      Cost
+	// ActualStateFingerprint identifies the actual state the plan was computed
+	// from (observations such as replication progress excluded), so a saved
+	// plan can be refused when the cloud changed since.
+	ActualStateFingerprint string
+	Warnings               []string
+	// ARMRequests is how many requests reading the actual state took (set by
+	// the caller, which did the reading).
+	ARMRequests int64
+}
+
+// Summary counts the plan.
+type Summary struct {
+	Create, Update, Replace, Delete, Adopt, NoOp int
+	RegionsAdded, RegionsRemoved                 int
+	ReplicasAdded, ReplicasRemoved               int
+	SharesAdded, SharesRemoved                   int
+}
+
+// Cost is the estimated cost of a plan, in USD.
+type Cost struct {
+	MonthlyStorageDelta float64
+	OneTimeEgress       float64
+	PriceTableDate      string
+	PriceTableSource    string
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// Options steer Plan.
+type Options struct {
+	SourceRevision  string
+	Now             time.Time
+	Prune           bool // overrides to true; desired.Prune also enables it
+	AllowReplace    bool
+	Adopt           bool
+	AllowMassDelete bool
+	// Prices overrides the shipped price table; nil uses DefaultPrices.
+	Prices *PriceTable
+}
+
+// PriceTable is what storage and egress cost, in USD. The shipped table is
+// DefaultPrices; users may override it.
+type PriceTable struct {
+	Date   string `json:"date"`
+	Source string `json:"source"`
+	// StorageGBMonth is the price of one GB-month of snapshot storage by
+	// storage account type (Standard_LRS, Standard_ZRS, Premium_LRS).
+	StorageGBMonth map[string]float64 `json:"storageGBMonth"`
+	// EgressGB is the price of one GB copied between regions.
+	EgressGB float64 `json:"egressGB"`
+}
