@@ -1,0 +1,446 @@
+// Package emulator is an ARM-compatible emulator of the Azure Compute Gallery
+// (galleries, image definitions, image versions, sharing profiles) and role
+// assignment APIs, persisted to a state folder and served on loopback.
+//
+// It is curator's embedded default target and the test double for
+// cloud/azure: the Azure SDK for Go talks to it over HTTP exactly as it talks
+// to Azure Resource Manager — the same JSON bodies, status codes, error
+// objects, long-running operations and nextLink paging. Image versions
+// replicate to their target regions at a configurable rate, with progress
+// computed from timestamps, so it advances even while no process runs.
+// Faults (throttling, server errors, latency, dropped connections, failing
+// regions) can be injected for tests.
+//
+// It depends on no other curator package: its contract is the wire format.
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// API versions the emulator serves.
+const (
+	ComputeAPIVersion       = "2026-03-03"
+	AuthorizationAPIVersion = "2022-04-01"
+	minResourcesAPIVersion  = "2021-04-01"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Addr to listen on; default "127.0.0.1:0". Only loopback addresses are
+	// accepted unless AllowNonLoopback is set.
+	Addr             string
+	AllowNonLoopback bool
+	// StateDir persists the estate; "" keeps it in memory.
+	StateDir string
+	// PageSize is the number of items per list page; default 100.
+	PageSize int
+	// ReplicationRate is how many GB per second a version replicates to each
+	// target region; default 50.
+	ReplicationRate float64
+	// DefaultImageSizeGB is the used size of a version whose size is not
+	// otherwise known; default 10.
+	DefaultImageSizeGB float64
+	// OperationDelay is how long a non-replicating long-running operation
+	// stays InProgress; default 0.
+	OperationDelay time.Duration
+	Faults         Faults
+	// Now is the clock; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Server is a running emulator.
+type Server struct {
+	opts  Options
+	ln    net.Listener
+	http  *http.Server
+	url   string
+	store *store
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	st    *state
+	fault faultState
+	stats map[string]int64
+}
+
+// Start starts an emulator listening on opts.Addr. It stops when ctx is done
+// or Close is called.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 100
+	}
+	if opts.ReplicationRate <= 0 {
+		opts.ReplicationRate = 50
+	}
+	if opts.DefaultImageSizeGB <= 0 {
+		opts.DefaultImageSizeGB = 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if !opts.AllowNonLoopback {
+		host, _, err := net.SplitHostPort(opts.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("emulator address %q: %w", opts.Addr, err)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("emulator address %q is not a loopback address; the emulator listens on loopback only", opts.Addr)
+		}
+	}
+	s := &Server{opts: opts, log: opts.Logger, st: newState(), stats: map[string]int64{}}
+	s.fault.set(opts.Faults)
+	if opts.StateDir != "" {
+		store, st, err := openStore(opts.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		s.store, s.st = store, st
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		s.store.close()
+		return nil, fmt.Errorf("emulator listen on %s: %w", opts.Addr, err)
+	}
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.http.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		s.Close()
+	}()
+	return s, nil
+}
+
+// URL is the emulator's endpoint, e.g. http://127.0.0.1:40123.
+func (s *Server) URL() string { return s.url }
+
+// Close stops the server and releases the state folder.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil {
+		if cerr := s.store.close(); err == nil {
+			err = cerr
+		}
+		s.store = nil
+	}
+	return err
+}
+
+// Stats are request counts by "METHOD resourcetype", e.g. "GET versions".
+type Stats map[string]int64
+
+// Total is the number of requests served.
+func (s Stats) Total() int64 {
+	var n int64
+	for _, v := range s {
+		n += v
+	}
+	return n
+}
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(Stats, len(s.stats))
+	for k, v := range s.stats {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetStats zeroes the request counters.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = map[string]int64{}
+}
+
+// armError is ARM's error object.
+type armError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	status  int
+}
+
+func (e *armError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(status int, code, format string, args ...any) *armError {
+	return &armError{status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func writeError(w http.ResponseWriter, e *armError) {
+	w.Header().Set("x-ms-error-code", e.Code)
+	writeJSON(w, e.status, map[string]any{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	if strings.HasPrefix(path, "/_emulator/") {
+		s.serveControl(w, r, strings.TrimPrefix(path, "/_emulator/"))
+		return
+	}
+	rt := resourceType(path)
+	s.mu.Lock()
+	s.stats[r.Method+" "+rt]++
+	s.mu.Unlock()
+	w.Header().Set("x-ms-request-id", strconv.FormatInt(time.Now().UnixNano(), 36))
+
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || len(r.Header.Get("Authorization")) <= len("Bearer ") {
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+		writeError(w, errorf(http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."))
+		return
+	}
+	if s.injectFault(w, r) {
+		return
+	}
+	segs := splitPath(path)
+	if e := checkAPIVersion(r, segs); e != nil {
+		writeError(w, e)
+		return
+	}
+	if e := s.route(w, r, segs); e != nil {
+		writeError(w, e)
+	}
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// resourceType names the kind of resource a path addresses, for stats.
+func resourceType(path string) string {
+	segs := splitPath(path)
+	for i := len(segs) - 1; i >= 0; i-- {
+		switch strings.ToLower(segs[i]) {
+		case "versions", "images", "galleries", "roleassignments", "resourcegroups", "operations", "share":
+			return strings.ToLower(segs[i])
+		}
+	}
+	return "other"
+}
+
+func checkAPIVersion(r *http.Request, segs []string) *armError {
+	v := r.URL.Query().Get("api-version")
+	lower := strings.ToLower(strings.Join(segs, "/"))
+	var want []string
+	switch {
+	case strings.Contains(lower, "providers/microsoft.authorization/"):
+		want = []string{AuthorizationAPIVersion}
+	case strings.Contains(lower, "providers/microsoft.compute/"):
+		want = []string{ComputeAPIVersion}
+	default:
+		if v == "" {
+			return errorf(http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+		}
+		if v >= minResourcesAPIVersion && len(v) >= 10 {
+			return nil
+		}
+		return errorf(http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s' and later.", v, minResourcesAPIVersion)
+	}
+	if v == "" {
+		return errorf(http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+	}
+	for _, w := range want {
+		if v == w {
+			return nil
+		}
+	}
+	return errorf(http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(want, "','"))
+}
+
+// route dispatches on the path's shape. Path segments are matched
+// case-insensitively, as ARM does.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, segs []string) *armError {
+	low := make([]string, len(segs))
+	for i, p := range segs {
+		low[i] = strings.ToLower(p)
+	}
+	// Role assignments hang off any scope.
+	for i := 0; i+2 < len(low); i++ {
+		if low[i] == "providers" && low[i+1] == "microsoft.authorization" && low[i+2] == "roleassignments" {
+			scope := "/" + strings.Join(segs[:i], "/")
+			switch len(segs) - i {
+			case 3:
+				if r.Method != http.MethodGet {
+					return methodNotAllowed(r)
+				}
+				return s.listRoleAssignments(w, r, scope)
+			case 4:
+				return s.serveRoleAssignment(w, r, scope, segs[i+3])
+			}
+			return notFoundPath(r)
+		}
+	}
+	if len(low) < 2 || low[0] != "subscriptions" {
+		return notFoundPath(r)
+	}
+	sub := segs[1]
+	rest, lrest := segs[2:], low[2:]
+	switch {
+	case len(lrest) == 5 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "locations" && lrest[4] == "operations":
+		return notFoundPath(r)
+	case len(lrest) == 6 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "locations" && lrest[4] == "operations":
+		return s.serveOperation(w, r, rest[5])
+	case len(lrest) == 3 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "galleries":
+		return s.listGalleries(w, r, "/subscriptions/"+strings.ToLower(sub)+"/")
+	case len(lrest) >= 2 && lrest[0] == "resourcegroups":
+		rg := rest[1]
+		if len(lrest) == 2 {
+			return s.serveResourceGroup(w, r, sub, rg)
+		}
+		if len(lrest) < 5 || lrest[2] != "providers" || lrest[3] != "microsoft.compute" || lrest[4] != "galleries" {
+			return notFoundPath(r)
+		}
+		gal := rest[5:]
+		lgal := lrest[5:]
+		base := rgID(sub, rg)
+		switch {
+		case len(gal) == 0:
+			return s.listGalleries(w, r, strings.ToLower(base)+"/providers/microsoft.compute/galleries/")
+		case len(gal) == 1:
+			return s.serveCompute(w, r, kindGallery, base, gal)
+		case len(gal) == 2 && lgal[1] == "share":
+			return s.serveShare(w, r, base, gal[0])
+		case len(gal) == 2 && lgal[1] == "images":
+			return s.listChildren(w, r, kindGallery, base, gal[:1])
+		case len(gal) == 3 && lgal[1] == "images":
+			return s.serveCompute(w, r, kindImage, base, []string{gal[0], gal[2]})
+		case len(gal) == 4 && lgal[1] == "images" && lgal[3] == "versions":
+			return s.listChildren(w, r, kindImage, base, []string{gal[0], gal[2]})
+		case len(gal) == 5 && lgal[1] == "images" && lgal[3] == "versions":
+			return s.serveCompute(w, r, kindVersion, base, []string{gal[0], gal[2], gal[4]})
+		}
+	}
+	return notFoundPath(r)
+}
+
+func rgID(sub, rg string) string {
+	return "/subscriptions/" + sub + "/resourceGroups/" + rg
+}
+
+func notFoundPath(r *http.Request) *armError {
+	return errorf(http.StatusNotFound, "InvalidResourceType", "The resource type could not be found for the request path '%s'.", r.URL.Path)
+}
+
+func methodNotAllowed(r *http.Request) *armError {
+	return errorf(http.StatusMethodNotAllowed, "MethodNotAllowed", "The requested resource does not support http method '%s'.", r.Method)
+}
+
+func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub, rg string) *armError {
+	id := rgID(sub, rg)
+	key := strings.ToLower(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	existing := s.st.Resources[key]
+	switch r.Method {
+	case http.MethodGet:
+		if existing == nil {
+			return errorf(http.StatusNotFound, "ResourceGroupNotFound", "Resource group '%s' could not be found.", rg)
+		}
+		writeJSON(w, http.StatusOK, existing.Body)
+	case http.MethodPut:
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			return errorf(http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid and could not be deserialized: %v", err)
+		}
+		loc, _ := body["location"].(string)
+		if loc == "" {
+			return errorf(http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
+		}
+		status := http.StatusCreated
+		if existing != nil {
+			status = http.StatusOK
+			id = existing.ID
+		}
+		res := &resource{ID: id, Type: "Microsoft.Resources/resourceGroups", Body: map[string]any{
+			"id": id, "name": lastSeg(id), "type": "Microsoft.Resources/resourceGroups",
+			"location": normalizeRegion(loc), "tags": body["tags"],
+			"properties": map[string]any{"provisioningState": "Succeeded"},
+		}}
+		s.st.Resources[key] = res
+		if err := s.store.save(s.st); err != nil {
+			return errorf(http.StatusInternalServerError, "InternalServerError", "%v", err)
+		}
+		writeJSON(w, status, res.Body)
+	case http.MethodDelete:
+		if existing == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		for k := range s.st.Resources {
+			if strings.HasPrefix(k, key+"/") {
+				delete(s.st.Resources, k)
+			}
+		}
+		delete(s.st.Resources, key)
+		if err := s.store.save(s.st); err != nil {
+			return errorf(http.StatusInternalServerError, "InternalServerError", "%v", err)
+		}
+		w.WriteHeader(http.StatusOK)
+	default:
+		return methodNotAllowed(r)
+	}
+	return nil
+}
+
+func lastSeg(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }
+
+// page writes items sorted by ID, PageSize at a time, with a nextLink that
+// carries the offset.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, items []map[string]any) {
+	sort.Slice(items, func(i, j int) bool {
+		return strings.ToLower(items[i]["id"].(string)) < strings.ToLower(items[j]["id"].(string))
+	})
+	skip, _ := strconv.Atoi(r.URL.Query().Get("$skiptoken"))
+	if skip < 0 || skip > len(items) {
+		skip = len(items)
+	}
+	end := min(skip+s.opts.PageSize, len(items))
+	out := map[string]any{"value": items[skip:end]}
+	if end < len(items) {
+		q := r.URL.Query()
+		q.Set("$skiptoken", strconv.Itoa(end))
+		out["nextLink"] = s.url + r.URL.Path + "?" + q.Encode()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// normalizeRegion is ARM's canonical region name: lower case, no spaces.
+func normalizeRegion(r string) string {
+	return strings.ToLower(strings.ReplaceAll(r, " ", ""))
+}
