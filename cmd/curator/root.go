@@ -68,6 +68,7 @@ applies it once, on every change, or on a schedule.`,
 	root.SetErr(stderr)
 	root.AddCommand(
 		newVersionCmd(),
+		newValidateCmd(),
 	)
 	return root
 }

@@ -1,0 +1,580 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"cuelang.org/go/cue"
+)
+
+// The raw* types mirror the CUE schema; they are decoded from one JSON export
+// of the unified configuration and then checked and turned into the model.
+type rawConfig struct {
+	Name       string                 `json:"name"`
+	Target     *rawTarget             `json:"target"`
+	Prune      bool                   `json:"prune"`
+	MaxDeletes int                    `json:"maxDeletes"`
+	Galleries  map[string]*rawGallery `json:"galleries"`
+}
+
+type rawTarget struct {
+	Local *LocalTarget `json:"local"`
+	Azure *AzureTarget `json:"azure"`
+}
+
+type rawGallery struct {
+	Location     string               `json:"location"`
+	Description  string               `json:"description"`
+	Tags         map[string]string    `json:"tags"`
+	Sharing      *Sharing             `json:"sharing"`
+	Shares       map[string]*Share    `json:"shares"`
+	Images       map[string]*rawImage `json:"images"`
+	Adopt        bool                 `json:"adopt"`
+	AllowReplace bool                 `json:"allowReplace"`
+}
+
+type rawImage struct {
+	ImageDefinition
+	Replication *struct {
+		Newest int                  `json:"newest"`
+		Wide   map[string]rawRegion `json:"wide"`
+		Narrow map[string]rawRegion `json:"narrow"`
+	} `json:"replication"`
+	Versions map[string]*rawVersion `json:"versions"`
+}
+
+type rawVersion struct {
+	Source            *Source              `json:"source"`
+	Location          string               `json:"location"`
+	Replicas          json.RawMessage      `json:"replicas"`
+	Storage           string               `json:"storage"`
+	Regions           map[string]rawRegion `json:"regions"`
+	ExcludeFromLatest bool                 `json:"excludeFromLatest"`
+	EndOfLife         string               `json:"endOfLife"`
+	Tags              map[string]string    `json:"tags"`
+	SizeGB            float64              `json:"sizeGB"`
+	Adopt             bool                 `json:"adopt"`
+	AllowReplace      bool                 `json:"allowReplace"`
+}
+
+type rawRegion struct {
+	Replicas json.RawMessage `json:"replicas"`
+	Storage  string          `json:"storage"`
+}
+
+// Limits of the service per subscription and region.
+const (
+	MaxGalleries   = 100
+	MaxDefinitions = 1000
+	MaxVersions    = 10000
+	MaxReplicas    = 10
+	// VMsPerReplica is the documents' sizing advice: one replica per 20 VMs
+	// created concurrently.
+	VMsPerReplica = 20
+)
+
+var (
+	configNameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+	galleryNameRE   = regexp.MustCompile(`^[A-Za-z0-9_.]{1,80}$`)
+	imageNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,80}$`)
+	versionNameRE   = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+	resourceGroupRE = regexp.MustCompile(`^[-\w._()]{1,90}$`)
+	regionRE        = regexp.MustCompile(`^[a-z0-9]{2,40}$`)
+)
+
+type decoder struct {
+	user  cue.Value
+	diags Diagnostics
+}
+
+// pos returns the user's position of a configuration path.
+func (d *decoder) pos(labels ...string) Pos { return posOfPath(d.user, labels) }
+
+func (d *decoder) errorf(labels []string, format string, args ...any) {
+	d.diags = append(d.diags, Diagnostic{Severity: Error, Pos: d.pos(labels...), Path: pathString(labels), Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *decoder) warnf(labels []string, format string, args ...any) {
+	d.diags = append(d.diags, Diagnostic{Severity: Warning, Pos: d.pos(labels...), Path: pathString(labels), Message: fmt.Sprintf(format, args...)})
+}
+
+// pathString joins labels as CUE prints a path, quoting labels that are not
+// identifiers.
+func pathString(labels []string) string {
+	var b strings.Builder
+	for i, l := range labels {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if isIdent(l) {
+			b.WriteString(l)
+		} else {
+			b.WriteString(strconv.Quote(l))
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r == '$' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func at(base []string, more ...string) []string {
+	out := make([]string, 0, len(base)+len(more))
+	return append(append(out, base...), more...)
+}
+
+func (d *decoder) decode(raw *rawConfig) *State {
+	st := &State{Name: raw.Name, Prune: raw.Prune, MaxDeletes: raw.MaxDeletes, Galleries: map[string]*Gallery{}}
+	if !configNameRE.MatchString(raw.Name) {
+		d.errorf([]string{"name"}, "configuration name %q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", raw.Name)
+	}
+	d.target(raw, st)
+	for _, gname := range sortedKeys(raw.Galleries) {
+		if g := d.gallery(gname, raw.Galleries[gname]); g != nil {
+			st.Galleries[gname] = g
+		}
+	}
+	d.limits(st)
+	return st
+}
+
+func (d *decoder) target(raw *rawConfig, st *State) {
+	switch {
+	case raw.Target == nil || (raw.Target.Local == nil && raw.Target.Azure == nil):
+		st.Target.Local = &LocalTarget{}
+	case raw.Target.Local != nil && raw.Target.Azure != nil:
+		d.errorf([]string{"target"}, "target names both local and azure: choose one")
+		return
+	default:
+		st.Target.Local, st.Target.Azure = raw.Target.Local, raw.Target.Azure
+	}
+	if l := st.Target.Local; l != nil {
+		if l.Endpoint != "" {
+			if u, err := url.Parse(l.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				d.errorf([]string{"target", "local", "endpoint"}, "endpoint %q is not an http(s) URL such as http://127.0.0.1:8443", l.Endpoint)
+			}
+		}
+		if l.Subscription != "" && !IsGUID(l.Subscription) {
+			d.errorf([]string{"target", "local", "subscription"}, "subscription %q is not a GUID", l.Subscription)
+		}
+		if l.ResourceGroup != "" && !resourceGroupRE.MatchString(l.ResourceGroup) {
+			d.errorf([]string{"target", "local", "resourceGroup"}, "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')'", l.ResourceGroup)
+		}
+	}
+	if a := st.Target.Azure; a != nil {
+		if !IsGUID(a.Subscription) {
+			d.errorf([]string{"target", "azure", "subscription"}, "subscription %q is not a GUID", a.Subscription)
+		}
+		if !resourceGroupRE.MatchString(a.ResourceGroup) || strings.HasSuffix(a.ResourceGroup, ".") {
+			d.errorf([]string{"target", "azure", "resourceGroup"}, "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'", a.ResourceGroup)
+		}
+	}
+}
+
+func (d *decoder) region(labels []string, r string) string {
+	n := NormalizeRegion(r)
+	if !regionRE.MatchString(n) {
+		d.errorf(labels, "region %q is not an Azure region name such as westeurope or \"West Europe\"", r)
+	}
+	return n
+}
+
+func (d *decoder) date(labels []string, s string) {
+	if s == "" {
+		return
+	}
+	if _, err := time.Parse("2006-01-02", s); err != nil {
+		if _, err2 := time.Parse(time.RFC3339, s); err2 != nil {
+			d.errorf(labels, "%q is not a date: write YYYY-MM-DD (RFC 3339), e.g. 2028-01-01", s)
+		}
+	}
+}
+
+func (d *decoder) uri(labels []string, s string) {
+	if s == "" {
+		return
+	}
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		d.errorf(labels, "%q is not an http(s) URI", s)
+	}
+}
+
+func (d *decoder) gallery(name string, rg *rawGallery) *Gallery {
+	p := []string{"galleries", name}
+	if !galleryNameRE.MatchString(name) {
+		d.errorf(p, "gallery name %q: use 1-80 letters, digits, '_' or '.' (no '-')", name)
+	}
+	g := &Gallery{
+		Location:     d.region(at(p, "location"), rg.Location),
+		Description:  rg.Description,
+		Tags:         d.tags(at(p, "tags"), rg.Tags),
+		Sharing:      rg.Sharing,
+		Adopt:        rg.Adopt,
+		AllowReplace: rg.AllowReplace,
+		Pos:          d.pos(p...),
+	}
+	d.sharing(at(p, "sharing"), g.Sharing)
+	g.Shares = d.shares(at(p, "shares"), rg.Shares)
+	g.Images = map[string]*ImageDefinition{}
+	identities := map[string]string{}
+	for _, iname := range sortedKeys(rg.Images) {
+		img := d.image(p, g, iname, rg.Images[iname])
+		g.Images[iname] = img
+		key := strings.ToLower(img.Publisher + "\x00" + img.Offer + "\x00" + img.SKU)
+		if other, dup := identities[key]; dup {
+			d.errorf(at(p, "images", iname), "image definitions %q and %q both have publisher/offer/SKU %s/%s/%s; the triple must be unique within a gallery (they may share one or two of the values)", other, iname, img.Publisher, img.Offer, img.SKU)
+		} else {
+			identities[key] = iname
+		}
+	}
+	return g
+}
+
+func (d *decoder) tags(labels []string, tags map[string]string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	if len(tags) > 50 {
+		d.errorf(labels, "%d tags: Azure allows at most 50 per resource", len(tags))
+	}
+	for k, v := range tags {
+		switch {
+		case strings.EqualFold(k, ManagedByTag):
+			d.errorf(at(labels, k), "the tag %s is curator's ownership mark and cannot be set by hand", ManagedByTag)
+		case len(k) > 512 || len(v) > 256:
+			d.errorf(at(labels, k), "tag names are at most 512 characters and values at most 256")
+		case strings.ContainsAny(k, "<>%&\\?/"):
+			d.errorf(at(labels, k), "tag name %q contains a character Azure does not allow (<, >, %%, &, \\, ?, /)", k)
+		}
+	}
+	return tags
+}
+
+func (d *decoder) sharing(labels []string, s *Sharing) {
+	if s == nil {
+		return
+	}
+	for i, id := range s.Subscriptions {
+		if !IsGUID(id) {
+			d.errorf(at(labels, "subscriptions", strconv.Itoa(i)), "subscription %q is not a GUID", id)
+		}
+	}
+	for i, id := range s.Tenants {
+		if !IsGUID(id) {
+			d.errorf(at(labels, "tenants", strconv.Itoa(i)), "tenant %q is not a GUID", id)
+		}
+	}
+	switch s.Permission {
+	case "Private":
+		if len(s.Subscriptions)+len(s.Tenants) > 0 || s.Community != nil {
+			d.errorf(labels, "a Private gallery is shared with no one: remove subscriptions, tenants and community, or set permission to Groups")
+		}
+	case "Groups":
+		if len(s.Subscriptions)+len(s.Tenants) == 0 {
+			d.errorf(labels, "permission Groups needs at least one subscription or tenant to share with")
+		}
+		if s.Community != nil {
+			d.errorf(labels, "community information needs permission Community")
+		}
+	case "Community":
+		if s.Community == nil {
+			d.errorf(labels, "permission Community needs community: {publisherUri, publisherEmail, eula, prefix}")
+		}
+		if len(s.Subscriptions)+len(s.Tenants) > 0 {
+			d.errorf(labels, "a Community gallery is shared with everyone: remove subscriptions and tenants")
+		}
+	}
+	sort.Strings(s.Subscriptions)
+	sort.Strings(s.Tenants)
+}
+
+func (d *decoder) shares(labels []string, shares map[string]*Share) map[string]*Share {
+	if len(shares) == 0 {
+		return nil
+	}
+	seen := map[string]string{}
+	for _, name := range sortedKeys(shares) {
+		s := shares[name]
+		p := at(labels, name)
+		s.Pos = d.pos(p...)
+		if !IsGUID(s.PrincipalID) {
+			d.errorf(at(p, "principalId"), "principal ID %q is not a GUID (the object ID of a user, group or service principal)", s.PrincipalID)
+		}
+		role, ok := RoleDefinitionID(s.Role)
+		if !ok {
+			d.errorf(at(p, "role"), "role %q is neither a built-in role name (%s) nor a role definition GUID", s.Role, strings.Join(sortedKeys(Roles), ", "))
+		}
+		key := strings.ToLower(s.PrincipalID) + "/" + role
+		if other, dup := seen[key]; dup && ok {
+			d.errorf(p, "shares %q and %q assign the same role to the same principal", other, name)
+		}
+		seen[key] = name
+	}
+	return shares
+}
+
+func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *ImageDefinition {
+	p := at(gp, "images", name)
+	if !imageNameRE.MatchString(name) {
+		d.errorf(p, "image definition name %q: use 1-80 letters, digits, '-', '_' or '.'", name)
+	}
+	img := ri.ImageDefinition
+	img.Pos = d.pos(p...)
+	d.date(at(p, "endOfLife"), img.EndOfLife)
+	d.uri(at(p, "privacyStatementUri"), img.PrivacyStatementURI)
+	d.uri(at(p, "releaseNoteUri"), img.ReleaseNoteURI)
+	img.Tags = d.tags(at(p, "tags"), img.Tags)
+	if r := img.Recommended; r != nil {
+		for field, rng := range map[string]*Range{"vCPUs": r.VCPUs, "memoryGB": r.MemoryGB} {
+			if rng != nil && rng.Min > 0 && rng.Max > 0 && rng.Min > rng.Max {
+				d.errorf(at(p, "recommended", field), "min %d is greater than max %d", rng.Min, rng.Max)
+			}
+		}
+	}
+	for i, t := range img.DisallowedDiskTypes {
+		if t == "" {
+			d.errorf(at(p, "disallowedDiskTypes", strconv.Itoa(i)), "empty disk type")
+		}
+	}
+	img.Shares = d.shares(at(p, "shares"), img.Shares)
+
+	// The replication policy decides the regions of versions that state none:
+	// the newest N (by version, skipping those excluded from latest) wide,
+	// the others narrow.
+	wide := map[string]bool{}
+	if pol := ri.Replication; pol != nil {
+		if len(pol.Wide) == 0 || len(pol.Narrow) == 0 {
+			d.errorf(at(p, "replication"), "a replication policy needs both wide and narrow regions")
+		}
+		names := sortedKeys(ri.Versions)
+		sort.Slice(names, func(i, j int) bool { return semverLess(names[j], names[i]) })
+		n := 0
+		for _, v := range names {
+			if ri.Versions[v].ExcludeFromLatest {
+				continue
+			}
+			if n < pol.Newest {
+				wide[v] = true
+			}
+			n++
+		}
+	}
+	img.Versions = map[string]*ImageVersion{}
+	for _, vname := range sortedKeys(ri.Versions) {
+		rv := ri.Versions[vname]
+		vp := at(p, "versions", vname)
+		regions, regionsPath := rv.Regions, at(vp, "regions")
+		if len(regions) == 0 && ri.Replication != nil {
+			if wide[vname] {
+				regions, regionsPath = ri.Replication.Wide, at(p, "replication", "wide")
+			} else {
+				regions, regionsPath = ri.Replication.Narrow, at(p, "replication", "narrow")
+			}
+		}
+		img.Versions[vname] = d.version(vp, g, vname, rv, regions, regionsPath)
+	}
+	return &img
+}
+
+func semverLess(a, b string) bool {
+	pa, pb := semver(a), semver(b)
+	for i := range pa {
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return false
+}
+
+func semver(s string) [3]int64 {
+	var out [3]int64
+	for i, part := range strings.SplitN(s, ".", 3) {
+		out[i], _ = strconv.ParseInt(part, 10, 64)
+	}
+	return out
+}
+
+// replicas decodes a replica count: an integer 1..10 or {concurrentVMs: N}.
+func (d *decoder) replicas(labels []string, raw json.RawMessage) (int, bool) {
+	if len(raw) == 0 {
+		return 0, false
+	}
+	var n float64
+	if err := json.Unmarshal(raw, &n); err == nil {
+		if n < 1 || n > MaxReplicas || n != math.Trunc(n) {
+			d.errorf(labels, "replica count %v is out of range: a region holds 1 to %d replicas", n, MaxReplicas)
+			return 1, true
+		}
+		return int(n), true
+	}
+	var load struct {
+		ConcurrentVMs int `json:"concurrentVMs"`
+	}
+	if err := json.Unmarshal(raw, &load); err != nil || load.ConcurrentVMs < 1 {
+		d.errorf(labels, "replicas must be 1..%d or {concurrentVMs: N} with N >= 1", MaxReplicas)
+		return 1, true
+	}
+	count := (load.ConcurrentVMs + VMsPerReplica - 1) / VMsPerReplica
+	if count > MaxReplicas {
+		d.warnf(labels, "%d concurrent VMs call for %d replicas (one per %d); capped at the service's limit of %d", load.ConcurrentVMs, count, VMsPerReplica, MaxReplicas)
+		count = MaxReplicas
+	}
+	return count, true
+}
+
+func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, regions map[string]rawRegion, regionsPath []string) *ImageVersion {
+	if !versionNameRE.MatchString(name) {
+		d.errorf(vp, "version name %q must be Major.Minor.Patch, three non-negative integers such as 1.4.0", name)
+	} else {
+		for _, part := range strings.Split(name, ".") {
+			if n, err := strconv.ParseInt(part, 10, 64); err != nil || n > math.MaxInt32 {
+				d.errorf(vp, "version name %q: each part must fit a 32-bit integer (at most %d)", name, math.MaxInt32)
+				break
+			}
+		}
+	}
+	v := &ImageVersion{
+		Source:            rv.Source,
+		Storage:           rv.Storage,
+		ExcludeFromLatest: rv.ExcludeFromLatest,
+		EndOfLife:         rv.EndOfLife,
+		Tags:              d.tags(at(vp, "tags"), rv.Tags),
+		SizeGB:            rv.SizeGB,
+		Adopt:             rv.Adopt,
+		AllowReplace:      rv.AllowReplace,
+		Pos:               d.pos(vp...),
+	}
+	d.date(at(vp, "endOfLife"), v.EndOfLife)
+	d.source(at(vp, "source"), v.Source)
+	v.Location = g.Location
+	if rv.Location != "" {
+		v.Location = d.region(at(vp, "location"), rv.Location)
+	}
+	v.Replicas = 1
+	if n, ok := d.replicas(at(vp, "replicas"), rv.Replicas); ok {
+		v.Replicas = n
+	}
+	v.Regions = map[string]TargetRegion{}
+	if len(regions) == 0 {
+		v.Regions[v.Location] = TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
+		return v
+	}
+	written := map[string]string{}
+	for _, r := range sortedKeys(regions) {
+		rr := regions[r]
+		rp := at(regionsPath, r)
+		n := d.region(rp, r)
+		if first, dup := written[n]; dup {
+			d.errorf(rp, "region %q is the same region as %q (%s): list it once", r, first, n)
+			continue
+		}
+		written[n] = r
+		tr := TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
+		if c, ok := d.replicas(at(rp, "replicas"), rr.Replicas); ok {
+			tr.Replicas = c
+		}
+		if rr.Storage != "" {
+			tr.Storage = rr.Storage
+		}
+		v.Regions[n] = tr
+	}
+	if _, ok := v.Regions[v.Location]; !ok {
+		d.errorf(at(vp, "location"), "source region %s is not among the target regions (%s): add `%s: {}` to regions, or set location to one of them", v.Location, strings.Join(sortedKeys(v.Regions), ", "), v.Location)
+	}
+	return v
+}
+
+func (d *decoder) source(labels []string, s *Source) {
+	if s == nil {
+		return
+	}
+	n := 0
+	for _, set := range []bool{s.ManagedImage != "", s.Snapshot != "", s.VHD != nil, s.Version != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		d.errorf(labels, "a source is exactly one of managedImage, snapshot, vhd or version (found %d); omit source for versions published by someone else", n)
+		return
+	}
+	for field, id := range map[string]string{"managedImage": s.ManagedImage, "snapshot": s.Snapshot, "version": s.Version} {
+		if id != "" && !strings.HasPrefix(strings.ToLower(id), "/subscriptions/") {
+			d.errorf(at(labels, field), "%q is not an Azure resource ID (/subscriptions/…/providers/…)", id)
+		}
+	}
+	if s.VHD != nil {
+		d.uri(at(labels, "vhd", "uri"), s.VHD.URI)
+		if !strings.HasPrefix(strings.ToLower(s.VHD.StorageAccount), "/subscriptions/") {
+			d.errorf(at(labels, "vhd", "storageAccount"), "%q is not a storage account resource ID", s.VHD.StorageAccount)
+		}
+	}
+}
+
+// limits checks the per-subscription, per-region limits of the service over
+// the whole configuration.
+func (d *decoder) limits(st *State) {
+	galleries, definitions, versions := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, gname := range sortedKeys(st.Galleries) {
+		g := st.Galleries[gname]
+		galleries[g.Location]++
+		for _, img := range g.Images {
+			definitions[g.Location]++
+			for _, v := range img.Versions {
+				versions[v.Location]++
+			}
+		}
+	}
+	check := func(what string, counts map[string]int, limit int) {
+		for _, region := range sortedKeys(counts) {
+			if counts[region] > limit {
+				d.errorf([]string{"galleries"}, "%d %s in region %s: the service allows at most %d per subscription and region", counts[region], what, region, limit)
+			}
+		}
+	}
+	check("galleries", galleries, MaxGalleries)
+	check("image definitions", definitions, MaxDefinitions)
+	check("image versions", versions, MaxVersions)
+}
+
+// Counts are the sizes of a configuration.
+type Counts struct {
+	Galleries, Definitions, Versions, Shares int
+}
+
+// Counts counts the state's resources.
+func (s *State) Counts() Counts {
+	var c Counts
+	for _, g := range s.Galleries {
+		c.Galleries++
+		c.Shares += len(g.Shares)
+		for _, img := range g.Images {
+			c.Definitions++
+			c.Shares += len(img.Shares)
+			c.Versions += len(img.Versions)
+		}
+	}
+	return c
+}
+
+// String is e.g. "3 galleries, 7 definitions, 21 versions, 4 shares".
+func (c Counts) String() string {
+	return fmt.Sprintf("%d %s, %d %s, %d %s, %d %s",
+		c.Galleries, plural(c.Galleries, "gallery", "galleries"),
+		c.Definitions, plural(c.Definitions, "definition", "definitions"),
+		c.Versions, plural(c.Versions, "version", "versions"),
+		c.Shares, plural(c.Shares, "share", "shares"))
+}
