@@ -268,8 +268,16 @@ func dropDisjunctionSummaries(diags Diagnostics) Diagnostics {
 		}
 		out = append(out, d)
 	}
-	for _, g := range groups {
-		if len(g.pairs) < 2 {
+	drop := map[int]bool{}
+	for path, g := range groups {
+		if len(g.pairs) == 1 {
+			// A lone conflict with a default (e.g. *10 | int & >=0) says
+			// less than the bound error beside it.
+			for i, d := range out {
+				if i != g.at && d.Path == path {
+					drop[g.at] = true
+				}
+			}
 			continue
 		}
 		user := ""
@@ -297,7 +305,16 @@ func dropDisjunctionSummaries(diags Diagnostics) Diagnostics {
 		}
 		out[g.at].Message = fmt.Sprintf("%s is not allowed: want one of %s", user, strings.Join(allows, ", "))
 	}
-	return out
+	if len(drop) == 0 {
+		return out
+	}
+	kept := out[:0]
+	for i, d := range out {
+		if !drop[i] {
+			kept = append(kept, d)
+		}
+	}
+	return kept
 }
 
 // conflictRE matches CUE's "conflicting values A and B" (with an optional
