@@ -1,0 +1,330 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
+	"github.com/google/uuid"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+const resourceGroupsAPIVersion = "2021-04-01"
+
+// EnsureResourceGroup creates the resource group in location unless it
+// exists.
+func (c *Client) EnsureResourceGroup(ctx context.Context, location string) error {
+	addr := schema.Address("resourcegroup/" + c.cfg.ResourceGroup)
+	u := c.endpoint + c.resourceGroupID() + "?api-version=" + resourceGroupsAPIVersion
+	req, err := runtime.NewRequest(ctx, http.MethodGet, u)
+	if err != nil {
+		return wrap("read", addr, err)
+	}
+	resp, err := c.raw.Pipeline().Do(req)
+	if err != nil {
+		return wrap("read", addr, err)
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return nil
+	case resp.StatusCode != http.StatusNotFound:
+		return wrap("read", addr, runtime.NewResponseError(resp))
+	}
+	req, err = runtime.NewRequest(ctx, http.MethodPut, u)
+	if err != nil {
+		return wrap("create", addr, err)
+	}
+	if err := runtime.MarshalAsJSON(req, map[string]any{"location": location, "tags": map[string]string{schema.ManagedByTag: c.cfg.ConfigName}}); err != nil {
+		return wrap("create", addr, err)
+	}
+	resp, err = c.raw.Pipeline().Do(req)
+	if err != nil {
+		return wrap("create", addr, err)
+	}
+	defer resp.Body.Close()
+	if !runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated) {
+		return wrap("create", addr, runtime.NewResponseError(resp))
+	}
+	c.log.Info("created resource group", "resource_group", c.cfg.ResourceGroup, "location", location)
+	return nil
+}
+
+// pollFreq is how often pollers poll when the service names no interval.
+func (c *Client) pollFreq() *runtime.PollUntilDoneOptions {
+	return &runtime.PollUntilDoneOptions{Frequency: c.cfg.PollInterval}
+}
+
+// CreateGallery creates (or overwrites) gallery name.
+func (c *Client) CreateGallery(ctx context.Context, name string, g *schema.Gallery) error {
+	addr := schema.GalleryAddress(name)
+	p, err := c.galleries.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, name, c.galleryToARM(g), nil)
+	if err != nil {
+		return wrap("create", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("create", addr, err)
+}
+
+// UpdateGallery updates the gallery's updatable fields (description, tags,
+// community information).
+func (c *Client) UpdateGallery(ctx context.Context, name string, g *schema.Gallery) error {
+	addr := schema.GalleryAddress(name)
+	full := c.galleryToARM(g)
+	p, err := c.galleries.BeginUpdate(ctx, c.cfg.ResourceGroup, name, armcompute.GalleryUpdate{Tags: full.Tags, Properties: full.Properties}, nil)
+	if err != nil {
+		return wrap("update", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("update", addr, err)
+}
+
+// DeleteGallery deletes the gallery; it must be empty.
+func (c *Client) DeleteGallery(ctx context.Context, name string) error {
+	addr := schema.GalleryAddress(name)
+	p, err := c.galleries.BeginDelete(ctx, c.cfg.ResourceGroup, name, nil)
+	if err != nil {
+		return wrap("delete", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("delete", addr, err)
+}
+
+// UpdateSharing calls the gallery sharing-profile API once.
+func (c *Client) UpdateSharing(ctx context.Context, gallery, operation string, subscriptions, tenants []string) error {
+	addr := schema.SharingAddress(gallery)
+	upd := armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypes(operation))}
+	if len(subscriptions) > 0 {
+		upd.Groups = append(upd.Groups, &armcompute.SharingProfileGroup{Type: to.Ptr(armcompute.SharingProfileGroupTypesSubscriptions), IDs: to.SliceOfPtrs(subscriptions...)})
+	}
+	if len(tenants) > 0 {
+		upd.Groups = append(upd.Groups, &armcompute.SharingProfileGroup{Type: to.Ptr(armcompute.SharingProfileGroupTypesAADTenants), IDs: to.SliceOfPtrs(tenants...)})
+	}
+	p, err := c.sharing.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, upd, nil)
+	if err != nil {
+		return wrap(strings.ToLower(operation)+" sharing of", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap(strings.ToLower(operation)+" sharing of", addr, err)
+}
+
+// galleryLocation is where a gallery's definitions live: the gallery's own
+// location, read when the caller does not know it.
+func (c *Client) galleryLocation(ctx context.Context, gallery string) (string, error) {
+	resp, err := c.galleries.Get(ctx, c.cfg.ResourceGroup, gallery, nil)
+	if err != nil {
+		return "", wrap("read", schema.GalleryAddress(gallery), err)
+	}
+	return schema.NormalizeRegion(str(resp.Location)), nil
+}
+
+// CreateImage creates image definition name in gallery.
+func (c *Client) CreateImage(ctx context.Context, gallery, name string, d *schema.ImageDefinition) error {
+	addr := schema.ImageAddress(gallery, name)
+	loc, err := c.galleryLocation(ctx, gallery)
+	if err != nil {
+		return err
+	}
+	p, err := c.images.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageToARM(loc, d), nil)
+	if err != nil {
+		return wrap("create", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("create", addr, err)
+}
+
+// UpdateImage updates the definition's updatable fields. The immutable ones
+// are sent unchanged, as the service requires them in the body.
+func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *schema.ImageDefinition) error {
+	addr := schema.ImageAddress(gallery, name)
+	full := c.imageToARM("", d)
+	p, err := c.images.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, name, armcompute.GalleryImageUpdate{Tags: full.Tags, Properties: full.Properties}, nil)
+	if err != nil {
+		return wrap("update", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("update", addr, err)
+}
+
+// DeleteImage deletes the definition; it must have no versions.
+func (c *Client) DeleteImage(ctx context.Context, gallery, name string) error {
+	addr := schema.ImageAddress(gallery, name)
+	p, err := c.images.BeginDelete(ctx, c.cfg.ResourceGroup, gallery, name, nil)
+	if err != nil {
+		return wrap("delete", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("delete", addr, err)
+}
+
+// CreateVersion creates image version name and, unless noWait, waits until
+// it has replicated to every target region, reporting progress.
+func (c *Client) CreateVersion(ctx context.Context, gallery, image, name string, v *schema.ImageVersion, noWait bool, progress func(map[string]schema.RegionReplication)) error {
+	addr := schema.VersionAddress(gallery, image, name)
+	body := armcompute.GalleryImageVersion{
+		Location: to.Ptr(v.Location),
+		Tags:     c.toTags(v.Tags),
+		Properties: &armcompute.GalleryImageVersionProperties{
+			PublishingProfile: publishingToARM(v),
+			StorageProfile:    sourceToARM(v.Source),
+		},
+	}
+	if v.Source == nil {
+		return &Error{Kind: Invalid, Op: "create", Address: addr, Message: "the version has no source: it is published by someone else, and curator can only adopt it once it exists"}
+	}
+	p, err := c.versions.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, image, name, body, nil)
+	if err != nil {
+		return wrap("create", addr, err)
+	}
+	if noWait {
+		return nil
+	}
+	return wrap("create", addr, wait(ctx, c, p, gallery, image, name, progress))
+}
+
+// UpdateVersion updates the version's updatable fields: target regions,
+// replica counts, exclude-from-latest, end of life and tags. New regions
+// replicate; unless noWait, it waits for them.
+func (c *Client) UpdateVersion(ctx context.Context, gallery, image, name string, v *schema.ImageVersion, noWait bool, progress func(map[string]schema.RegionReplication)) error {
+	addr := schema.VersionAddress(gallery, image, name)
+	pp := publishingToARM(v)
+	pp.StorageAccountType = nil // not updatable; per-region types are sent
+	p, err := c.versions.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, image, name, armcompute.GalleryImageVersionUpdate{
+		Tags:       c.toTags(v.Tags),
+		Properties: &armcompute.GalleryImageVersionProperties{PublishingProfile: pp},
+	}, nil)
+	if err != nil {
+		return wrap("update", addr, err)
+	}
+	if noWait {
+		return nil
+	}
+	return wrap("update", addr, wait(ctx, c, p, gallery, image, name, progress))
+}
+
+// DeleteVersion deletes the version from every region.
+func (c *Client) DeleteVersion(ctx context.Context, gallery, image, name string) error {
+	addr := schema.VersionAddress(gallery, image, name)
+	p, err := c.versions.BeginDelete(ctx, c.cfg.ResourceGroup, gallery, image, name, nil)
+	if err != nil {
+		return wrap("delete", addr, err)
+	}
+	_, err = p.PollUntilDone(ctx, c.pollFreq())
+	return wrap("delete", addr, err)
+}
+
+// wait polls a version operation until done, reporting per-region
+// replication progress between polls.
+func wait[T any](ctx context.Context, c *Client, p *runtime.Poller[T], gallery, image, name string, progress func(map[string]schema.RegionReplication)) error {
+	if progress == nil {
+		_, err := p.PollUntilDone(ctx, c.pollFreq())
+		return err
+	}
+	for !p.Done() {
+		resp, err := p.Poll(ctx)
+		if err != nil {
+			return err
+		}
+		v := &schema.ImageVersion{Observed: &schema.VersionObserved{}}
+		if err := c.observe(ctx, gallery, image, name, v); err == nil && v.Observed.Replication != nil {
+			progress(v.Observed.Replication)
+		}
+		if p.Done() {
+			break
+		}
+		delay := retryAfter(resp, c.cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+	_, err := p.Result(ctx)
+	return err
+}
+
+// retryAfter is the poll interval the service asked for, bounded by max.
+func retryAfter(resp *http.Response, max time.Duration) time.Duration {
+	d := max
+	if resp != nil {
+		if ms := resp.Header.Get("Retry-After-Ms"); ms != "" {
+			var n int
+			if _, err := fmt.Sscan(ms, &n); err == nil && n > 0 {
+				d = time.Duration(n) * time.Millisecond
+			}
+		} else if s := resp.Header.Get("Retry-After"); s != "" {
+			var n int
+			if _, err := fmt.Sscan(s, &n); err == nil && n > 0 {
+				d = time.Duration(n) * time.Second
+			}
+		}
+	}
+	return min(d, max)
+}
+
+// curatorNamespace is the UUID namespace of curator's role assignment names.
+var curatorNamespace = uuid.MustParse("6f1d3b8e-2c4a-5e7f-9a0b-c1d2e3f4a5b6")
+
+// AssignmentName is the deterministic name of the role assignment of
+// roleDefinitionID to principalID at scopeID: a UUIDv5, so that a repeated
+// create after a crash finds the same assignment instead of duplicating it.
+func AssignmentName(scopeID, roleDefinitionID, principalID string) string {
+	key := strings.ToLower(scopeID) + "|" + strings.ToLower(roleDefinitionID) + "|" + strings.ToLower(principalID)
+	return uuid.NewSHA1(curatorNamespace, []byte(key)).String()
+}
+
+// CreateRoleAssignment assigns s at scope. An assignment that already exists
+// (after a crash, or made by someone else) is left as it is.
+func (c *Client) CreateRoleAssignment(ctx context.Context, scope schema.Address, s *schema.Share) error {
+	addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+	scopeID, err := c.scopeID(scope)
+	if err != nil {
+		return &Error{Kind: Invalid, Op: "create", Address: addr, Message: err.Error()}
+	}
+	roleID, ok := schema.RoleDefinitionID(s.Role)
+	if !ok {
+		return &Error{Kind: Invalid, Op: "create", Address: addr, Message: fmt.Sprintf("unknown role %q", s.Role)}
+	}
+	props := &armauthorization.RoleAssignmentProperties{
+		RoleDefinitionID: to.Ptr(fmt.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", c.cfg.Subscription, roleID)),
+		PrincipalID:      to.Ptr(s.PrincipalID),
+		Description:      to.Ptr(schema.ShareDescription(c.cfg.ConfigName)),
+	}
+	if s.PrincipalType != "" {
+		props.PrincipalType = to.Ptr(armauthorization.PrincipalType(s.PrincipalType))
+	}
+	_, err = c.roles.Create(ctx, scopeID, AssignmentName(scopeID, roleID, s.PrincipalID), armauthorization.RoleAssignmentCreateParameters{Properties: props}, nil)
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && re.ErrorCode == "RoleAssignmentExists" {
+		return nil
+	}
+	return wrap("create", addr, err)
+}
+
+// DeleteRoleAssignment removes the assignment named s.Name at scope.
+func (c *Client) DeleteRoleAssignment(ctx context.Context, scope schema.Address, s *schema.Share) error {
+	addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+	scopeID, err := c.scopeID(scope)
+	if err != nil {
+		return &Error{Kind: Invalid, Op: "delete", Address: addr, Message: err.Error()}
+	}
+	name := s.Name
+	if name == "" {
+		roleID, _ := schema.RoleDefinitionID(s.Role)
+		name = AssignmentName(scopeID, roleID, s.PrincipalID)
+	}
+	_, err = c.roles.Delete(ctx, scopeID, name, nil)
+	if IsNotFound(wrap("", "", err)) {
+		return nil
+	}
+	return wrap("delete", addr, err)
+}

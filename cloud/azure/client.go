@@ -1,0 +1,250 @@
+// Package azure is curator's one production cloud path: it reads the actual
+// state of a subscription and resource group from Azure Resource Manager and
+// carries out single changes, through the Azure SDK for Go (armcompute for
+// galleries, image definitions, image versions and sharing profiles;
+// armauthorization for role assignments). Its pagers, pollers and retry
+// policy are the SDK's own.
+//
+// The local target is this same code pointed at the emulator over HTTP.
+// The package knows nothing of CUE, git or plans: it speaks the schema model.
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
+	"golang.org/x/time/rate"
+)
+
+// Config says where and as whom the client works.
+type Config struct {
+	Subscription  string
+	ResourceGroup string
+	// ConfigName is the value of the ownership tag on what the client
+	// creates.
+	ConfigName string
+	// Endpoint is the Resource Manager endpoint; "" uses the Cloud's (or
+	// CURATOR_ARM_ENDPOINT when set).
+	Endpoint string
+	// Cloud is AzurePublic (default), AzureChina or AzureGovernment.
+	Cloud string
+	// Credential authenticates requests. nil means a static token when an
+	// endpoint override is in use (CURATOR_ARM_TOKEN, or a placeholder the
+	// emulator accepts), and azidentity's DefaultAzureCredential otherwise.
+	Credential azcore.TokenCredential
+	// ReadConcurrency bounds the lists run at once; default 8.
+	ReadConcurrency int
+	// MaxRetries of a request that was throttled or failed transiently;
+	// default 6.
+	MaxRetries int
+	// RetryDelay is the first retry's delay; default 800ms (the SDK's).
+	RetryDelay time.Duration
+	// PollInterval is the longest wait between polls of a long-running
+	// operation when the service names none; default 5s.
+	PollInterval time.Duration
+	// Unthrottled disables the client-side token buckets (for benchmarks
+	// against the emulator).
+	Unthrottled bool
+	Logger      *slog.Logger
+}
+
+// EndpointEnv and TokenEnv point the client at another ARM-compatible
+// endpoint with a static token — how tests run azure configurations against
+// the emulator.
+const (
+	EndpointEnv = "CURATOR_ARM_ENDPOINT"
+	TokenEnv    = "CURATOR_ARM_TOKEN"
+)
+
+// ARM's per-subscription token buckets, which the client stays under so that
+// curator slows itself instead of being throttled.
+const (
+	readBurst, readPerSecond   = 250, 25
+	writeBurst, writePerSecond = 200, 10
+)
+
+// Client reads and changes one subscription and resource group.
+type Client struct {
+	cfg       Config
+	log       *slog.Logger
+	endpoint  string
+	galleries *armcompute.GalleriesClient
+	images    *armcompute.GalleryImagesClient
+	versions  *armcompute.GalleryImageVersionsClient
+	sharing   *armcompute.GallerySharingProfileClient
+	roles     *armauthorization.RoleAssignmentsClient
+	raw       *arm.Client
+
+	requests  atomic.Int64
+	throttled atomic.Int64
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	if cfg.Subscription == "" || cfg.ResourceGroup == "" {
+		return nil, errors.New("azure: subscription and resource group are required")
+	}
+	if cfg.ConfigName == "" {
+		return nil, errors.New("azure: the configuration name is required: it marks what curator manages")
+	}
+	if cfg.ReadConcurrency <= 0 {
+		cfg.ReadConcurrency = 8
+	}
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = 6
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cc, err := cloudConfig(cfg.Cloud)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		endpoint = os.Getenv(EndpointEnv)
+	}
+	if endpoint != "" {
+		cc = cloud.Configuration{
+			ActiveDirectoryAuthorityHost: cc.ActiveDirectoryAuthorityHost,
+			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+				cloud.ResourceManager: {Endpoint: strings.TrimRight(endpoint, "/"), Audience: "https://management.core.windows.net/"},
+			},
+		}
+	}
+	cred := cfg.Credential
+	if cred == nil {
+		if endpoint != "" {
+			tok := os.Getenv(TokenEnv)
+			if tok == "" {
+				tok = "curator-local"
+			}
+			cred = StaticToken(tok)
+		} else {
+			cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: policy.ClientOptions{Cloud: cc}})
+			if err != nil {
+				return nil, fmt.Errorf("azure credentials (environment, workload identity, managed identity or Azure CLI): %w", err)
+			}
+		}
+	}
+	c := &Client{cfg: cfg, log: cfg.Logger, endpoint: cc.Services[cloud.ResourceManager].Endpoint}
+	limits := &limiter{
+		read:  rate.NewLimiter(readPerSecond, readBurst),
+		write: rate.NewLimiter(writePerSecond, writeBurst),
+		off:   cfg.Unthrottled,
+	}
+	opts := &arm.ClientOptions{
+		ClientOptions: policy.ClientOptions{
+			Cloud: cc,
+			Retry: policy.RetryOptions{
+				MaxRetries:    int32(cfg.MaxRetries),
+				RetryDelay:    cfg.RetryDelay,
+				MaxRetryDelay: 60 * time.Second,
+				StatusCodes:   []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
+			},
+			PerRetryPolicies:                []policy.Policy{&countPolicy{c: c, limits: limits}},
+			InsecureAllowCredentialWithHTTP: strings.HasPrefix(c.endpoint, "http://"),
+			Telemetry:                       policy.TelemetryOptions{ApplicationID: "curator"},
+			Logging:                         policy.LogOptions{IncludeBody: false},
+		},
+		DisableRPRegistration: true,
+	}
+	sub := cfg.Subscription
+	if c.galleries, err = armcompute.NewGalleriesClient(sub, cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: galleries client: %w", err)
+	}
+	if c.images, err = armcompute.NewGalleryImagesClient(sub, cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: gallery images client: %w", err)
+	}
+	if c.versions, err = armcompute.NewGalleryImageVersionsClient(sub, cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: gallery image versions client: %w", err)
+	}
+	if c.sharing, err = armcompute.NewGallerySharingProfileClient(sub, cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: sharing profile client: %w", err)
+	}
+	if c.roles, err = armauthorization.NewRoleAssignmentsClient(sub, cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: role assignments client: %w", err)
+	}
+	if c.raw, err = arm.NewClient("curator", "v1.0.0", cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: resource manager client: %w", err)
+	}
+	return c, nil
+}
+
+func cloudConfig(name string) (cloud.Configuration, error) {
+	switch strings.ToLower(name) {
+	case "", "azurepublic", "azurecloud":
+		return cloud.AzurePublic, nil
+	case "azurechina", "azurechinacloud":
+		return cloud.AzureChina, nil
+	case "azuregovernment", "azureusgovernment":
+		return cloud.AzureGovernment, nil
+	}
+	return cloud.Configuration{}, fmt.Errorf("azure: unknown cloud %q: use AzurePublic, AzureChina or AzureGovernment", name)
+}
+
+// Requests is the number of requests sent to Resource Manager so far,
+// retries included.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// Throttled is the number of 429 answers received so far.
+func (c *Client) Throttled() int64 { return c.throttled.Load() }
+
+// StaticToken is a credential that always presents tok, for the emulator
+// and for CURATOR_ARM_ENDPOINT.
+func StaticToken(tok string) azcore.TokenCredential { return staticToken(tok) }
+
+type staticToken string
+
+func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: string(t), ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// limiter is the client-side token buckets.
+type limiter struct {
+	read, write *rate.Limiter
+	off         bool
+}
+
+// countPolicy counts every request sent (retries included) and waits for the
+// client-side rate limiter first.
+type countPolicy struct {
+	c      *Client
+	limits *limiter
+}
+
+func (p *countPolicy) Do(req *policy.Request) (*http.Response, error) {
+	if !p.limits.off {
+		l := p.limits.write
+		if req.Raw().Method == http.MethodGet || req.Raw().Method == http.MethodHead {
+			l = p.limits.read
+		}
+		if err := l.Wait(req.Raw().Context()); err != nil {
+			return nil, err
+		}
+	}
+	p.c.requests.Add(1)
+	resp, err := req.Next()
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		p.c.throttled.Add(1)
+		p.c.log.Debug("throttled by Resource Manager", "method", req.Raw().Method, "path", req.Raw().URL.Path, "retry_after", resp.Header.Get("Retry-After"))
+	}
+	return resp, err
+}

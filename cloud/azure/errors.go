@@ -1,0 +1,125 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// ErrorKind classifies what went wrong with a request.
+type ErrorKind int
+
+const (
+	Other     ErrorKind = iota
+	NotFound            // the resource (or its parent) does not exist
+	Conflict            // the request conflicts with the resource's state
+	Throttled           // too many requests, even after retries
+	Transient           // a server error or broken connection, even after retries
+	Invalid             // the request was refused as invalid
+)
+
+func (k ErrorKind) String() string {
+	return [...]string{"error", "not found", "conflict", "throttled", "transient failure", "invalid request"}[k]
+}
+
+// Error is a failed Resource Manager request, with ARM's code and message
+// kept verbatim and the address of the resource it concerned.
+type Error struct {
+	Kind       ErrorKind
+	Address    schema.Address
+	Op         string
+	StatusCode int
+	Code       string
+	Message    string
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if e.Code != "" {
+		return fmt.Sprintf("%s %s: %s (%s): %s", e.Op, e.Address, e.Kind, e.Code, msg)
+	}
+	return fmt.Sprintf("%s %s: %s: %s", e.Op, e.Address, e.Kind, msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the kind of err, Other when it is not an *Error.
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Other
+}
+
+// IsNotFound reports whether err says the resource does not exist.
+func IsNotFound(err error) bool { return KindOf(err) == NotFound }
+
+// IsTransient reports whether retrying later may succeed: throttling,
+// server errors and broken connections.
+func IsTransient(err error) bool {
+	k := KindOf(err)
+	return k == Transient || k == Throttled
+}
+
+// wrap classifies err from an operation on addr.
+func wrap(op string, addr schema.Address, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := &Error{Op: op, Address: addr, Err: err, Kind: Other}
+	var re *azcore.ResponseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &re):
+		e.StatusCode, e.Code = re.StatusCode, re.ErrorCode
+		e.Message = armMessage(re)
+		switch {
+		case re.StatusCode == http.StatusNotFound:
+			e.Kind = NotFound
+		case re.StatusCode == http.StatusConflict:
+			e.Kind = Conflict
+		case re.StatusCode == http.StatusTooManyRequests:
+			e.Kind = Throttled
+		case re.StatusCode >= 500 || re.StatusCode == http.StatusRequestTimeout:
+			e.Kind = Transient
+		case re.StatusCode == http.StatusBadRequest:
+			e.Kind = Invalid
+		}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		e.Kind = Other
+	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		e.Kind = Transient
+	}
+	return e
+}
+
+// armMessage extracts ARM's own error message from a response error.
+func armMessage(re *azcore.ResponseError) string {
+	if re.RawResponse != nil && re.RawResponse.Body != nil {
+		if body, err := io.ReadAll(re.RawResponse.Body); err == nil {
+			var wire struct {
+				Error struct {
+					Code    string `json:"code"`
+					Message string `json:"message"`
+				} `json:"error"`
+			}
+			if json.Unmarshal(body, &wire) == nil && wire.Error.Message != "" {
+				return wire.Error.Message
+			}
+		}
+	}
+	return http.StatusText(re.StatusCode)
+}
