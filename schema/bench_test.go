@@ -1,0 +1,49 @@
+package schema_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// estate writes a configuration of versions image versions spread over 100
+// image definitions in 10 galleries, two target regions each.
+func estate(versions int) fstest.MapFS {
+	const galleries, definitions = 10, 100
+	fsys := fstest.MapFS{"curator.cue": {Data: []byte("package curator\n\nname: \"bench\"\n")}}
+	for g := 0; g < galleries; g++ {
+		var b strings.Builder
+		fmt.Fprintf(&b, "package curator\n\ngalleries: gallery_%d: {\n\tlocation: \"westeurope\"\n", g)
+		for d := g * definitions / galleries; d < (g+1)*definitions/galleries; d++ {
+			fmt.Fprintf(&b, "\timages: \"image-%d\": {\n\t\tpublisher: \"Contoso\", offer: \"O%d\", sku: \"S\", osType: \"Linux\", osState: \"Generalized\"\n", d, d)
+			for v := d * versions / definitions; v < (d+1)*versions/definitions; v++ {
+				fmt.Fprintf(&b, "\t\tversions: \"1.%d.%d\": {\n\t\t\tsource: managedImage: \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/b/providers/Microsoft.Compute/images/i%d\"\n\t\t\tregions: {westeurope: replicas: 2, eastus: replicas: 1}\n\t\t}\n", v/10, v%10, v)
+			}
+			b.WriteString("\t}\n")
+		}
+		b.WriteString("}\n")
+		fsys[fmt.Sprintf("gallery_%d.cue", g)] = &fstest.MapFile{Data: []byte(b.String())}
+	}
+	return fsys
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		fsys := estate(n)
+		b.Run(fmt.Sprintf("versions=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				st, diags := schema.Load(fsys)
+				if diags.HasErrors() {
+					b.Fatal(diags.Err())
+				}
+				if got := st.Counts().Versions; got != n {
+					b.Fatalf("%d versions, want %d", got, n)
+				}
+			}
+		})
+	}
+}
