@@ -1,0 +1,671 @@
+package planner
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// Compute plans the changes that make actual match desired. It is pure: the
+// same inputs give the same plan. Diagnostics with errors mean the plan must
+// not be applied (a replace or adoption not allowed, too many deletes).
+func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
+	p := &planning{
+		config: desired.Name,
+		opts:   opts,
+		prune:  desired.Prune || opts.Prune,
+		plan: &Plan{
+			FormatVersion:  FormatVersion,
+			SourceRevision: opts.SourceRevision,
+			Configuration:  desired.Name,
+			Target:         targetString(desired.Target),
+			CreatedAt:      opts.Now.UTC(),
+		},
+		changes: map[schema.Address]*Change{},
+	}
+	for _, name := range union(desired.Galleries, actual.Galleries) {
+		p.gallery(name, desired.Galleries[name], actual.Galleries[name])
+	}
+	p.finish(desired)
+	p.plan.ActualStateFingerprint = Fingerprint(actual)
+	return p.plan, p.diags
+}
+
+func targetString(t schema.Target) string {
+	sub, rg := t.Scope()
+	return fmt.Sprintf("%s:/subscriptions/%s/resourceGroups/%s", t.Kind(), sub, rg)
+}
+
+type planning struct {
+	config  string
+	opts    Options
+	prune   bool
+	plan    *Plan
+	diags   Diagnostics
+	changes map[schema.Address]*Change
+	noops   int
+}
+
+// union returns the keys of both maps, sorted.
+func union[V any](a, b map[string]V) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (p *planning) add(c *Change) *Change {
+	p.changes[c.Address] = c
+	p.plan.Changes = append(p.plan.Changes, c)
+	return c
+}
+
+func (p *planning) unmanaged(addr schema.Address, why string) {
+	p.plan.Unmanaged = append(p.plan.Unmanaged, Unmanaged{Address: addr, Reason: why})
+}
+
+func (p *planning) allowReplace(own bool) bool { return own || p.opts.AllowReplace }
+func (p *planning) allowAdopt(own bool) bool   { return own || p.opts.Adopt }
+
+// decide is the one function that chooses the action for a declared or
+// existing resource, from whether it is declared, exists, is managed by
+// this configuration, and how it differs.
+func decide(declared, exists, managed, mutableDiff, immutableDiff bool) (Action, Reason) {
+	switch {
+	case declared && !exists:
+		return Create, ReasonNotFound
+	case !declared && exists && managed:
+		return Delete, ReasonNoConfig
+	case !declared:
+		return NoOp, ReasonNone
+	case !managed:
+		return Adopt, ReasonUnmanagedDeclared
+	case immutableDiff:
+		return Replace, ReasonCannotUpdate
+	case mutableDiff:
+		return Update, ReasonDrift
+	}
+	return NoOp, ReasonNone
+}
+
+func shallowGallery(g *schema.Gallery) *schema.Gallery {
+	c := *g
+	c.Images, c.Shares = nil, nil
+	return &c
+}
+
+func shallowImage(d *schema.ImageDefinition) *schema.ImageDefinition {
+	c := *d
+	c.Versions, c.Shares = nil, nil
+	return &c
+}
+
+func shallowVersion(v *schema.ImageVersion) *schema.ImageVersion {
+	c := *v
+	c.Observed = nil
+	return &c
+}
+
+func (p *planning) gallery(name string, d, a *schema.Gallery) {
+	addr := schema.GalleryAddress(name)
+	var managed bool
+	if a != nil {
+		managed = schema.IsManaged(a.Tags, p.config)
+	}
+	var fields []FieldDiff
+	var forced []string
+	if d != nil && a != nil {
+		fields = diffFields(galleryFields, d, a)
+		if a.Location != d.Location {
+			forced = append(forced, "location")
+			fields = append([]FieldDiff{{Path: "location", Before: a.Location, After: d.Location}}, fields...)
+		}
+	}
+	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
+	c := &Change{Address: addr, Kind: KindGallery, Action: action, Reason: reason, Gallery: name, Fields: fields, ForcedBy: forced}
+	if d != nil {
+		c.After = shallowGallery(d)
+	}
+	if a != nil {
+		c.Before = shallowGallery(a)
+	}
+	switch action {
+	case NoOp:
+		if d == nil {
+			p.unmanaged(addr, "not declared and not managed by this configuration")
+			return
+		}
+		p.noops++
+	case Adopt:
+		if !p.allowAdopt(d.Adopt) {
+			p.diags.errorf(addr, "Resource exists but curator does not manage it", "gallery %s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", name, schema.ManagedByTag, p.config)
+			return
+		}
+		if len(forced) > 0 {
+			p.diags.errorf(addr, "Cannot adopt", "gallery %s differs in %s, which cannot be changed in place, and curator never replaces what it did not create", name, strings.Join(forced, ", "))
+			return
+		}
+		p.add(c)
+	case Replace:
+		if !p.allowReplace(d.AllowReplace) {
+			p.diags.errorf(addr, "Replace not allowed", "gallery %s must be replaced because %s cannot change in place; replacing deletes its image definitions and versions too. Set `allowReplace: true` on it or pass --allow-replace", name, strings.Join(forced, ", "))
+			return
+		}
+		p.add(c)
+	case Delete:
+		if !p.prune {
+			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", addr, p.config))
+			return
+		}
+		p.add(c)
+	default:
+		p.add(c)
+	}
+	parentAction := action
+	if d == nil && action != Delete {
+		return
+	}
+	var dImages, aImages map[string]*schema.ImageDefinition
+	var dShares, aShares map[string]*schema.Share
+	if d != nil {
+		dImages, dShares = d.Images, d.Shares
+		p.sharing(name, d, a, action)
+	}
+	if a != nil && action != Replace {
+		aImages, aShares = a.Images, a.Shares
+	}
+	if action == Replace && a != nil {
+		// The old gallery's children go with it.
+		for _, iname := range sortedKeys(a.Images) {
+			if dImages[iname] == nil {
+				p.cascadeDelete(name, iname, a.Images[iname])
+			}
+		}
+	}
+	p.shares(addr, dShares, aShares, parentAction)
+	for _, iname := range union(dImages, aImages) {
+		var ai *schema.ImageDefinition
+		if aImages != nil {
+			ai = aImages[iname]
+		} else if action == Replace && a != nil {
+			ai = a.Images[iname]
+		}
+		p.image(name, iname, parentAction, dImages[iname], ai, d)
+	}
+}
+
+// cascadeDelete plans deleting an image definition (and its versions) that
+// goes with a replaced gallery.
+func (p *planning) cascadeDelete(gallery, image string, a *schema.ImageDefinition) {
+	for _, v := range sortedKeys(a.Versions) {
+		p.add(&Change{Address: schema.VersionAddress(gallery, image, v), Kind: KindVersion, Action: Delete, Reason: ReasonParentReplaced,
+			Gallery: gallery, Image: image, Version: v, Before: shallowVersion(a.Versions[v])})
+	}
+	p.add(&Change{Address: schema.ImageAddress(gallery, image), Kind: KindImage, Action: Delete, Reason: ReasonParentReplaced,
+		Gallery: gallery, Image: image, Before: shallowImage(a)})
+}
+
+// sharing plans a gallery's sharing-profile operations.
+func (p *planning) sharing(name string, d, a *schema.Gallery, galleryAction Action) {
+	want := d.Sharing
+	if want == nil {
+		return
+	}
+	var have *schema.Sharing
+	if a != nil && galleryAction != Replace {
+		have = a.Sharing
+	}
+	if have == nil {
+		have = &schema.Sharing{Permission: "Private"}
+	}
+	var ops []SharingOp
+	switch want.Permission {
+	case "Private":
+		if have.Permission != "Private" || len(have.Subscriptions)+len(have.Tenants) > 0 {
+			ops = append(ops, SharingOp{Operation: "Reset"})
+		}
+	case "Community":
+		if have.Permission != "Community" {
+			if len(have.Subscriptions)+len(have.Tenants) > 0 {
+				ops = append(ops, SharingOp{Operation: "Reset"})
+			}
+			ops = append(ops, SharingOp{Operation: "EnableCommunity"})
+		}
+	case "Groups":
+		hs, ht := have.Subscriptions, have.Tenants
+		if have.Permission == "Community" {
+			ops = append(ops, SharingOp{Operation: "Reset"})
+			hs, ht = nil, nil
+		}
+		addS, remS := setDiff(want.Subscriptions, hs)
+		addT, remT := setDiff(want.Tenants, ht)
+		if len(remS)+len(remT) > 0 {
+			ops = append(ops, SharingOp{Operation: "Remove", Subscriptions: remS, Tenants: remT})
+		}
+		if len(addS)+len(addT) > 0 {
+			ops = append(ops, SharingOp{Operation: "Add", Subscriptions: addS, Tenants: addT})
+		}
+	}
+	if len(ops) == 0 {
+		return
+	}
+	action := Update
+	if a == nil || galleryAction == Replace {
+		action = Create
+	}
+	c := &Change{Address: schema.SharingAddress(name), Kind: KindSharing, Action: action, Reason: ReasonDrift, Gallery: name, After: want, Sharing: ops}
+	if a != nil && a.Sharing != nil {
+		c.Before = a.Sharing
+	}
+	p.add(c)
+}
+
+// setDiff returns what want has that have lacks, and the reverse, sorted and
+// compared case-insensitively.
+func setDiff(want, have []string) (add, remove []string) {
+	w, h := map[string]bool{}, map[string]bool{}
+	for _, s := range want {
+		w[strings.ToLower(s)] = true
+	}
+	for _, s := range have {
+		h[strings.ToLower(s)] = true
+	}
+	for s := range w {
+		if !h[s] {
+			add = append(add, s)
+		}
+	}
+	for s := range h {
+		if !w[s] {
+			remove = append(remove, s)
+		}
+	}
+	sort.Strings(add)
+	sort.Strings(remove)
+	return add, remove
+}
+
+type shareKey struct{ principal, role string }
+
+func keyOf(s *schema.Share) shareKey {
+	role, ok := schema.RoleDefinitionID(s.Role)
+	if !ok {
+		role = s.Role
+	}
+	return shareKey{strings.ToLower(s.PrincipalID), role}
+}
+
+// shares diffs the role assignments at one scope as sets.
+func (p *planning) shares(scope schema.Address, desired, actual map[string]*schema.Share, scopeAction Action) {
+	have := map[shareKey]*schema.Share{}
+	for _, name := range sortedKeys(actual) {
+		have[keyOf(actual[name])] = actual[name]
+	}
+	want := map[shareKey]bool{}
+	g, i, _, _ := scope.Parts()
+	for _, name := range sortedKeys(desired) {
+		s := desired[name]
+		k := keyOf(s)
+		want[k] = true
+		if have[k] != nil && scopeAction != Replace {
+			p.noops++
+			continue
+		}
+		p.add(&Change{Address: schema.ShareAddress(scope, s.PrincipalID, s.Role), Kind: KindShare, Action: Create, Reason: ReasonNotFound, Gallery: g, Image: i, After: s})
+	}
+	if scopeAction == Replace {
+		return
+	}
+	for _, name := range sortedKeys(actual) {
+		s := actual[name]
+		if want[keyOf(s)] {
+			continue
+		}
+		addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+		switch {
+		case s.Description != schema.ShareDescription(p.config):
+			p.unmanaged(addr, "role assignment not made by this configuration")
+		case p.prune || scopeAction == Delete:
+			p.add(&Change{Address: addr, Kind: KindShare, Action: Delete, Reason: ReasonNoConfig, Gallery: g, Image: i, Before: s})
+		default:
+			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off", addr, p.config))
+		}
+	}
+}
+
+// Field lists: which fields of a resource the planner compares, and whether
+// the service can update them in place. Fields the cloud sets itself —
+// provisioning state, published date, replication progress, unique name —
+// live in VersionObserved or are never read, and so never cause a diff;
+// Pos, Adopt, AllowReplace, SizeGB, Share.Name and Share.Description are
+// curator's own and are not compared either.
+type field[T any] struct {
+	path      string
+	mutable   bool
+	get       func(*T) any
+	unsetZero bool // desired zero value means "not managed": tags nobody declared are left alone
+}
+
+var galleryFields = []field[schema.Gallery]{
+	{path: "description", mutable: true, get: func(g *schema.Gallery) any { return g.Description }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(g *schema.Gallery) any { return userTags(g.Tags) }},
+	{path: "sharing.community", mutable: true, unsetZero: true, get: func(g *schema.Gallery) any {
+		if g.Sharing == nil || g.Sharing.Community == nil {
+			return (*schema.Community)(nil)
+		}
+		return g.Sharing.Community
+	}},
+}
+
+var imageFields = []field[schema.ImageDefinition]{
+	{path: "publisher", get: func(d *schema.ImageDefinition) any { return d.Publisher }},
+	{path: "offer", get: func(d *schema.ImageDefinition) any { return d.Offer }},
+	{path: "sku", get: func(d *schema.ImageDefinition) any { return d.SKU }},
+	{path: "osType", get: func(d *schema.ImageDefinition) any { return d.OSType }},
+	{path: "osState", get: func(d *schema.ImageDefinition) any { return d.OSState }},
+	{path: "hyperVGeneration", get: func(d *schema.ImageDefinition) any { return d.HyperVGeneration }},
+	{path: "eula", get: func(d *schema.ImageDefinition) any { return d.EULA }},
+	{path: "privacyStatementUri", get: func(d *schema.ImageDefinition) any { return d.PrivacyStatementURI }},
+	{path: "purchasePlan", get: func(d *schema.ImageDefinition) any { return d.PurchasePlan }},
+	{path: "description", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Description }},
+	{path: "releaseNoteUri", mutable: true, get: func(d *schema.ImageDefinition) any { return d.ReleaseNoteURI }},
+	{path: "endOfLife", mutable: true, get: func(d *schema.ImageDefinition) any { return d.EndOfLife }},
+	{path: "recommended", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Recommended }},
+	{path: "disallowedDiskTypes", mutable: true, get: func(d *schema.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(d *schema.ImageDefinition) any { return userTags(d.Tags) }},
+}
+
+var versionFields = []field[schema.ImageVersion]{
+	{path: "location", get: func(v *schema.ImageVersion) any { return v.Location }},
+	{path: "replicas", mutable: true, get: func(v *schema.ImageVersion) any { return v.Replicas }},
+	{path: "excludeFromLatest", mutable: true, get: func(v *schema.ImageVersion) any { return v.ExcludeFromLatest }},
+	{path: "endOfLife", mutable: true, get: func(v *schema.ImageVersion) any { return v.EndOfLife }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(v *schema.ImageVersion) any { return userTags(v.Tags) }},
+}
+
+// userTags drops curator's ownership tag, which desired state never holds.
+func userTags(tags map[string]string) map[string]string {
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		if k != schema.ManagedByTag {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	sort.Strings(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+func isZero(v any) bool {
+	rv := reflect.ValueOf(v)
+	return !rv.IsValid() || rv.IsZero()
+}
+
+// diffFields compares the listed fields; mutable diffs come after immutable
+// ones. For gallery fields the caller compares location itself.
+func diffFields[T any](fields []field[T], d, a *T) []FieldDiff {
+	var immut, mut []FieldDiff
+	for _, f := range fields {
+		dv, av := f.get(d), f.get(a)
+		if f.unsetZero && isZero(dv) {
+			continue
+		}
+		if reflect.DeepEqual(dv, av) {
+			continue
+		}
+		fd := FieldDiff{Path: f.path, Before: av, After: dv}
+		if f.mutable {
+			mut = append(mut, fd)
+		} else {
+			immut = append(immut, fd)
+		}
+	}
+	return append(immut, mut...)
+}
+
+func immutablePaths[T any](fields []field[T], diffs []FieldDiff) []string {
+	var out []string
+	for _, d := range diffs {
+		for _, f := range fields {
+			if f.path == d.Path && !f.mutable {
+				out = append(out, d.Path)
+			}
+		}
+	}
+	return out
+}
+
+func (p *planning) image(gallery, name string, parent Action, d, a *schema.ImageDefinition, dg *schema.Gallery) {
+	addr := schema.ImageAddress(gallery, name)
+	if parent == Delete {
+		d = nil
+	}
+	var managed bool
+	if a != nil {
+		managed = schema.IsManaged(a.Tags, p.config)
+	}
+	var fields []FieldDiff
+	var forced []string
+	if d != nil && a != nil {
+		fields = diffFields(imageFields, d, a)
+		forced = immutablePaths(imageFields, fields)
+	}
+	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
+	if parent == Replace && a != nil && d != nil {
+		action, reason = Replace, ReasonParentReplaced
+	}
+	c := &Change{Address: addr, Kind: KindImage, Action: action, Reason: reason, Gallery: gallery, Image: name, Fields: fields, ForcedBy: forced}
+	if d != nil {
+		c.After = shallowImage(d)
+	}
+	if a != nil {
+		c.Before = shallowImage(a)
+	}
+	switch action {
+	case NoOp:
+		if d == nil {
+			p.unmanaged(addr, "not declared and not managed by this configuration")
+			if parent == Delete {
+				p.diags.errorf(schema.GalleryAddress(gallery), "Cannot delete", "the gallery holds image definition %s, which curator does not manage; remove it by hand or declare it", name)
+			}
+			return
+		}
+		p.noops++
+	case Adopt:
+		if !p.allowAdopt(d.Adopt) {
+			p.diags.errorf(addr, "Resource exists but curator does not manage it", "image definition %s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", name, schema.ManagedByTag, p.config)
+			return
+		}
+		if len(forced) > 0 {
+			p.diags.errorf(addr, "Cannot adopt", "image definition %s differs in %s, which cannot change in place, and curator never replaces what it did not create", name, strings.Join(forced, ", "))
+			return
+		}
+		p.add(c)
+	case Replace:
+		if reason == ReasonCannotUpdate && !p.allowReplace(d.AllowReplace) {
+			p.diags.errorf(addr, "Replace not allowed", "image definition %s must be replaced because %s cannot change in place; replacing it deletes and recreates its %d versions too. Set `allowReplace: true` on it or pass --allow-replace", name, strings.Join(forced, ", "), len(a.Versions))
+			return
+		}
+		p.add(c)
+	case Delete:
+		if !p.prune && parent != Delete {
+			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", addr, p.config))
+			return
+		}
+		if parent == Delete {
+			c.Reason = ReasonParentDeleted
+		}
+		p.add(c)
+	default:
+		p.add(c)
+	}
+	var dv, av map[string]*schema.ImageVersion
+	var ds, as map[string]*schema.Share
+	if d != nil {
+		dv, ds = d.Versions, d.Shares
+	}
+	if a != nil {
+		av, as = a.Versions, a.Shares
+	}
+	if action == Replace {
+		as = nil
+	}
+	p.shares(addr, ds, as, action)
+	for _, vname := range union(dv, av) {
+		p.version(gallery, name, vname, action, dv[vname], av[vname])
+	}
+}
+
+func (p *planning) version(gallery, image, name string, parent Action, d, a *schema.ImageVersion) {
+	addr := schema.VersionAddress(gallery, image, name)
+	if parent == Delete {
+		d = nil
+	}
+	if d != nil && d.Source == nil && a == nil {
+		p.diags.warnf(addr, "Not published yet", "the version is declared without a source, so someone else publishes it; curator will govern it once it exists")
+		return
+	}
+	var managed bool
+	if a != nil {
+		managed = schema.IsManaged(a.Tags, p.config)
+	}
+	var fields []FieldDiff
+	var forced []string
+	var repl *ReplicationDelta
+	if d != nil && a != nil {
+		fields = diffFields(versionFields, d, a)
+		forced = immutablePaths(versionFields, fields)
+		if d.Source != nil && a.Source != nil && !sameSource(d.Source, a.Source) {
+			forced = append(forced, "source")
+			fields = append([]FieldDiff{{Path: "source", Before: a.Source, After: d.Source}}, fields...)
+		}
+		repl = regionDelta(a.Regions, d.Regions)
+		if repl != nil {
+			fields = append(fields, FieldDiff{Path: "regions", Before: a.Regions, After: d.Regions})
+		}
+	}
+	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
+	if d != nil && a != nil && d.Source == nil && !managed {
+		action, reason = Adopt, ReasonUnmanagedDeclared
+	}
+	if parent == Replace && a != nil && d != nil {
+		action, reason = Replace, ReasonParentReplaced
+	}
+	c := &Change{Address: addr, Kind: KindVersion, Action: action, Reason: reason, Gallery: gallery, Image: image, Version: name, Fields: fields, ForcedBy: forced}
+	if d != nil {
+		c.After = shallowVersion(d)
+	}
+	if a != nil {
+		c.Before = shallowVersion(a)
+	}
+	switch action {
+	case Create, Replace:
+		c.Replication = regionDelta(nil, d.Regions)
+	case Update, Adopt:
+		c.Replication = repl
+	case Delete:
+		c.Replication = regionDelta(a.Regions, nil)
+	}
+	switch action {
+	case NoOp:
+		if d == nil {
+			p.unmanaged(addr, "not declared and not managed by this configuration")
+			if parent == Delete {
+				p.diags.errorf(schema.ImageAddress(gallery, image), "Cannot delete", "the image definition holds version %s, which curator does not manage; remove it by hand or declare it", name)
+			}
+			return
+		}
+		p.noops++
+	case Adopt:
+		if !p.allowAdopt(d.Adopt) {
+			p.diags.errorf(addr, "Resource exists but curator does not manage it", "image version %s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", name, schema.ManagedByTag, p.config)
+			return
+		}
+		if len(forced) > 0 {
+			p.diags.errorf(addr, "Cannot adopt", "image version %s differs in %s, which cannot change in place, and curator never replaces what it did not create", name, strings.Join(forced, ", "))
+			return
+		}
+		p.add(c)
+	case Replace:
+		if reason == ReasonCannotUpdate && !p.allowReplace(d.AllowReplace) {
+			p.diags.errorf(addr, "Replace not allowed", "image version %s must be replaced because %s cannot change in place; it is deleted from every region and published again. Set `allowReplace: true` on it or pass --allow-replace", name, strings.Join(forced, ", "))
+			return
+		}
+		p.add(c)
+	case Delete:
+		if !p.prune && parent != Delete {
+			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", addr, p.config))
+			return
+		}
+		if parent == Delete {
+			c.Reason = ReasonParentDeleted
+		}
+		p.add(c)
+	default:
+		p.add(c)
+	}
+}
+
+func sameSource(a, b *schema.Source) bool {
+	id := func(s *schema.Source) string {
+		if s.VHD != nil {
+			return strings.ToLower(s.VHD.URI)
+		}
+		return strings.ToLower(s.ManagedImage + s.Snapshot + s.Version)
+	}
+	return id(a) == id(b)
+}
+
+// regionDelta is how target regions change from before to after; nil when
+// they do not. A storage-type change cannot be made in place: it is planned
+// as removing the region and adding it again.
+func regionDelta(before, after map[string]schema.TargetRegion) *ReplicationDelta {
+	var d ReplicationDelta
+	for _, r := range union(before, after) {
+		b, inB := before[r]
+		a, inA := after[r]
+		switch {
+		case inA && !inB:
+			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage})
+		case inB && !inA:
+			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage})
+		case b.Storage != a.Storage:
+			note := fmt.Sprintf("storage %s → %s cannot change in place: the region is removed and added again", b.Storage, a.Storage)
+			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage, Note: note})
+			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage, Note: note})
+		case b.Replicas != a.Replicas:
+			d.Changed = append(d.Changed, RegionChange{Region: r, BeforeReplicas: b.Replicas, AfterReplicas: a.Replicas, BeforeStorage: b.Storage, AfterStorage: a.Storage})
+		}
+	}
+	if len(d.Added)+len(d.Removed)+len(d.Changed) == 0 {
+		return nil
+	}
+	return &d
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,305 @@
+package planner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// depth is a change's level in the resource hierarchy.
+func depth(c *Change) int {
+	switch c.Kind {
+	case KindGallery:
+		return 0
+	case KindImage, KindSharing:
+		return 1
+	case KindVersion:
+		return 2
+	}
+	if c.Image != "" {
+		return 2 // a share on an image definition
+	}
+	return 1
+}
+
+// parentAddress is the address of the resource a change's resource lives in.
+func parentAddress(c *Change) schema.Address {
+	switch c.Kind {
+	case KindImage, KindSharing:
+		return schema.GalleryAddress(c.Gallery)
+	case KindVersion:
+		return schema.ImageAddress(c.Gallery, c.Image)
+	case KindShare:
+		if c.Image != "" {
+			return schema.ImageAddress(c.Gallery, c.Image)
+		}
+		return schema.GalleryAddress(c.Gallery)
+	}
+	return ""
+}
+
+func (p *planning) finish(desired schema.State) {
+	p.order()
+	p.latest(desired)
+	p.summarize()
+	p.plan.Cost = estimate(p.plan.Changes, p.prices())
+	p.plan.Summary.NoOp = p.noops
+
+	deletes := p.plan.Summary.Delete
+	max := desired.MaxDeletes
+	if deletes > max && !p.opts.AllowMassDelete {
+		p.diags.errorf("", "Too many deletes", "the plan deletes %d resources, more than maxDeletes (%d); check that the configuration is complete, then pass --allow-mass-delete or raise maxDeletes", deletes, max)
+	}
+	for _, d := range p.diags {
+		if d.Severity == Warning {
+			p.plan.Warnings = append(p.plan.Warnings, d.String())
+		}
+	}
+	sort.Strings(p.plan.Warnings)
+	sort.Slice(p.plan.Unmanaged, func(i, j int) bool { return p.plan.Unmanaged[i].Address < p.plan.Unmanaged[j].Address })
+}
+
+// order sorts changes into apply order — creates, updates and replaces
+// parents first; deletes children first, after everything else; ties by
+// address — and records what each change waits for.
+func (p *planning) order() {
+	cs := p.plan.Changes
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		ad, bd := a.Action == Delete, b.Action == Delete
+		if ad != bd {
+			return !ad
+		}
+		da, db := depth(a), depth(b)
+		if da != db {
+			if ad {
+				return da > db
+			}
+			return da < db
+		}
+		return a.Address < b.Address
+	})
+	for _, c := range cs {
+		var deps []schema.Address
+		if c.Action == Delete {
+			// A parent is deleted after its children.
+			for _, o := range cs {
+				if o.Action == Delete && o != c && parentAddress(o) == c.Address {
+					deps = append(deps, o.Address)
+				}
+			}
+		} else if parent := parentAddress(c); parent != "" {
+			if pc := p.changes[parent]; pc != nil && pc.Action != Delete && pc.Action != Update {
+				deps = append(deps, parent)
+			}
+			// A share on a definition also waits for its gallery.
+			if c.Kind == KindShare && c.Image != "" {
+				if gc := p.changes[schema.GalleryAddress(c.Gallery)]; gc != nil && (gc.Action == Create || gc.Action == Replace) && !containsAddr(deps, gc.Address) && p.changes[parent] == nil {
+					deps = append(deps, gc.Address)
+				}
+			}
+			if c.Action == Replace || c.Action == Create {
+				// A replaced parent first deletes the children the plan deletes.
+				for _, o := range cs {
+					if o.Action == Delete && o.Reason == ReasonParentReplaced && parentAddress(o) == c.Address {
+						deps = append(deps, o.Address)
+					}
+				}
+			}
+		}
+		sort.Slice(deps, func(i, j int) bool { return deps[i] < deps[j] })
+		c.DependsOn = deps
+	}
+}
+
+func containsAddr(s []schema.Address, a schema.Address) bool {
+	for _, x := range s {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *planning) summarize() {
+	s := &p.plan.Summary
+	for _, c := range p.plan.Changes {
+		if c.Kind == KindShare {
+			if c.Action == Create {
+				s.SharesAdded++
+			} else {
+				s.SharesRemoved++
+			}
+			continue
+		}
+		switch c.Action {
+		case Create:
+			if c.Kind != KindSharing {
+				s.Create++
+			} else {
+				s.Update++
+			}
+		case Update:
+			s.Update++
+		case Replace:
+			s.Replace++
+		case Delete:
+			s.Delete++
+		case Adopt:
+			s.Adopt++
+		}
+		if r := c.Replication; r != nil && c.Action != Delete {
+			for _, a := range r.Added {
+				s.RegionsAdded++
+				s.ReplicasAdded += a.AfterReplicas
+			}
+			for _, rm := range r.Removed {
+				s.RegionsRemoved++
+				s.ReplicasRemoved += rm.BeforeReplicas
+			}
+			for _, ch := range r.Changed {
+				if d := ch.AfterReplicas - ch.BeforeReplicas; d > 0 {
+					s.ReplicasAdded += d
+				} else {
+					s.ReplicasRemoved -= d
+				}
+			}
+		} else if r != nil {
+			for _, rm := range r.Removed {
+				s.RegionsRemoved++
+				s.ReplicasRemoved += rm.BeforeReplicas
+			}
+		}
+	}
+}
+
+// Latest returns the version "latest" resolves to among versions: the
+// highest Major, then Minor, then Patch, skipping those excluded from
+// latest; "" when there is none.
+func Latest(versions map[string]*schema.ImageVersion) string {
+	best, bestKey := "", [3]int64{-1, -1, -1}
+	for name, v := range versions {
+		if v == nil || v.ExcludeFromLatest {
+			continue
+		}
+		k := semver(name)
+		if k[0] > bestKey[0] || k[0] == bestKey[0] && (k[1] > bestKey[1] || k[1] == bestKey[1] && k[2] > bestKey[2]) {
+			best, bestKey = name, k
+		}
+	}
+	return best
+}
+
+func semver(s string) [3]int64 {
+	var out [3]int64
+	for i, part := range strings.SplitN(s, ".", 3) {
+		out[i], _ = strconv.ParseInt(part, 10, 64)
+	}
+	return out
+}
+
+// latest records, per definition, where "latest" moves.
+func (p *planning) latest(desired schema.State) {
+	after := map[schema.Address]map[string]*schema.ImageVersion{}
+	before := map[schema.Address]map[string]*schema.ImageVersion{}
+	ensure := func(m map[schema.Address]map[string]*schema.ImageVersion, a schema.Address) map[string]*schema.ImageVersion {
+		if m[a] == nil {
+			m[a] = map[string]*schema.ImageVersion{}
+		}
+		return m[a]
+	}
+	images := map[schema.Address]bool{}
+	for _, c := range p.plan.Changes {
+		if c.Kind != KindVersion {
+			continue
+		}
+		img := schema.ImageAddress(c.Gallery, c.Image)
+		images[img] = true
+		if b, ok := c.Before.(*schema.ImageVersion); ok {
+			ensure(before, img)[c.Version] = b
+		}
+		if a, ok := c.After.(*schema.ImageVersion); ok && c.Action != Delete {
+			ensure(after, img)[c.Version] = a
+		}
+	}
+	if len(images) == 0 {
+		return
+	}
+	// Unchanged versions are the same before and after: take them from
+	// desired state (those the plan does not touch exist as declared).
+	for gname, g := range desired.Galleries {
+		for iname, d := range g.Images {
+			img := schema.ImageAddress(gname, iname)
+			if !images[img] {
+				continue
+			}
+			for vname, v := range d.Versions {
+				addr := schema.VersionAddress(gname, iname, vname)
+				if p.changes[addr] == nil && v.Source != nil {
+					ensure(before, img)[vname] = v
+					ensure(after, img)[vname] = v
+				}
+			}
+		}
+	}
+	for _, img := range sortedAddrs(images) {
+		b, a := Latest(before[img]), Latest(after[img])
+		if b != a {
+			p.plan.Latest = append(p.plan.Latest, LatestChange{Image: img, Before: b, After: a})
+		}
+	}
+}
+
+func sortedAddrs(m map[schema.Address]bool) []schema.Address {
+	out := make([]schema.Address, 0, len(m))
+	for a := range m {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func (p *planning) prices() *PriceTable {
+	if p.opts.Prices != nil {
+		return p.opts.Prices
+	}
+	return DefaultPrices()
+}
+
+// Fingerprint identifies an actual state, observations (replication
+// progress, provisioning state, published date) excluded: two reads of an
+// unchanged estate have the same fingerprint.
+func Fingerprint(actual schema.State) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, gname := range sortedKeys(actual.Galleries) {
+		g := actual.Galleries[gname]
+		fmt.Fprintf(h, "g %q\n", gname)
+		_ = enc.Encode(shallowGallery(g))
+		writeShares(h, enc, g.Shares)
+		for _, iname := range sortedKeys(g.Images) {
+			img := g.Images[iname]
+			fmt.Fprintf(h, "i %q\n", iname)
+			_ = enc.Encode(shallowImage(img))
+			writeShares(h, enc, img.Shares)
+			for _, vname := range sortedKeys(img.Versions) {
+				fmt.Fprintf(h, "v %q\n", vname)
+				_ = enc.Encode(shallowVersion(img.Versions[vname]))
+			}
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func writeShares(h interface{ Write([]byte) (int, error) }, enc *json.Encoder, shares map[string]*schema.Share) {
+	for _, name := range sortedKeys(shares) {
+		fmt.Fprintf(h, "s %q\n", name)
+		_ = enc.Encode(shares[name])
+	}
+}

@@ -1,0 +1,349 @@
+package planner_test
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+const (
+	config    = "finance"
+	principal = "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11"
+	imageID   = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/b/providers/Microsoft.Compute/images/base"
+)
+
+// desired is a small declared estate: one gallery with a share, one
+// definition with two versions.
+func desired() schema.State {
+	return schema.State{
+		Name: config, Target: schema.Target{Local: &schema.LocalTarget{}}, MaxDeletes: 10,
+		Galleries: map[string]*schema.Gallery{
+			"acme": {
+				Location: "westeurope", Description: "golden images",
+				Shares: map[string]*schema.Share{"readers": {PrincipalID: principal, PrincipalType: "Group", Role: "Reader"}},
+				Images: map[string]*schema.ImageDefinition{
+					"web": {
+						Publisher: "Contoso", Offer: "Web", SKU: "nginx", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
+						Versions: map[string]*schema.ImageVersion{
+							"1.0.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}),
+							"1.1.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "eastus": {Replicas: 1, Storage: "Standard_ZRS"}}),
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func version(regions map[string]schema.TargetRegion) *schema.ImageVersion {
+	return &schema.ImageVersion{Source: &schema.Source{ManagedImage: imageID}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions, SizeGB: 10}
+}
+
+// applied is what the cloud holds after desired was applied: the same
+// estate, tagged as managed, shares named and described, versions observed.
+func applied(d schema.State) schema.State {
+	data, _ := json.Marshal(d)
+	var a schema.State
+	_ = json.Unmarshal(data, &a)
+	a.Name, a.Target, a.Prune, a.MaxDeletes = "", schema.Target{}, false, 0
+	mark := func(tags map[string]string) map[string]string {
+		out := map[string]string{schema.ManagedByTag: config}
+		for k, v := range tags {
+			out[k] = v
+		}
+		return out
+	}
+	name := 0
+	shares := func(in map[string]*schema.Share) map[string]*schema.Share {
+		if len(in) == 0 {
+			return nil
+		}
+		out := map[string]*schema.Share{}
+		for _, s := range in {
+			name++
+			c := *s
+			c.Name = strings.Repeat(string(rune('a'+name)), 8) + "-0000-0000-0000-000000000000"
+			c.Description = schema.ShareDescription(config)
+			out[c.Name] = &c
+		}
+		return out
+	}
+	for _, g := range a.Galleries {
+		g.Tags = mark(g.Tags)
+		g.Shares = shares(g.Shares)
+		g.Adopt, g.AllowReplace = false, false
+		for _, img := range g.Images {
+			img.Tags = mark(img.Tags)
+			img.Shares = shares(img.Shares)
+			for _, v := range img.Versions {
+				v.Tags = mark(v.Tags)
+				v.Observed = &schema.VersionObserved{ProvisioningState: "Succeeded", AggregatedState: "Completed"}
+			}
+		}
+	}
+	return a
+}
+
+type scenario struct {
+	name    string
+	desired func() schema.State
+	actual  func() schema.State
+	opts    planner.Options
+	// errors are substrings the plan's error diagnostics must contain
+	// (none: the plan must be valid).
+	errors []string
+}
+
+func scenarios() []scenario {
+	empty := func() schema.State { return schema.State{} }
+	same := func() schema.State { return applied(desired()) }
+	return []scenario{
+		{name: "create-all", desired: desired, actual: empty},
+		{name: "no-op", desired: desired, actual: same},
+		{name: "update-replicas", desired: func() schema.State {
+			d := desired()
+			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
+			v.Regions["westeurope"] = schema.TargetRegion{Replicas: 4, Storage: "Standard_LRS"}
+			v.EndOfLife = "2027-06-30"
+			return d
+		}, actual: same},
+		{name: "add-remove-region", desired: func() schema.State {
+			d := desired()
+			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
+			delete(v.Regions, "eastus")
+			v.Regions["northeurope"] = schema.TargetRegion{Replicas: 2, Storage: "Standard_LRS"}
+			return d
+		}, actual: same},
+		{name: "storage-change", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].Versions["1.1.0"].Regions["eastus"] = schema.TargetRegion{Replicas: 1, Storage: "Premium_LRS"}
+			return d
+		}, actual: same},
+		{name: "replace-refused", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].OSType = "Windows"
+			return d
+		}, actual: same, errors: []string{"osType", "--allow-replace"}},
+		{name: "replace-allowed", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].OSType = "Windows"
+			return d
+		}, actual: same, opts: planner.Options{AllowReplace: true}},
+		{name: "delete-without-prune", desired: func() schema.State {
+			d := desired()
+			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
+			return d
+		}, actual: same},
+		{name: "delete-with-prune", desired: func() schema.State {
+			d := desired()
+			d.Prune = true
+			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
+			return d
+		}, actual: same},
+		{name: "unmanaged-present", desired: desired, actual: func() schema.State {
+			a := applied(desired())
+			a.Galleries["legacy"] = &schema.Gallery{Location: "eastus", Description: "made by hand"}
+			a.Galleries["acme"].Images["web"].Versions["0.9.0"] = version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
+			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &schema.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
+			return a
+		}, opts: planner.Options{Prune: true}},
+		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"}},
+		{name: "adopt-allowed", desired: func() schema.State {
+			d := desired()
+			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
+			v.Source, v.Adopt = nil, true
+			return d
+		}, actual: packerPublished},
+		{name: "latest-changes", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].Versions["1.2.0"] = version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
+			d.Galleries["acme"].Images["web"].Versions["1.1.0"].ExcludeFromLatest = true
+			return d
+		}, actual: same},
+		{name: "mass-delete-refused", desired: func() schema.State {
+			d := desired()
+			d.Prune, d.MaxDeletes = true, 1
+			d.Galleries = map[string]*schema.Gallery{}
+			return d
+		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"}},
+		{name: "share-add-remove", desired: func() schema.State {
+			d := desired()
+			d.Prune = true
+			d.Galleries["acme"].Shares = map[string]*schema.Share{"publishers": {PrincipalID: principal, Role: "Compute Gallery Artifacts Publisher"}}
+			d.Galleries["acme"].Images["web"].Shares = map[string]*schema.Share{"readers": {PrincipalID: principal, Role: "Reader"}}
+			return d
+		}, actual: same},
+		{name: "sharing-profile", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Sharing = &schema.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
+			return d
+		}, actual: func() schema.State {
+			a := applied(desired())
+			a.Galleries["acme"].Sharing = &schema.Sharing{Permission: "Groups", Subscriptions: []string{"33333333-3333-3333-3333-333333333333"}}
+			return a
+		}},
+	}
+}
+
+// packerPublished: version 1.1.0 exists without curator's mark.
+func packerPublished() schema.State {
+	a := applied(desired())
+	v := a.Galleries["acme"].Images["web"].Versions["1.1.0"]
+	v.Tags = map[string]string{"built-by": "packer"}
+	v.Regions = map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
+	return a
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./planner -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+func compute(s scenario) (*planner.Plan, planner.Diagnostics) {
+	opts := s.opts
+	opts.Now = now
+	opts.SourceRevision = "0123456789abcdef"
+	return planner.Compute(s.desired(), s.actual(), opts)
+}
+
+func TestScenarios(t *testing.T) {
+	for _, s := range scenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			p, diags := compute(s)
+			if len(s.errors) == 0 && diags.HasErrors() {
+				t.Fatalf("unexpected errors: %v", diags.Err())
+			}
+			for _, want := range s.errors {
+				if err := diags.Err(); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("want an error mentioning %q, got %v", want, err)
+				}
+			}
+			data, err := json.MarshalIndent(p, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join("testdata", s.name)
+			golden(t, filepath.Join(dir, "plan.json"), append(data, '\n'))
+			golden(t, filepath.Join(dir, "plan.txt"), []byte(planner.RenderText(p, false)))
+			golden(t, filepath.Join(dir, "plan.md"), []byte(planner.RenderMarkdown(p)))
+
+			// A saved plan renders exactly as the plan it was saved from.
+			back, err := planner.DecodePlan(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := planner.RenderText(p, true), planner.RenderText(back, true); a != b {
+				t.Errorf("text differs after a JSON round trip:\n%s", cmp.Diff(a, b))
+			}
+			if a, b := planner.RenderMarkdown(p), planner.RenderMarkdown(back); a != b {
+				t.Errorf("markdown differs after a JSON round trip:\n%s", cmp.Diff(a, b))
+			}
+			again, _ := json.MarshalIndent(back, "", "  ")
+			if diff := cmp.Diff(string(data), string(again)); diff != "" {
+				t.Errorf("JSON differs after a round trip:\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, s := range scenarios() {
+		p1, _ := compute(s)
+		for i := 0; i < 5; i++ {
+			p2, _ := compute(s)
+			if planner.RenderText(p1, false) != planner.RenderText(p2, false) {
+				t.Fatalf("%s: two plans of the same input differ", s.name)
+			}
+			a, _ := json.Marshal(p1)
+			b, _ := json.Marshal(p2)
+			if string(a) != string(b) {
+				t.Fatalf("%s: JSON differs between runs", s.name)
+			}
+		}
+	}
+}
+
+func TestDecide(t *testing.T) {
+	p, _ := compute(scenarios()[0])
+	for _, c := range p.Changes {
+		if c.Action != planner.Create {
+			t.Errorf("create-all: %s is %s", c.Address, c.Action)
+		}
+	}
+	// Dependencies: versions wait for their definition, which waits for its gallery.
+	deps := map[schema.Address][]schema.Address{}
+	for _, c := range p.Changes {
+		deps[c.Address] = c.DependsOn
+	}
+	if got := deps[schema.VersionAddress("acme", "web", "1.0.0")]; len(got) != 1 || got[0] != schema.ImageAddress("acme", "web") {
+		t.Errorf("version depends on %v", got)
+	}
+	if got := deps[schema.ImageAddress("acme", "web")]; len(got) != 1 || got[0] != schema.GalleryAddress("acme") {
+		t.Errorf("image depends on %v", got)
+	}
+}
+
+func TestFingerprintIgnoresObservations(t *testing.T) {
+	a, b := applied(desired()), applied(desired())
+	b.Galleries["acme"].Images["web"].Versions["1.0.0"].Observed = &schema.VersionObserved{AggregatedState: "InProgress", Replication: map[string]schema.RegionReplication{"westeurope": {State: "Replicating", Progress: 40}}}
+	if planner.Fingerprint(a) != planner.Fingerprint(b) {
+		t.Error("replication progress changed the fingerprint")
+	}
+	b.Galleries["acme"].Description = "changed in the portal"
+	if planner.Fingerprint(a) == planner.Fingerprint(b) {
+		t.Error("a changed description kept the fingerprint")
+	}
+}
+
+func TestLatest(t *testing.T) {
+	vs := map[string]*schema.ImageVersion{
+		"1.9.0": {}, "1.10.0": {}, "2.0.0": {ExcludeFromLatest: true}, "1.10.1": {},
+	}
+	if got := planner.Latest(vs); got != "1.10.1" {
+		t.Errorf("latest = %s", got)
+	}
+}
+
+func FuzzDecodePlan(f *testing.F) {
+	for _, s := range scenarios() {
+		p, _ := compute(s)
+		data, _ := json.Marshal(p)
+		f.Add(data)
+	}
+	f.Add([]byte(`{"format_version":"2.0"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := planner.DecodePlan(data)
+		if err == nil {
+			_ = planner.RenderText(p, false)
+			_ = planner.RenderMarkdown(p)
+		}
+	})
+}
