@@ -396,6 +396,9 @@ var versionFields = []field[schema.ImageVersion]{
 
 // userTags drops curator's ownership tag, which desired state never holds.
 func userTags(tags map[string]string) map[string]string {
+	if tags == nil {
+		return nil
+	}
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
 		if k != schema.ManagedByTag {
