@@ -25,8 +25,14 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# The main job on the embedded default: validate, plan and apply the
+# quickstart against the in-process emulator (state in $(DEMO_DIR)), with
+# replication slowed so its progress shows, then plan again: no changes.
 demo: build
+	@rm -rf $(DEMO_DIR)
 	./$(BIN) validate examples/quickstart
+	./$(BIN) --state $(DEMO_DIR) --replication-rate 4 apply --auto-approve examples/quickstart
+	./$(BIN) --state $(DEMO_DIR) plan --detailed-exitcode examples/quickstart
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -30,6 +30,7 @@ import (
 type jsonPlan struct {
 	FormatVersion          string          `json:"format_version"`
 	SourceRevision         string          `json:"source_revision"`
+	Source                 string          `json:"source,omitempty"`
 	Configuration          string          `json:"configuration"`
 	Target                 string          `json:"target"`
 	CreatedAt              time.Time       `json:"created_at"`
@@ -158,7 +159,7 @@ func actionOf(names []string) (Action, error) {
 // MarshalJSON encodes the plan in the documented JSON format.
 func (p *Plan) MarshalJSON() ([]byte, error) {
 	jp := jsonPlan{
-		FormatVersion: p.FormatVersion, SourceRevision: p.SourceRevision, Configuration: p.Configuration,
+		FormatVersion: p.FormatVersion, SourceRevision: p.SourceRevision, Source: p.Source, Configuration: p.Configuration,
 		Target: p.Target, CreatedAt: p.CreatedAt, ActualStateFingerprint: p.ActualStateFingerprint,
 		Warnings: nonNil(p.Warnings), ARMRequests: p.ARMRequests,
 		ResourceChanges: []jsonChange{}, Unmanaged: []jsonUnmanaged{}, Latest: []jsonLatest{},
@@ -245,7 +246,7 @@ func DecodePlan(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("plan format version %q is not supported (this curator reads %s.x): plan again with this version", jp.FormatVersion, want)
 	}
 	p := &Plan{
-		FormatVersion: jp.FormatVersion, SourceRevision: jp.SourceRevision, Configuration: jp.Configuration,
+		FormatVersion: jp.FormatVersion, SourceRevision: jp.SourceRevision, Source: jp.Source, Configuration: jp.Configuration,
 		Target: jp.Target, CreatedAt: jp.CreatedAt, ActualStateFingerprint: jp.ActualStateFingerprint,
 		Warnings: jp.Warnings, ARMRequests: jp.ARMRequests, Summary: Summary(jp.Summary), Cost: Cost(jp.Cost),
 	}

@@ -145,9 +145,12 @@ type LatestChange struct {
 type Plan struct {
 	FormatVersion  string
 	SourceRevision string
-	Configuration  string
-	Target         string
-	CreatedAt      time.Time
+	// Source says where the configuration came from (a folder, or a git
+	// URL with ref and path), so a saved plan can be checked against it.
+	Source        string
+	Configuration string
+	Target        string
+	CreatedAt     time.Time
 	// Changes excludes no-ops; it is in apply order.
 	Changes   []*Change
 	Unmanaged []Unmanaged

@@ -52,7 +52,11 @@ func (l *Local) Snapshot(context.Context) (*Snapshot, error) {
 		err = fmt.Errorf("read configuration folder %s: %w", l.Dir, err)
 		return l.last, err
 	}
-	l.last = &Snapshot{Revision: contentRevision(files), FS: files, Origin: l.Dir}
+	origin := l.Dir
+	if abs, err := filepath.Abs(l.Dir); err == nil {
+		origin = abs
+	}
+	l.last = &Snapshot{Revision: contentRevision(files), FS: files, Origin: origin}
 	return l.last, nil
 }
 

@@ -110,6 +110,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 5 * time.Second
 	}
+	// The SDK's pollers poll at most once a second unless the service asks
+	// for more often (Retry-After), which the emulator does.
+	cfg.PollInterval = max(cfg.PollInterval, time.Second)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

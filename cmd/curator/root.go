@@ -66,9 +66,17 @@ applies it once, on every change, or on a schedule.`,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	g := &globals{}
+	g.register(root)
 	root.AddCommand(
 		newVersionCmd(),
 		newValidateCmd(),
+		newPlanCmd(g),
+		newApplyCmd(g),
+		newDriftCmd(g),
+		newShowCmd(),
+		newWatchCmd(g),
+		newEmulatorCmd(g),
 	)
 	return root
 }

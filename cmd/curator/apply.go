@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/sources"
+)
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var (
+		src         sourceFlags
+		pf          planFlags
+		autoApprove bool
+		parallelism int
+		noWait      bool
+		lockTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "apply [PATH | PLANFILE]",
+		Short: "Make the cloud match the configuration",
+		Long: `apply plans (as curator plan does), shows the plan, asks for confirmation on a
+terminal (or takes --auto-approve), and applies it: independent changes in
+parallel, each waiting for what it depends on, versions with live replication
+progress. Given a PLANFILE saved by "plan --out", it applies exactly that plan,
+and refuses it when the configuration or the cloud changed since.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := g.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			stdout := cmd.OutOrStdout()
+			opts := reconcile.Options{
+				Plan:        pf.options(),
+				Target:      g.targetOptions(log),
+				Apply:       reconcile.ApplyOptions{Parallelism: parallelism, NoWait: noWait, Hooks: newProgress(stdout)},
+				LockTimeout: lockTimeout,
+				OnLockWait: func(holder string) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Waiting for the apply lock (%s)…\n", holder)
+				},
+				Logger: log,
+			}
+			if len(args) == 1 {
+				if fi, err := os.Stat(args[0]); err == nil && !fi.IsDir() {
+					return applySaved(cmd, opts, src, args[0], autoApprove)
+				}
+			}
+			source, err := src.source(args)
+			if err != nil {
+				return err
+			}
+			opts.Source = source
+			r := reconcile.New(opts)
+			p, err := r.Plan(ctxOf(cmd))
+			if err != nil {
+				return reportLoad(cmd.ErrOrStderr(), err)
+			}
+			printWarnings(cmd.ErrOrStderr(), p.Warnings)
+			if err := render(stdout, p.Plan, "text"); err != nil {
+				p.Close()
+				return err
+			}
+			if err := p.Refusals.Err(); err != nil {
+				p.Close()
+				return withExitCode(exitError, err)
+			}
+			// The local target's emulator is released before applying: the
+			// apply reopens it under the apply lock.
+			p.Close()
+			if !p.Plan.HasChanges() {
+				return nil
+			}
+			if !autoApprove {
+				if err := confirm(cmd.InOrStdin(), stdout); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(stdout)
+			res, err := r.ApplyPlanned(ctxOf(cmd), p)
+			if len(res.Changes) > 0 {
+				summarizeResult(stdout, res)
+			}
+			if err != nil {
+				return withExitCode(exitError, err)
+			}
+			return nil
+		},
+	}
+	src.register(cmd)
+	pf.register(cmd)
+	f := cmd.Flags()
+	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking")
+	f.IntVar(&parallelism, "parallelism", 8, "changes applied at once")
+	f.BoolVar(&noWait, "no-wait", false, "return once Resource Manager accepted each request, without waiting for replication")
+	f.DurationVar(&lockTimeout, "lock-timeout", 5*time.Minute, "how long to wait for another apply to the same target")
+	return cmd
+}
+
+// applySaved applies a plan file exactly, after the staleness checks.
+func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, file string, autoApprove bool) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	plan, err := planner.DecodePlan(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	switch {
+	case src.gitURL != "":
+		opts.Source, err = src.source(nil)
+		if err != nil {
+			return err
+		}
+	case plan.Source != "":
+		if fi, err := os.Stat(plan.Source); err == nil && fi.IsDir() {
+			opts.Source = sources.NewLocal(plan.Source)
+		}
+	}
+	if opts.Source == nil {
+		return fmt.Errorf("%s was planned from %q, which is not a folder here: pass --git (and --ref/--path) to name its repository", file, plan.Source)
+	}
+	stdout := cmd.OutOrStdout()
+	if err := render(stdout, plan, "text"); err != nil {
+		return err
+	}
+	if !plan.HasChanges() {
+		return nil
+	}
+	if !autoApprove {
+		if err := confirm(cmd.InOrStdin(), stdout); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(stdout)
+	res, err := reconcile.New(opts).ApplySaved(ctxOf(cmd), plan)
+	if len(res.Changes) > 0 {
+		summarizeResult(stdout, res)
+	}
+	if errors.Is(err, reconcile.ErrStalePlan) {
+		return withExitCode(exitError, fmt.Errorf("%w; plan again", err))
+	}
+	if err != nil {
+		return withExitCode(exitError, err)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/curator-dev/curator/reconcile"
+)
+
+func newDriftCmd(g *globals) *cobra.Command {
+	var (
+		src    sourceFlags
+		output string
+	)
+	cmd := &cobra.Command{
+		Use:   "drift [PATH]",
+		Short: "Report what changed in the cloud outside curator",
+		Long: `drift plans the last applied configuration against the cloud: anything it
+would change is drift made behind curator's back (a replica count edited in
+the portal, a share removed, a version deleted).
+
+Exit codes: 0 no drift, 2 drift, 1 error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(output); err != nil {
+				return err
+			}
+			source, err := src.source(args)
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			r := reconcile.New(reconcile.Options{Source: source, Target: g.targetOptions(log), Logger: log})
+			p, applied, err := r.Drift(ctxOf(cmd))
+			if err != nil {
+				return reportLoad(cmd.ErrOrStderr(), err)
+			}
+			defer p.Close()
+			if !applied {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: nothing was applied from here yet; comparing the cloud with the current configuration")
+			}
+			if err := render(cmd.OutOrStdout(), p.Plan, output); err != nil {
+				return err
+			}
+			if p.Plan.HasChanges() {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Drift: the cloud differs from revision %s.\n", p.Plan.SourceRevision)
+				return withExitCode(exitChanges, nil)
+			}
+			return nil
+		},
+	}
+	src.register(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text, json or markdown")
+	return cmd
+}

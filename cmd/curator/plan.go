@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/curator-dev/curator/reconcile"
+)
+
+func newPlanCmd(g *globals) *cobra.Command {
+	var (
+		src          sourceFlags
+		pf           planFlags
+		output, out  string
+		detailedExit bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan [PATH]",
+		Short: "Show what curator would change to make the cloud match the configuration",
+		Long: `plan loads the configuration (PATH, default the current folder, or --git),
+reads the actual state of its target, and shows the changes an apply would
+make: + create, ~ update, -/+ replace, - delete, <= adopt.
+
+Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(output); err != nil {
+				return err
+			}
+			source, err := src.source(args)
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log})
+			p, err := r.Plan(ctxOf(cmd))
+			if err != nil {
+				return reportLoad(cmd.ErrOrStderr(), err)
+			}
+			defer p.Close()
+			printWarnings(cmd.ErrOrStderr(), p.Warnings)
+			if p.SourceErr != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; planned the last good revision %s\n", p.SourceErr, p.Snapshot.Revision)
+			}
+			if err := render(cmd.OutOrStdout(), p.Plan, output); err != nil {
+				return err
+			}
+			if out != "" {
+				data, err := p.Plan.MarshalJSON()
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
+					return fmt.Errorf("save the plan: %w", err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Saved the plan to %s: apply exactly it with `curator apply %s`.\n", out, out)
+			}
+			if err := p.Refusals.Err(); err != nil {
+				return withExitCode(exitError, err)
+			}
+			if detailedExit && p.Plan.HasChanges() {
+				return withExitCode(exitChanges, nil)
+			}
+			return nil
+		},
+	}
+	src.register(cmd)
+	pf.register(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "text", "output format: text, json or markdown")
+	f.StringVar(&out, "out", "", "save the plan (JSON) to this file, for `curator apply FILE`")
+	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	return cmd
+}

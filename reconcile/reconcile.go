@@ -1,0 +1,302 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/sources"
+)
+
+// Options steer a Reconciler.
+type Options struct {
+	Source sources.Source
+	Target TargetOptions
+	Plan   planner.Options
+	Apply  ApplyOptions
+	// LockTimeout is how long an apply waits for another applier.
+	LockTimeout time.Duration
+	// OnLockWait is told who holds the lock when an apply has to wait.
+	OnLockWait func(holder string)
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Reconciler runs the level-based loop: snapshot the source, load and
+// validate it, read the actual state, plan, and (when asked) apply.
+type Reconciler struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns a Reconciler.
+func New(opts Options) *Reconciler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Reconciler{opts: opts, log: opts.Logger}
+}
+
+// InvalidConfigError is a configuration that failed validation: terminal
+// until the source changes.
+type InvalidConfigError struct {
+	Revision    string
+	Diagnostics schema.Diagnostics
+}
+
+func (e *InvalidConfigError) Error() string {
+	return fmt.Sprintf("configuration at %s is invalid: %v", e.Revision, e.Diagnostics.Err())
+}
+
+// Planned is a computed plan with what it was computed from.
+type Planned struct {
+	Snapshot *sources.Snapshot
+	Desired  *schema.State
+	// Warnings from loading the configuration.
+	Warnings schema.Diagnostics
+	Plan     *planner.Plan
+	// Refusals are the planner's diagnostics; HasErrors means the plan
+	// must not be applied.
+	Refusals planner.Diagnostics
+	// SourceErr is a source error tolerated because the last good snapshot
+	// was used (e.g. a failed git fetch).
+	SourceErr error
+	target    *Target
+}
+
+// Close releases the target the plan was computed against.
+func (p *Planned) Close() error {
+	if p == nil || p.target == nil {
+		return nil
+	}
+	return p.target.Close()
+}
+
+// Target is the opened target.
+func (p *Planned) Target() *Target { return p.target }
+
+// Load snapshots the source and validates the configuration.
+func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *schema.State, schema.Diagnostics, error) {
+	snap, srcErr := r.opts.Source.Snapshot(ctx)
+	if snap == nil {
+		return nil, nil, nil, srcErr
+	}
+	if srcErr != nil {
+		r.log.Warn("using the last good revision", "revision", snap.Revision, "error", srcErr)
+	}
+	st, diags := schema.Load(snap.FS)
+	if diags.HasErrors() {
+		return snap, nil, diags, &InvalidConfigError{Revision: snap.Revision, Diagnostics: diags}
+	}
+	return snap, st, diags, srcErr
+}
+
+// Plan loads the configuration, opens its target, reads the actual state
+// and plans. The caller closes the result.
+func (r *Reconciler) Plan(ctx context.Context) (*Planned, error) {
+	snap, desired, warnings, err := r.Load(ctx)
+	var invalid *InvalidConfigError
+	if errors.As(err, &invalid) || snap == nil {
+		return nil, err
+	}
+	p, perr := r.PlanState(ctx, snap, desired)
+	if perr != nil {
+		return nil, perr
+	}
+	p.Warnings, p.SourceErr = warnings.Warnings(), err
+	return p, nil
+}
+
+// PlanState plans a loaded configuration against its target.
+func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desired *schema.State) (*Planned, error) {
+	t, err := OpenTarget(ctx, desired.Name, desired.Target, r.opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	actual, err := t.Cloud.ReadState(ctx)
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("read the actual state of %s: %w", t.Scope, err)
+	}
+	r.log.Debug("read actual state", "requests", t.Requests(), "duration", time.Since(start))
+	opts := r.opts.Plan
+	opts.SourceRevision = snap.Revision
+	opts.Now = r.opts.Now()
+	plan, refusals := planner.Compute(*desired, *actual, opts)
+	plan.ARMRequests = t.Requests()
+	plan.Source = snap.Origin
+	plan.Target = EncodeTarget(desired.Target)
+	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t}, nil
+}
+
+// lock takes the target's apply lock.
+func (r *Reconciler) lock(ctx context.Context, t schema.Target) (*Lock, error) {
+	path, err := lockPath(t, r.opts.Target.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	return AcquireLock(ctx, path, r.opts.LockTimeout, r.opts.OnLockWait)
+}
+
+// ApplyPlanned applies a plan computed by Plan, under the target's lock.
+// The plan is re-checked against a fresh read of the actual state first, so
+// an apply that waited for the lock never acts on a stale view.
+func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, error) {
+	if err := p.Refusals.Err(); err != nil {
+		return Result{}, err
+	}
+	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
+}
+
+// ErrStalePlan is returned when a saved plan no longer matches the source
+// or the cloud.
+var ErrStalePlan = errors.New("Saved plan is stale")
+
+// StaleDetail is the model explanation of a stale plan.
+const StaleDetail = "The given plan file can no longer be applied because the state was changed by another operation after the plan was created."
+
+// ApplySaved applies a saved plan exactly, after checking that the source
+// revision and the actual state are those it was computed from.
+func (r *Reconciler) ApplySaved(ctx context.Context, plan *planner.Plan) (Result, error) {
+	t, err := DecodeTarget(plan.Target)
+	if err != nil {
+		return Result{}, err
+	}
+	snap, srcErr := r.opts.Source.Snapshot(ctx)
+	if snap == nil {
+		return Result{}, fmt.Errorf("read the plan's source %s: %w", r.opts.Source, srcErr)
+	}
+	if snap.Revision != plan.SourceRevision {
+		return Result{}, fmt.Errorf("%w: %s The configuration is now at revision %s, the plan was made at %s.", ErrStalePlan, StaleDetail, snap.Revision, plan.SourceRevision)
+	}
+	return r.applyChecked(ctx, t, plan, plan.SourceRevision, snap)
+}
+
+func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+	lock, err := r.lock(ctx, t)
+	if err != nil {
+		return Result{}, err
+	}
+	defer lock.Release()
+	target, err := OpenTarget(ctx, plan.Configuration, t, r.opts.Target)
+	if err != nil {
+		return Result{}, err
+	}
+	defer target.Close()
+	actual, err := target.Cloud.ReadState(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("read the actual state of %s: %w", target.Scope, err)
+	}
+	if fp := planner.Fingerprint(*actual); fp != plan.ActualStateFingerprint {
+		return Result{}, fmt.Errorf("%w: %s", ErrStalePlan, StaleDetail)
+	}
+	if plan.HasChanges() {
+		if err := target.Cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
+			return Result{}, err
+		}
+	}
+	res := Apply(ctx, target.Cloud, plan, r.opts.Apply)
+	if res.Err() == nil {
+		if err := r.recordApplied(t, plan.Configuration, revision, snap); err != nil {
+			r.log.Warn("could not record the applied revision for drift detection", "error", err)
+		}
+	}
+	return res, res.Err()
+}
+
+func firstLocation(plan *planner.Plan) string {
+	for _, c := range plan.Changes {
+		if g, ok := c.After.(*schema.Gallery); ok && g.Location != "" {
+			return g.Location
+		}
+	}
+	return "westeurope"
+}
+
+// appliedDir is where the last applied configuration is kept, for drift
+// detection: in the local state folder, or the user's cache for Azure.
+func (r *Reconciler) appliedDir(t schema.Target, config string) (string, error) {
+	lp, err := lockPath(t, r.opts.Target.StateDir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(lp), "applied", config), nil
+}
+
+type appliedRecord struct {
+	Revision  string    `json:"revision"`
+	AppliedAt time.Time `json:"appliedAt"`
+}
+
+// recordApplied keeps a copy of the applied configuration, so that drift
+// can be judged against what was applied rather than what is committed now.
+func (r *Reconciler) recordApplied(t schema.Target, config, revision string, snap *sources.Snapshot) error {
+	if snap == nil {
+		return nil
+	}
+	dir, err := r.appliedDir(t, config)
+	if err != nil {
+		return err
+	}
+	tmp := dir + ".tmp"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	err = fs.WalkDir(snap.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(snap.FS, path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(tmp, path), data, 0o644)
+	})
+	if err != nil {
+		return err
+	}
+	rec, _ := json.Marshal(appliedRecord{Revision: revision, AppliedAt: r.opts.Now().UTC()})
+	if err := os.WriteFile(filepath.Join(tmp, ".applied.json"), rec, 0o644); err != nil {
+		return err
+	}
+	os.RemoveAll(dir)
+	return os.Rename(tmp, dir)
+}
+
+// Drift plans the last applied configuration against the actual state:
+// what changed in the cloud outside curator. When nothing was applied from
+// this machine yet, the current configuration is used and applied is false.
+func (r *Reconciler) Drift(ctx context.Context) (p *Planned, applied bool, err error) {
+	snap, desired, _, err := r.Load(ctx)
+	var invalid *InvalidConfigError
+	if errors.As(err, &invalid) || snap == nil {
+		return nil, false, err
+	}
+	dir, derr := r.appliedDir(desired.Target, desired.Name)
+	if derr == nil {
+		if data, rerr := os.ReadFile(filepath.Join(dir, ".applied.json")); rerr == nil {
+			var rec appliedRecord
+			if json.Unmarshal(data, &rec) == nil {
+				last := &sources.Snapshot{Revision: rec.Revision, FS: os.DirFS(dir), Origin: dir}
+				if st, diags := schema.Load(last.FS); !diags.HasErrors() {
+					snap, desired, applied = last, st, true
+				}
+			}
+		}
+	}
+	p, err = r.PlanState(ctx, snap, desired)
+	return p, applied, err
+}

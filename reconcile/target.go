@@ -1,0 +1,148 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/schema"
+)
+
+// Target is an opened cloud: the emulator in-process, a running emulator, or
+// Azure — always through cloud/azure.
+type Target struct {
+	Cloud  *azure.Client
+	Kind   string
+	Scope  string
+	server *emulator.Server
+}
+
+var _ Cloud = (*azure.Client)(nil)
+
+// Requests is how many Resource Manager requests the target has served this
+// client so far.
+func (t *Target) Requests() int64 { return t.Cloud.Requests() }
+
+// Close stops an in-process emulator.
+func (t *Target) Close() error {
+	if t.server != nil {
+		return t.server.Close()
+	}
+	return nil
+}
+
+// TargetOptions steer OpenTarget.
+type TargetOptions struct {
+	// StateDir is the local target's emulator state folder; default
+	// ./.curator.
+	StateDir string
+	// Emulator options for the in-process emulator (replication rate,
+	// faults); StateDir and Addr are set by OpenTarget.
+	Emulator emulator.Options
+	Logger   *slog.Logger
+}
+
+// DefaultStateDir is the local target's state folder.
+const DefaultStateDir = ".curator"
+
+// OpenTarget opens the cloud the configuration names, for configuration
+// name.
+func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOptions) (*Target, error) {
+	sub, rg := t.Scope()
+	cfg := azure.Config{Subscription: sub, ResourceGroup: rg, ConfigName: name, Logger: opts.Logger}
+	out := &Target{Kind: t.Kind(), Scope: fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", sub, rg)}
+	switch {
+	case t.Azure != nil:
+		cfg.Cloud = t.Azure.Cloud
+	case t.Local != nil && t.Local.Endpoint != "":
+		cfg.Endpoint = t.Local.Endpoint
+		cfg.Credential = azure.StaticToken("curator-local")
+	default:
+		eo := opts.Emulator
+		eo.StateDir = opts.StateDir
+		if eo.StateDir == "" {
+			eo.StateDir = DefaultStateDir
+		}
+		eo.Addr = "127.0.0.1:0"
+		srv, err := emulator.Start(ctx, eo)
+		if err != nil {
+			return nil, fmt.Errorf("start the local target's emulator: %w", err)
+		}
+		out.server = srv
+		cfg.Endpoint = srv.URL()
+		cfg.Credential = azure.StaticToken("curator-local")
+		cfg.Unthrottled = true
+		cfg.PollInterval = time.Second
+	}
+	c, err := azure.New(cfg)
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	out.Cloud = c
+	return out, nil
+}
+
+// lockPath is where the apply lock of a target lives: beside the local
+// state, or for Azure in the user's cache folder (per machine).
+func lockPath(t schema.Target, stateDir string) (string, error) {
+	if t.Azure == nil && (t.Local == nil || t.Local.Endpoint == "") {
+		if stateDir == "" {
+			stateDir = DefaultStateDir
+		}
+		return filepath.Join(stateDir, "apply.lock"), nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no folder for the apply lock: %w", err)
+	}
+	sub, rg := t.Scope()
+	key := strings.ToLower(t.Kind() + "-" + sub + "-" + rg)
+	if t.Local != nil {
+		key += "-" + strings.NewReplacer(":", "_", "/", "_").Replace(t.Local.Endpoint)
+	}
+	return filepath.Join(base, "curator", "locks", key+".lock"), nil
+}
+
+// EncodeTarget writes a target as a saved plan records it:
+// "local:/subscriptions/S/resourceGroups/RG",
+// "local@http://127.0.0.1:8443:/subscriptions/S/resourceGroups/RG" or
+// "azure[@AzureChina]:/subscriptions/S/resourceGroups/RG".
+func EncodeTarget(t schema.Target) string {
+	sub, rg := t.Scope()
+	prefix := t.Kind()
+	switch {
+	case t.Local != nil && t.Local.Endpoint != "":
+		prefix += "@" + t.Local.Endpoint
+	case t.Azure != nil && t.Azure.Cloud != "":
+		prefix += "@" + t.Azure.Cloud
+	}
+	return prefix + ":/subscriptions/" + sub + "/resourceGroups/" + rg
+}
+
+// DecodeTarget reads what EncodeTarget wrote.
+func DecodeTarget(s string) (schema.Target, error) {
+	i := strings.LastIndex(s, ":/subscriptions/")
+	if i < 0 {
+		return schema.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
+	}
+	kind, extra, _ := strings.Cut(s[:i], "@")
+	parts := strings.Split(s[i+1:], "/")
+	if len(parts) != 5 || !strings.EqualFold(parts[3], "resourceGroups") {
+		return schema.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
+	}
+	sub, rg := parts[2], parts[4]
+	switch kind {
+	case "local":
+		return schema.Target{Local: &schema.LocalTarget{Endpoint: extra, Subscription: sub, ResourceGroup: rg}}, nil
+	case "azure":
+		return schema.Target{Azure: &schema.AzureTarget{Subscription: sub, ResourceGroup: rg, Cloud: extra}}, nil
+	}
+	return schema.Target{}, fmt.Errorf("plan target %q: unknown kind %q", s, kind)
+}
