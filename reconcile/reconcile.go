@@ -35,6 +35,9 @@ type Options struct {
 type Reconciler struct {
 	opts Options
 	log  *slog.Logger
+	// locked is set while the caller holds the target's apply lock
+	// through LockTarget.
+	locked bool
 }
 
 // New returns a Reconciler.
@@ -141,6 +144,20 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t}, nil
 }
 
+// LockTarget takes the apply lock of target t until release is called, so
+// that a plan and its apply see no other applier in between.
+func (r *Reconciler) LockTarget(ctx context.Context, t schema.Target) (release func(), err error) {
+	l, err := r.lock(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	r.locked = true
+	return func() {
+		r.locked = false
+		l.Release()
+	}, nil
+}
+
 // lock takes the target's apply lock.
 func (r *Reconciler) lock(ctx context.Context, t schema.Target) (*Lock, error) {
 	path, err := lockPath(t, r.opts.Target.StateDir)
@@ -185,11 +202,13 @@ func (r *Reconciler) ApplySaved(ctx context.Context, plan *planner.Plan) (Result
 }
 
 func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
-	lock, err := r.lock(ctx, t)
-	if err != nil {
-		return Result{}, err
+	if !r.locked {
+		lock, err := r.lock(ctx, t)
+		if err != nil {
+			return Result{}, err
+		}
+		defer lock.Release()
 	}
-	defer lock.Release()
 	target, err := OpenTarget(ctx, plan.Configuration, t, r.opts.Target)
 	if err != nil {
 		return Result{}, err

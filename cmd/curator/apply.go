@@ -58,11 +58,22 @@ and refuses it when the configuration or the cloud changed since.`,
 			}
 			opts.Source = source
 			r := reconcile.New(opts)
-			p, err := r.Plan(ctxOf(cmd))
-			if err != nil {
+			ctx := ctxOf(cmd)
+			snap, desired, warnings, err := r.Load(ctx)
+			if snap == nil || desired == nil {
 				return reportLoad(cmd.ErrOrStderr(), err)
 			}
-			printWarnings(cmd.ErrOrStderr(), p.Warnings)
+			// Hold the target's lock from planning to the end of the apply.
+			release, err := r.LockTarget(ctx, desired.Target)
+			if err != nil {
+				return withExitCode(exitError, err)
+			}
+			defer release()
+			p, err := r.PlanState(ctx, snap, desired)
+			if err != nil {
+				return err
+			}
+			printWarnings(cmd.ErrOrStderr(), warnings.Warnings())
 			if err := render(stdout, p.Plan, "text"); err != nil {
 				p.Close()
 				return err
@@ -83,7 +94,7 @@ and refuses it when the configuration or the cloud changed since.`,
 				}
 			}
 			fmt.Fprintln(stdout)
-			res, err := r.ApplyPlanned(ctxOf(cmd), p)
+			res, err := r.ApplyPlanned(ctx, p)
 			if len(res.Changes) > 0 {
 				summarizeResult(stdout, res)
 			}

@@ -46,7 +46,10 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 			if err := render(cmd.OutOrStdout(), p.Plan, output); err != nil {
 				return err
 			}
-			if p.Plan.HasChanges() {
+			for _, d := range p.Refusals {
+				fmt.Fprintln(cmd.ErrOrStderr(), d)
+			}
+			if p.Plan.HasChanges() || p.Refusals.HasErrors() {
 				fmt.Fprintf(cmd.ErrOrStderr(), "Drift: the cloud differs from revision %s.\n", p.Plan.SourceRevision)
 				return withExitCode(exitChanges, nil)
 			}
