@@ -47,8 +47,11 @@ type Git struct {
 	// Interval is how often Watch fetches; default 1m.
 	Interval time.Duration
 
-	mu   sync.Mutex
+	mu   sync.Mutex // guards last
 	last *Snapshot
+	// readMu serialises fetches into the cache, which go-git does not
+	// make safe to share.
+	readMu sync.Mutex
 }
 
 func (g *Git) String() string {
@@ -240,6 +243,8 @@ func (g *Git) Snapshot(ctx context.Context) (*Snapshot, error) {
 }
 
 func (g *Git) read(ctx context.Context) (*Snapshot, error) {
+	g.readMu.Lock()
+	defer g.readMu.Unlock()
 	repo, fetchErr := g.open(ctx)
 	if repo == nil {
 		return nil, fetchErr
@@ -304,9 +309,11 @@ func (g *Git) Watch(ctx context.Context, changed chan<- struct{}) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	last := ""
+	g.mu.Lock()
 	if g.last != nil {
 		last = g.last.Revision
 	}
+	g.mu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():

@@ -113,6 +113,11 @@ func (l *Local) Watch(ctx context.Context, changed chan<- struct{}) error {
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
 					_ = add(ev.Name)
+					// Files written before the watch on the new folder
+					// began produced no event of their own.
+					if matches, _ := filepath.Glob(filepath.Join(ev.Name, "*.cue")); len(matches) > 0 {
+						timer.Reset(debounce)
+					}
 					continue
 				}
 			}

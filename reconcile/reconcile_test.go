@@ -1,0 +1,119 @@
+package reconcile_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/schema"
+)
+
+func TestTargetRoundTrip(t *testing.T) {
+	for _, tgt := range []schema.Target{
+		{Local: &schema.LocalTarget{}},
+		{Local: &schema.LocalTarget{Endpoint: "http://127.0.0.1:8443", Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg"}},
+		{Azure: &schema.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg-images", Cloud: "AzureChina"}},
+	} {
+		s := reconcile.EncodeTarget(tgt)
+		back, err := reconcile.DecodeTarget(s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if reconcile.EncodeTarget(back) != s {
+			t.Errorf("%s came back as %s", s, reconcile.EncodeTarget(back))
+		}
+	}
+	if _, err := reconcile.DecodeTarget("nonsense"); err == nil {
+		t.Error("a malformed target decoded")
+	}
+}
+
+func TestLockNamesItsHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "apply.lock")
+	first, err := reconcile.AcquireLock(context.Background(), path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told string
+	_, err = reconcile.AcquireLock(context.Background(), path, 300*time.Millisecond, func(h string) { told = h })
+	if !errors.Is(err, reconcile.ErrLocked) || !strings.Contains(err.Error(), "pid ") || !strings.Contains(told, "held by pid") {
+		t.Fatalf("second lock: %v (told %q)", err, told)
+	}
+	first.Release()
+	second, err := reconcile.AcquireLock(context.Background(), path, 0, nil)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	second.Release()
+}
+
+// TestFailedChangeSkipsDependents: a definition refused by the cloud skips
+// its versions and share; the other gallery's changes go on.
+func TestFailedChangeSkipsDependents(t *testing.T) {
+	ctx := context.Background()
+	srv, err := emulator.Start(ctx, emulator.Options{ReplicationRate: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "test", Endpoint: srv.URL(), Credential: azure.StaticToken("t"), RetryDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.EnsureResourceGroup(ctx, "westeurope"); err != nil {
+		t.Fatal(err)
+	}
+	// Someone else's definition already holds the identifier.
+	if err := client.CreateGallery(ctx, "a", &schema.Gallery{Location: "westeurope"}); err != nil {
+		t.Fatal(err)
+	}
+	image := func() *schema.ImageDefinition {
+		return &schema.ImageDefinition{Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1",
+			Versions: map[string]*schema.ImageVersion{"1.0.0": {Source: &schema.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/i"}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}}},
+			Shares:   map[string]*schema.Share{"r": {PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Reader"}},
+		}
+	}
+	if err := client.CreateImage(ctx, "a", "other", image()); err != nil {
+		t.Fatal(err)
+	}
+	actual, err := client.ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desired := schema.State{Name: "test", MaxDeletes: 10, Galleries: map[string]*schema.Gallery{
+		"a": {Location: "westeurope", Images: map[string]*schema.ImageDefinition{"mine": image(), "other": nil}},
+		"b": {Location: "westeurope", Images: map[string]*schema.ImageDefinition{"mine": image()}},
+	}}
+	delete(desired.Galleries["a"].Images, "other")
+	plan, diags := planner.Compute(desired, *actual, planner.Options{Now: time.Now()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Err())
+	}
+	res := reconcile.Apply(ctx, client, plan, reconcile.ApplyOptions{Parallelism: 4, Backoff: time.Millisecond})
+	status := map[schema.Address]reconcile.Status{}
+	for _, r := range res.Changes {
+		status[r.Address] = r.Status
+	}
+	want := map[schema.Address]reconcile.Status{
+		schema.ImageAddress("a", "mine"):            reconcile.Failed,
+		schema.VersionAddress("a", "mine", "1.0.0"): reconcile.Skipped,
+		schema.GalleryAddress("b"):                  reconcile.Done,
+		schema.ImageAddress("b", "mine"):            reconcile.Done,
+		schema.VersionAddress("b", "mine", "1.0.0"): reconcile.Done,
+	}
+	for addr, s := range want {
+		if status[addr] != s {
+			t.Errorf("%s: %s, want %s", addr, status[addr], s)
+		}
+	}
+	if err := res.Err(); err == nil || !strings.Contains(err.Error(), "already has the identifier") {
+		t.Errorf("result error = %v", err)
+	}
+}
