@@ -22,8 +22,11 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench:
+# Go benchmarks, then the estate-scale table of curator-bench (against the
+# emulator: cold plan, requests, no-op re-plan, apply, watch).
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/curator-bench -curator $(BIN)
 
 # The main job on the embedded default: validate, plan and apply the
 # quickstart against the in-process emulator (state in $(DEMO_DIR)), with

@@ -146,7 +146,7 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	if err != nil {
 		return err
 	}
-	s.st.Resources[key] = res
+	s.st.putResource(key, res)
 	op := s.newOperation(res, k == kindVersion)
 	if e := s.save(); e != nil {
 		return e
@@ -227,10 +227,10 @@ func (s *Server) deleteCompute(w http.ResponseWriter, r *http.Request, k kind, e
 	}
 	for rk, res := range s.st.Resources {
 		if res.Type == roleAssignmentType && strings.HasPrefix(strings.ToLower(str(props(res)["scope"])), key) {
-			delete(s.st.Resources, rk)
+			s.st.deleteResource(rk)
 		}
 	}
-	delete(s.st.Resources, key)
+	s.st.deleteResource(key)
 	op := s.newOperation(existing, false)
 	op.Resource = ""
 	if e := s.save(); e != nil {

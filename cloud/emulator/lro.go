@@ -23,12 +23,15 @@ func (s *Server) newOperation(res *resource, waitReplication bool) *operation {
 		op.Resource = strings.ToLower(res.ID)
 		op.DoneAt = time.Time{}
 	}
-	s.st.Operations[op.ID] = op
+	s.st.putOperation(op)
 	// Keep the operation table from growing without bound: drop finished
-	// operations older than an hour.
+	// operations older than an hour (checked every thousand operations).
+	if s.st.NextOp%1000 != 0 {
+		return op
+	}
 	for id, o := range s.st.Operations {
 		if !o.DoneAt.IsZero() && now.Sub(o.DoneAt) > time.Hour {
-			delete(s.st.Operations, id)
+			s.st.deleteOperation(id)
 		}
 	}
 	return op

@@ -48,7 +48,7 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		}
-		delete(s.st.Resources, key)
+		s.st.deleteResource(key)
 		if e := s.save(); e != nil {
 			return e
 		}
@@ -125,7 +125,7 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 			"updatedOn":        now,
 		},
 	}}
-	s.st.Resources[key] = res
+	s.st.putResource(key, res)
 	if e := s.save(); e != nil {
 		return e
 	}

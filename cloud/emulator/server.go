@@ -135,9 +135,15 @@ func (s *Server) URL() string { return s.url }
 
 // Close stops the server and releases the state folder.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Let requests in flight finish, briefly: Shutdown also waits for
+	// connections a client opened but never used, which would hold every
+	// in-process emulator's Close for seconds.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	if err != nil {
+		err = s.http.Close()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.store != nil {
@@ -392,7 +398,7 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 			"location": normalizeRegion(loc), "tags": body["tags"],
 			"properties": map[string]any{"provisioningState": "Succeeded"},
 		}}
-		s.st.Resources[key] = res
+		s.st.putResource(key, res)
 		if err := s.store.save(s.st); err != nil {
 			return errorf(http.StatusInternalServerError, "InternalServerError", "%v", err)
 		}
@@ -404,10 +410,10 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 		}
 		for k := range s.st.Resources {
 			if strings.HasPrefix(k, key+"/") {
-				delete(s.st.Resources, k)
+				s.st.deleteResource(k)
 			}
 		}
-		delete(s.st.Resources, key)
+		s.st.deleteResource(key)
 		if err := s.store.save(s.st); err != nil {
 			return errorf(http.StatusInternalServerError, "InternalServerError", "%v", err)
 		}

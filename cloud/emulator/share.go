@@ -110,6 +110,7 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, base, galler
 		delete(sp, "groups")
 	}
 	p["sharingProfile"] = sp
+	s.st.putResource(key, res)
 	op := s.newOperation(res, false)
 	op.Resource = ""
 	if e := s.save(); e != nil {

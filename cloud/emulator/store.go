@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,24 +51,81 @@ type state struct {
 	Resources  map[string]*resource  `json:"resources"`
 	Operations map[string]*operation `json:"operations"`
 	NextOp     int64                 `json:"nextOp"`
+
+	// pending are the changes not yet written to the journal.
+	pending []entry
+}
+
+// entry is one journal record: a resource or operation put or deleted.
+type entry struct {
+	Key       string     `json:"k"`
+	Resource  *resource  `json:"r,omitempty"`
+	Operation *operation `json:"o,omitempty"`
+	Delete    bool       `json:"d,omitempty"`
+	NextOp    int64      `json:"n,omitempty"`
+}
+
+func (st *state) putResource(key string, r *resource) {
+	st.Resources[key] = r
+	st.pending = append(st.pending, entry{Key: key, Resource: r})
+}
+
+func (st *state) deleteResource(key string) {
+	delete(st.Resources, key)
+	st.pending = append(st.pending, entry{Key: key, Delete: true})
+}
+
+func (st *state) putOperation(op *operation) {
+	st.Operations[op.ID] = op
+	st.pending = append(st.pending, entry{Key: "op:" + op.ID, Operation: op, NextOp: st.NextOp})
+}
+
+func (st *state) deleteOperation(id string) {
+	delete(st.Operations, id)
+	st.pending = append(st.pending, entry{Key: "op:" + id, Delete: true})
+}
+
+// replay applies a journal entry.
+func (st *state) replay(e entry) {
+	switch {
+	case strings.HasPrefix(e.Key, "op:") && e.Delete:
+		delete(st.Operations, strings.TrimPrefix(e.Key, "op:"))
+	case strings.HasPrefix(e.Key, "op:"):
+		st.Operations[e.Operation.ID] = e.Operation
+		st.NextOp = max(st.NextOp, e.NextOp)
+	case e.Delete:
+		delete(st.Resources, e.Key)
+	default:
+		st.Resources[e.Key] = e.Resource
+	}
 }
 
 func newState() *state {
 	return &state{Resources: map[string]*resource{}, Operations: map[string]*operation{}}
 }
 
-// store persists state to a folder: every acknowledged write is written to a
-// temporary file, fsynced and renamed over state.json (then the folder is
-// fsynced), so a kill -9 at any point leaves either the old or the new state,
-// never a torn one. A single JSON snapshot keeps the format inspectable and
-// needs no extra dependency; writes are O(estate) which is fine for the
-// estates an emulator serves (10,000 versions ≈ a few MB).
+// store persists state to a folder as a JSON snapshot (state.json) and a
+// journal of the changes since (journal.jsonl, one JSON record a line).
+// Every acknowledged write was appended to the journal and fsynced before
+// the answer went out, so it survives kill -9; a torn last line is a write
+// that was never acknowledged, and is ignored. When the journal grows long,
+// a new snapshot is written to a temporary file, fsynced and renamed over
+// state.json, and the journal is emptied — replaying records that are
+// already in the snapshot is harmless, so a crash between the two loses
+// nothing. Plain JSON keeps the state inspectable and needs no dependency;
+// writes cost O(change), not O(estate).
 type store struct {
-	dir  string
-	lock *os.File
+	dir     string
+	lock    *os.File
+	journal *os.File
+	entries int
 }
 
-const stateFile = "state.json"
+const (
+	stateFile    = "state.json"
+	journalFile  = "journal.jsonl"
+	compactAfter = 20000
+)
 
 // openStore locks dir for this process and loads its state.
 func openStore(dir string) (*store, *state, error) {
@@ -106,16 +164,66 @@ func openStore(dir string) (*store, *state, error) {
 			st.Operations = map[string]*operation{}
 		}
 	}
-	return &store{dir: dir, lock: lf}, st, nil
+	jpath := filepath.Join(dir, journalFile)
+	entries := 0
+	if data, err := os.ReadFile(jpath); err == nil {
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			var e entry
+			if len(line) == 0 || json.Unmarshal(line, &e) != nil {
+				continue // a torn last line: never acknowledged
+			}
+			st.replay(e)
+			entries++
+		}
+	}
+	jf, err := os.OpenFile(jpath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		lf.Close()
+		return nil, nil, fmt.Errorf("open emulator journal: %w", err)
+	}
+	s := &store{dir: dir, lock: lf, journal: jf, entries: entries}
+	if entries > 0 {
+		// Start from a compact state: snapshot what was replayed.
+		if err := s.compact(st); err != nil {
+			s.close()
+			return nil, nil, err
+		}
+	}
+	return s, st, nil
 }
 
 // ErrStateInUse is returned when another process owns the state folder.
 var ErrStateInUse = errors.New("emulator state folder locked")
 
+// save makes the pending changes durable.
 func (s *store) save(st *state) error {
-	if s == nil {
+	pending := st.pending
+	st.pending = nil
+	if s == nil || len(pending) == 0 {
 		return nil
 	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, e := range pending {
+		if err := enc.Encode(e); err != nil {
+			return fmt.Errorf("encode emulator change: %w", err)
+		}
+	}
+	if _, err := s.journal.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write emulator journal: %w", err)
+	}
+	if err := s.journal.Sync(); err != nil {
+		return fmt.Errorf("sync emulator journal: %w", err)
+	}
+	s.entries += len(pending)
+	if s.entries >= compactAfter {
+		return s.compact(st)
+	}
+	return nil
+}
+
+// compact writes a snapshot of st and empties the journal.
+func (s *store) compact(st *state) error {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode emulator state: %w", err)
@@ -145,12 +253,19 @@ func (s *store) save(st *state) error {
 		_ = d.Sync()
 		d.Close()
 	}
+	if err := s.journal.Truncate(0); err != nil {
+		return fmt.Errorf("empty emulator journal: %w", err)
+	}
+	s.entries = 0
 	return nil
 }
 
 func (s *store) close() error {
 	if s == nil || s.lock == nil {
 		return nil
+	}
+	if s.journal != nil {
+		s.journal.Close()
 	}
 	_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
 	return s.lock.Close()

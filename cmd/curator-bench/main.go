@@ -1,0 +1,316 @@
+// Command curator-bench measures curator at estate scale against the
+// emulator and prints a table (make bench runs it after the Go benchmarks):
+// cold plan wall time and peak RSS split into load / read actual / plan /
+// render; ARM requests per plan against the per-resource-GET baseline;
+// no-op re-plan time; apply of 1,000 new versions at 50 ms emulator latency
+// against the parallelism-bound ideal; and watch's edit-to-apply time.
+//
+//	go run ./cmd/curator-bench -curator bin/curator [-sizes 100,1000,10000]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/curator-dev/curator/examples/gen/estate"
+	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/schema"
+)
+
+func main() {
+	bin := flag.String("curator", "bin/curator", "the curator binary to measure")
+	sizes := flag.String("sizes", "100,1000,10000", "estate sizes in versions")
+	applyN := flag.Int("apply-versions", 1000, "versions created in the apply benchmark")
+	latency := flag.Duration("latency", 50*time.Millisecond, "emulator latency per request in the apply benchmark")
+	parallelism := flag.Int("parallelism", 8, "apply parallelism")
+	flag.Parse()
+	if err := run(*bin, *sizes, *applyN, *latency, *parallelism); err != nil {
+		fmt.Fprintln(os.Stderr, "curator-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, sizes string, applyN int, latency time.Duration, parallelism int) error {
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "curator-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	fmt.Println("| versions | cold plan | peak RSS | load | read actual | plan | render | ARM requests | per-resource baseline | fewer by | no-op re-plan |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("-sizes: %w", err)
+		}
+		if err := planRow(bin, work, n); err != nil {
+			return fmt.Errorf("%d versions: %w", n, err)
+		}
+	}
+	fmt.Println()
+	if err := applyRow(bin, work, applyN, latency, parallelism); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	return watchRow(bin, work)
+}
+
+type measured struct {
+	wall time.Duration
+	rss  int64 // KiB
+	out  []byte
+}
+
+func exe(bin string, args ...string) (measured, error) {
+	cmd := exec.Command(bin, args...)
+	var out strings.Builder
+	cmd.Stdout = &out
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	m := measured{wall: time.Since(start), out: []byte(out.String())}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.rss = ru.Maxrss
+	}
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 2 {
+			return m, nil
+		}
+		return m, fmt.Errorf("%s %s: %w", filepath.Base(bin), strings.Join(args, " "), err)
+	}
+	return m, nil
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func planRow(bin, work string, n int) error {
+	dir := filepath.Join(work, fmt.Sprintf("estate-%d", n))
+	state := filepath.Join(work, fmt.Sprintf("state-%d", n))
+	o := estate.Options{Galleries: 10, Definitions: 100, Versions: n, Regions: 3, Shares: 1, Seed: 1, Name: "bench", Target: "local: {}"}
+	if err := estate.Write(dir, o); err != nil {
+		return err
+	}
+	// Populate the emulator through curator itself, replication instant.
+	if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", dir); err != nil {
+		return err
+	}
+	time.Sleep(100 * time.Millisecond)
+	cold, err := exe(bin, "--state", state, "plan", "-o", "json", dir)
+	if err != nil {
+		return err
+	}
+	var p struct {
+		ARMRequests int64 `json:"arm_requests"`
+		Summary     struct {
+			NoOp int `json:"no_op"`
+		} `json:"summary"`
+		Changes []json.RawMessage `json:"resource_changes"`
+	}
+	if err := json.Unmarshal(cold.out, &p); err != nil {
+		return fmt.Errorf("read the plan: %w", err)
+	}
+	if len(p.Changes) != 0 {
+		return fmt.Errorf("the populated estate still plans %d changes", len(p.Changes))
+	}
+	again, err := exe(bin, "--state", state, "plan", dir)
+	if err != nil {
+		return err
+	}
+	load, read, compute, render, err := phases(dir, state)
+	if err != nil {
+		return err
+	}
+	baseline := int64(o.Galleries + o.Definitions + n + o.Galleries*o.Shares)
+	fmt.Printf("| %d | %s | %d MB | %s | %s | %s | %s | %d | %d | %.0f× | %s |\n",
+		n, secs(cold.wall), cold.rss/1024, secs(load), secs(read), secs(compute), secs(render),
+		p.ARMRequests, baseline, float64(baseline)/float64(p.ARMRequests), secs(again.wall))
+	return nil
+}
+
+// phases times the parts of a plan in this process.
+func phases(dir, state string) (load, read, compute, render time.Duration, err error) {
+	t0 := time.Now()
+	desired, diags := schema.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		return 0, 0, 0, 0, diags.Err()
+	}
+	load = time.Since(t0)
+	ctx := context.Background()
+	t, err := reconcile.OpenTarget(ctx, desired.Name, desired.Target, reconcile.TargetOptions{StateDir: state})
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	defer t.Close()
+	t0 = time.Now()
+	actual, err := t.Cloud.ReadState(ctx)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	read = time.Since(t0)
+	t0 = time.Now()
+	plan, _ := planner.Compute(*desired, *actual, planner.Options{Now: time.Now()})
+	compute = time.Since(t0)
+	t0 = time.Now()
+	_ = planner.RenderText(plan, false)
+	_, _ = plan.MarshalJSON()
+	render = time.Since(t0)
+	return load, read, compute, render, nil
+}
+
+func emulatorStats(endpoint string) (int64, error) {
+	resp, err := http.Get(endpoint + "/_emulator/stats")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var s struct {
+		Total int64 `json:"total"`
+	}
+	return s.Total, json.NewDecoder(resp.Body).Decode(&s)
+}
+
+// applyRow creates n versions through a separately served emulator with
+// latency per request, and compares the wall time with the ideal for the
+// parallelism: every request's latency, divided over the parallel changes.
+func applyRow(bin, work string, n int, latency time.Duration, parallelism int) error {
+	state := filepath.Join(work, "state-apply")
+	addr := "127.0.0.1:18743"
+	srv := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "emulator", "serve", "--addr", addr)
+	srv.Stderr = os.Stderr
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		return fmt.Errorf("emulator did not start: %w", err)
+	}
+	endpoint := "http://" + addr
+	target := fmt.Sprintf("local: endpoint: %q", endpoint)
+	base := filepath.Join(work, "apply-base")
+	full := filepath.Join(work, "apply-full")
+	defs := min(100, max(1, n/10))
+	if err := estate.Write(base, estate.Options{Galleries: 1, Definitions: defs, Versions: 0, Regions: 2, Shares: 0, Seed: 2, Name: "apply", Target: target}); err != nil {
+		return err
+	}
+	if err := estate.Write(full, estate.Options{Galleries: 1, Definitions: defs, Versions: n, Regions: 2, Shares: 0, Seed: 2, Name: "apply", Target: target}); err != nil {
+		return err
+	}
+	if _, err := exe(bin, "apply", "--auto-approve", "--parallelism", "32", base); err != nil {
+		return err
+	}
+	faults := fmt.Sprintf(`{"latency":%d}`, latency.Nanoseconds())
+	req, _ := http.NewRequest(http.MethodPut, endpoint+"/_emulator/faults", strings.NewReader(faults))
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		return err
+	} else {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	before, err := emulatorStats(endpoint)
+	if err != nil {
+		return err
+	}
+	m, err := exe(bin, "apply", "--auto-approve", "--parallelism", strconv.Itoa(parallelism), full)
+	if err != nil {
+		return err
+	}
+	after, err := emulatorStats(endpoint)
+	if err != nil {
+		return err
+	}
+	requests := after - before
+	ideal := time.Duration(float64(requests) * float64(latency) / float64(parallelism))
+	fmt.Println("| apply | versions | parallelism | latency/request | requests | wall | ideal (requests × latency ÷ parallelism) | wall ÷ ideal |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("| %d new versions | %d | %d | %s | %d | %s | %s | %.2f |\n\n", n, n, parallelism, latency, requests, secs(m.wall), secs(ideal), m.wall.Seconds()/ideal.Seconds())
+	return nil
+}
+
+// watchRow measures the time from a one-file edit to the start of the
+// reconcile it triggers, and to the end of its apply.
+func watchRow(bin, work string) error {
+	dir := filepath.Join(work, "watch")
+	if err := estate.Write(dir, estate.Options{Galleries: 1, Definitions: 2, Versions: 4, Regions: 1, Shares: 1, Seed: 3, Name: "watch", Target: "local: {}"}); err != nil {
+		return err
+	}
+	state := filepath.Join(work, "state-watch")
+	cmd := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "watch", "--apply", "--listen", "", dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	waitLine := func(substr string) (time.Time, error) {
+		timeout := time.After(60 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					return time.Time{}, fmt.Errorf("watch exited before %q", substr)
+				}
+				if strings.Contains(l, substr) {
+					return time.Now(), nil
+				}
+			case <-timeout:
+				return time.Time{}, fmt.Errorf("no %q within a minute", substr)
+			}
+		}
+	}
+	if _, err := waitLine("Apply complete"); err != nil {
+		return err
+	}
+	file := filepath.Join(dir, "gallery_000.cue")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	edited := strings.Replace(string(data), "description: \"Generated gallery 0\"", "description: \"Edited\"", 1)
+	edit := time.Now()
+	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+		return err
+	}
+	started, err := waitLine("reconcile (source changed)")
+	if err != nil {
+		return err
+	}
+	applied, err := waitLine("Apply complete")
+	if err != nil {
+		return err
+	}
+	fmt.Println("| watch | edit → reconcile starts (incl. 500 ms debounce) | edit → apply complete |")
+	fmt.Println("|---|---:|---:|")
+	fmt.Printf("| one-file edit | %s | %s |\n", secs(started.Sub(edit)), secs(applied.Sub(edit)))
+	return nil
+}
