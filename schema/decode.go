@@ -446,9 +446,13 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 			}
 		}
 	}
+	storage := rv.Storage
+	if storage == "" {
+		storage = "Standard_LRS"
+	}
 	v := &ImageVersion{
 		Source:            rv.Source,
-		Storage:           rv.Storage,
+		Storage:           storage,
 		ExcludeFromLatest: rv.ExcludeFromLatest,
 		EndOfLife:         rv.EndOfLife,
 		Tags:              d.tags(at(vp, "tags"), rv.Tags),

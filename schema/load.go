@@ -39,7 +39,10 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	ctx := cuecontext.New()
+	// Field order means nothing to curator (the model is maps), so fields
+	// are sorted by name rather than topologically: much cheaper on large
+	// configurations.
+	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
 	schema := ctx.CompileBytes(schemaSource, cue.Filename(schemaFile))
 	if err := schema.Err(); err != nil {
 		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
@@ -74,6 +77,8 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		return nil, validateAll(v, user, err).sort()
 	}
+	// One JSON export, then encoding/json: cheaper than cue.Value.Decode's
+	// reflection over the value tree.
 	data, err := v.MarshalJSON()
 	if err != nil {
 		return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
