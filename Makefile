@@ -37,5 +37,13 @@ demo: build
 	./$(BIN) --state $(DEMO_DIR) --replication-rate 4 apply --auto-approve examples/quickstart
 	./$(BIN) --state $(DEMO_DIR) plan --detailed-exitcode examples/quickstart
 
+# The reliability suite in full: faults on ~500 resources, ten SIGKILLed
+# applies, secrets; then a minute of fuzzing for each decoder. (make test
+# runs the suite in a short form and the fuzz seed corpora.)
+reliability:
+	CURATOR_RELIABILITY=long $(GO) test -race -count=1 -run Reliability -v ./cmd/curator
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 60s ./schema
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePlan$$' -fuzztime 60s ./planner
+
 clean:
 	rm -rf bin $(DEMO_DIR)

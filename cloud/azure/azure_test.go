@@ -298,3 +298,33 @@ func TestReadRequestCount(t *testing.T) {
 		t.Errorf("client counted %d requests, emulator served %d", got, srv.Stats().Total())
 	}
 }
+
+// BenchmarkReadState reads an estate of 1,000 versions (10 definitions);
+// it reports the requests each read takes.
+func BenchmarkReadState(b *testing.B) {
+	ctx := context.Background()
+	c, _ := setup(b, emulator.Options{ReplicationRate: 1e6})
+	if err := c.CreateGallery(ctx, "g", gallery()); err != nil {
+		b.Fatal(err)
+	}
+	for d := 0; d < 10; d++ {
+		iname := fmt.Sprintf("i%d", d)
+		if err := c.CreateImage(ctx, "g", iname, image(iname)); err != nil {
+			b.Fatal(err)
+		}
+		for v := 0; v < 100; v++ {
+			if err := c.CreateVersion(ctx, "g", iname, fmt.Sprintf("1.0.%d", v), version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}), true, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	before := c.Requests()
+	for b.Loop() {
+		if _, err := c.ReadState(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(c.Requests()-before)/float64(b.N), "requests/op")
+}

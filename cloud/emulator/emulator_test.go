@@ -307,6 +307,22 @@ func TestErrors(t *testing.T) {
 			return err
 		}, "404 ResourceGroupNotFound"},
 		{"get missing gallery", func() error { _, err := c.galleries.Get(ctx, rg, "missing", nil); return err }, "404 ResourceNotFound"},
+		{"immutable version source", func() error {
+			if _, err := c.versions.BeginCreateOrUpdate(ctx, rg, "acme", "one", "2.0.0", versionBody(map[string]int32{"westeurope": 1}), nil); err != nil {
+				return err
+			}
+			body := versionBody(map[string]int32{"westeurope": 1})
+			body.Properties.StorageProfile.Source.ID = to.Ptr("/subscriptions/" + sub + "/resourceGroups/src/providers/Microsoft.Compute/images/other")
+			_, err := c.versions.BeginCreateOrUpdate(ctx, rg, "acme", "one", "2.0.0", body, nil)
+			return err
+		}, "409 PropertyChangeNotAllowed"},
+		{"immutable region storage type", func() error {
+			body := versionBody(map[string]int32{"westeurope": 1})
+			body.Properties.PublishingProfile.TargetRegions[0].StorageAccountType = to.Ptr(armcompute.StorageAccountTypePremiumLRS)
+			_, err := c.versions.BeginCreateOrUpdate(ctx, rg, "acme", "one", "2.0.0", body, nil)
+			return err
+		}, "409 PropertyChangeNotAllowed"},
+		{"delete gallery with definitions", func() error { _, err := c.galleries.BeginDelete(ctx, rg, "acme", nil); return err }, "409 CannotDeleteResource"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -325,5 +341,24 @@ func TestAuthAndAPIVersion(t *testing.T) {
 	}
 	if r := do(t, http.MethodGet, base+"?api-version=2018-06-01", "", true); r.StatusCode != http.StatusBadRequest || r.Header.Get("x-ms-error-code") != "InvalidApiVersionParameter" {
 		t.Errorf("old api-version: %s %s", r.Status, r.Header.Get("x-ms-error-code"))
+	}
+}
+
+func TestGalleryLimitPerRegion(t *testing.T) {
+	c := start(t, emulator.Options{})
+	createRG(t, c)
+	for i := 0; i < 100; i++ {
+		r := do(t, http.MethodPut, fmt.Sprintf("%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/galleries/g%d?api-version=%s", c.srv.URL(), sub, rg, i, emulator.ComputeAPIVersion), `{"location":"westeurope"}`, true)
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("gallery %d: %s", i, r.Status)
+		}
+	}
+	r := do(t, http.MethodPut, fmt.Sprintf("%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/galleries/one_more?api-version=%s", c.srv.URL(), sub, rg, emulator.ComputeAPIVersion), `{"location":"westeurope"}`, true)
+	if r.StatusCode != http.StatusConflict || r.Header.Get("x-ms-error-code") != "OperationNotAllowed" {
+		t.Errorf("101st gallery in westeurope: %s %s", r.Status, r.Header.Get("x-ms-error-code"))
+	}
+	r = do(t, http.MethodPut, fmt.Sprintf("%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/galleries/elsewhere?api-version=%s", c.srv.URL(), sub, rg, emulator.ComputeAPIVersion), `{"location":"eastus"}`, true)
+	if r.StatusCode != http.StatusCreated {
+		t.Errorf("a gallery in another region: %s", r.Status)
 	}
 }
