@@ -61,8 +61,11 @@ func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOp
 	case t.Azure != nil:
 		cfg.Cloud = t.Azure.Cloud
 	case t.Local != nil && t.Local.Endpoint != "":
+		// An emulator has no ARM token buckets to stay under.
 		cfg.Endpoint = t.Local.Endpoint
 		cfg.Credential = azure.StaticToken("curator-local")
+		cfg.Unthrottled = true
+		cfg.PollInterval = time.Second
 	default:
 		eo := opts.Emulator
 		eo.StateDir = opts.StateDir

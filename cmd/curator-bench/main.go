@@ -191,8 +191,7 @@ func emulatorStats(endpoint string) (int64, error) {
 // parallelism: every request's latency, divided over the parallel changes.
 func applyRow(bin, work string, n int, latency time.Duration, parallelism int) error {
 	state := filepath.Join(work, "state-apply")
-	addr := "127.0.0.1:18743"
-	srv := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "emulator", "serve", "--addr", addr)
+	srv := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "emulator", "serve", "--addr", "127.0.0.1:0")
 	srv.Stderr = os.Stderr
 	stdout, err := srv.StdoutPipe()
 	if err != nil {
@@ -202,10 +201,16 @@ func applyRow(bin, work string, n int, latency time.Duration, parallelism int) e
 		return err
 	}
 	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
 		return fmt.Errorf("emulator did not start: %w", err)
 	}
-	endpoint := "http://" + addr
+	// "curator emulator serving http://127.0.0.1:PORT (state …)"
+	fields := strings.Fields(line)
+	if len(fields) < 4 || !strings.HasPrefix(fields[3], "http://") {
+		return fmt.Errorf("emulator said %q", line)
+	}
+	endpoint := fields[3]
 	target := fmt.Sprintf("local: endpoint: %q", endpoint)
 	base := filepath.Join(work, "apply-base")
 	full := filepath.Join(work, "apply-full")
