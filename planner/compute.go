@@ -140,37 +140,11 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 	if a != nil {
 		c.Before = shallowGallery(a)
 	}
-	switch action {
-	case NoOp:
-		if d == nil {
-			p.unmanaged(addr, "not declared and not managed by this configuration")
-			return
-		}
-		p.noops++
-	case Adopt:
-		if !p.allowAdopt(d.Adopt) {
-			p.diags.errorf(addr, "Resource exists but curator does not manage it", "gallery %s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", name, schema.ManagedByTag, p.config)
-			return
-		}
-		if len(forced) > 0 {
-			p.diags.errorf(addr, "Cannot adopt", "gallery %s differs in %s, which cannot be changed in place, and curator never replaces what it did not create", name, strings.Join(forced, ", "))
-			return
-		}
-		p.add(c)
-	case Replace:
-		if !p.allowReplace(d.AllowReplace) {
-			p.diags.errorf(addr, "Replace not allowed", "gallery %s must be replaced because %s cannot change in place; replacing deletes its image definitions and versions too. Set `allowReplace: true` on it or pass --allow-replace", name, strings.Join(forced, ", "))
-			return
-		}
-		p.add(c)
-	case Delete:
-		if !p.prune {
-			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", addr, p.config))
-			return
-		}
-		p.add(c)
-	default:
-		p.add(c)
+	if !p.admit(c, d != nil, NoOp, gate{
+		what: "gallery " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
+		replaceDetail: "replacing deletes its image definitions and versions too",
+	}) {
+		return
 	}
 	parentAction := action
 	if d == nil && action != Delete {
@@ -482,43 +456,16 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	if a != nil {
 		c.Before = shallowImage(a)
 	}
-	switch action {
-	case NoOp:
-		if d == nil {
-			p.unmanaged(addr, "not declared and not managed by this configuration")
-			if parent == Delete {
-				p.diags.errorf(schema.GalleryAddress(gallery), "Cannot delete", "the gallery holds image definition %s, which curator does not manage; remove it by hand or declare it", name)
-			}
-			return
-		}
-		p.noops++
-	case Adopt:
-		if !p.allowAdopt(d.Adopt) {
-			p.diags.errorf(addr, "Resource exists but curator does not manage it", "image definition %s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", name, schema.ManagedByTag, p.config)
-			return
-		}
-		if len(forced) > 0 {
-			p.diags.errorf(addr, "Cannot adopt", "image definition %s differs in %s, which cannot change in place, and curator never replaces what it did not create", name, strings.Join(forced, ", "))
-			return
-		}
-		p.add(c)
-	case Replace:
-		if reason == ReasonCannotUpdate && !p.allowReplace(d.AllowReplace) {
-			p.diags.errorf(addr, "Replace not allowed", "image definition %s must be replaced because %s cannot change in place; replacing it deletes and recreates its %d versions too. Set `allowReplace: true` on it or pass --allow-replace", name, strings.Join(forced, ", "), len(a.Versions))
-			return
-		}
-		p.add(c)
-	case Delete:
-		if !p.prune && parent != Delete {
-			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", addr, p.config))
-			return
-		}
-		if parent == Delete {
-			c.Reason = ReasonParentDeleted
-		}
-		p.add(c)
-	default:
-		p.add(c)
+	var versions int
+	if a != nil {
+		versions = len(a.Versions)
+	}
+	if !p.admit(c, d != nil, parent, gate{
+		what: "image definition " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
+		replaceDetail: fmt.Sprintf("replacing it deletes and recreates its %d versions too", versions),
+		container:     schema.GalleryAddress(gallery), containerWhat: "gallery",
+	}) {
+		return
 	}
 	var dv, av map[string]*schema.ImageVersion
 	var ds, as map[string]*schema.Share
@@ -587,44 +534,64 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	case Delete:
 		c.Replication = regionDelta(a.Regions, nil)
 	}
-	switch action {
+	p.admit(c, d != nil, parent, gate{
+		what: "image version " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
+		replaceDetail: "it is deleted from every region and published again",
+		container:     schema.ImageAddress(gallery, image), containerWhat: "image definition",
+	})
+}
+
+// gate describes a resource for admit.
+type gate struct {
+	what           string // "image definition web", for messages
+	adopt, replace bool   // the resource's own adopt and allowReplace
+	replaceDetail  string // what a replace takes with it
+	// container is where an unmanaged resource blocks a delete.
+	container     schema.Address
+	containerWhat string
+}
+
+// admit applies the safety rules to a classified change — adoption and
+// replaces only where allowed, deletes only with pruning, unmanaged
+// resources never touched — and records it. It reports whether planning
+// goes on to the resource's children.
+func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
+	switch c.Action {
 	case NoOp:
-		if d == nil {
-			p.unmanaged(addr, "not declared and not managed by this configuration")
+		if !declared {
+			p.unmanaged(c.Address, "not declared and not managed by this configuration")
 			if parent == Delete {
-				p.diags.errorf(schema.ImageAddress(gallery, image), "Cannot delete", "the image definition holds version %s, which curator does not manage; remove it by hand or declare it", name)
+				p.diags.errorf(g.container, "Cannot delete", "the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what)
 			}
-			return
+			return false
 		}
 		p.noops++
+		return true
 	case Adopt:
-		if !p.allowAdopt(d.Adopt) {
-			p.diags.errorf(addr, "Resource exists but curator does not manage it", "image version %s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", name, schema.ManagedByTag, p.config)
-			return
+		if !p.allowAdopt(g.adopt) {
+			p.diags.errorf(c.Address, "Resource exists but curator does not manage it", "%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config)
+			return false
 		}
-		if len(forced) > 0 {
-			p.diags.errorf(addr, "Cannot adopt", "image version %s differs in %s, which cannot change in place, and curator never replaces what it did not create", name, strings.Join(forced, ", "))
-			return
+		if len(c.ForcedBy) > 0 {
+			p.diags.errorf(c.Address, "Cannot adopt", "%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", "))
+			return false
 		}
-		p.add(c)
 	case Replace:
-		if reason == ReasonCannotUpdate && !p.allowReplace(d.AllowReplace) {
-			p.diags.errorf(addr, "Replace not allowed", "image version %s must be replaced because %s cannot change in place; it is deleted from every region and published again. Set `allowReplace: true` on it or pass --allow-replace", name, strings.Join(forced, ", "))
-			return
+		if c.Reason == ReasonCannotUpdate && !p.allowReplace(g.replace) {
+			p.diags.errorf(c.Address, "Replace not allowed", "%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail)
+			return false
 		}
-		p.add(c)
 	case Delete:
 		if !p.prune && parent != Delete {
-			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", addr, p.config))
-			return
+			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", c.Address, p.config))
+			return false
 		}
 		if parent == Delete {
 			c.Reason = ReasonParentDeleted
 		}
-		p.add(c)
-	default:
-		p.add(c)
 	}
+	p.add(c)
+	return true
 }
 
 func sameSource(a, b *schema.Source) bool {

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/curator-dev/curator/schema"
 )
@@ -183,25 +181,16 @@ func (p *planning) summarize() {
 // highest Major, then Minor, then Patch, skipping those excluded from
 // latest; "" when there is none.
 func Latest(versions map[string]*schema.ImageVersion) string {
-	best, bestKey := "", [3]int64{-1, -1, -1}
+	best := ""
 	for name, v := range versions {
 		if v == nil || v.ExcludeFromLatest {
 			continue
 		}
-		k := semver(name)
-		if k[0] > bestKey[0] || k[0] == bestKey[0] && (k[1] > bestKey[1] || k[1] == bestKey[1] && k[2] > bestKey[2]) {
-			best, bestKey = name, k
+		if best == "" || schema.CompareVersions(name, best) > 0 {
+			best = name
 		}
 	}
 	return best
-}
-
-func semver(s string) [3]int64 {
-	var out [3]int64
-	for i, part := range strings.SplitN(s, ".", 3) {
-		out[i], _ = strconv.ParseInt(part, 10, 64)
-	}
-	return out
 }
 
 // latest records, per definition, where "latest" moves.

@@ -360,7 +360,7 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 			d.errorf(at(p, "replication"), "a replication policy needs both wide and narrow regions")
 		}
 		names := sortedKeys(ri.Versions)
-		sort.Slice(names, func(i, j int) bool { return semverLess(names[j], names[i]) })
+		sort.Slice(names, func(i, j int) bool { return CompareVersions(names[j], names[i]) < 0 })
 		n := 0
 		for _, v := range names {
 			if ri.Versions[v].ExcludeFromLatest {
@@ -389,17 +389,22 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 	return &img
 }
 
-func semverLess(a, b string) bool {
-	pa, pb := semver(a), semver(b)
+// CompareVersions orders image version names by Major, then Minor, then
+// Patch, as the service does when it resolves "latest": -1, 0 or +1.
+func CompareVersions(a, b string) int {
+	pa, pb := versionParts(a), versionParts(b)
 	for i := range pa {
-		if pa[i] != pb[i] {
-			return pa[i] < pb[i]
+		switch {
+		case pa[i] < pb[i]:
+			return -1
+		case pa[i] > pb[i]:
+			return 1
 		}
 	}
-	return false
+	return 0
 }
 
-func semver(s string) [3]int64 {
+func versionParts(s string) [3]int64 {
 	var out [3]int64
 	for i, part := range strings.SplitN(s, ".", 3) {
 		out[i], _ = strconv.ParseInt(part, 10, 64)

@@ -93,6 +93,20 @@ func (s *sourceFlags) source(args []string) (sources.Source, error) {
 	return sources.NewLocal(dir), nil
 }
 
+// open returns the configuration source a command names and the logger of
+// the global flags.
+func (g *globals) open(cmd *cobra.Command, src *sourceFlags, args []string) (sources.Source, *slog.Logger, error) {
+	source, err := src.source(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := g.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, nil, err
+	}
+	return source, log, nil
+}
+
 // planFlags are the planner's switches.
 type planFlags struct {
 	prune, allowReplace, adopt, allowMassDelete bool

@@ -26,11 +26,7 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 			if err := checkFormat(output); err != nil {
 				return err
 			}
-			source, err := src.source(args)
-			if err != nil {
-				return err
-			}
-			log, err := g.logger(cmd.ErrOrStderr())
+			source, log, err := g.open(cmd, &src, args)
 			if err != nil {
 				return err
 			}

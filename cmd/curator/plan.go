@@ -29,11 +29,7 @@ Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error.`,
 			if err := checkFormat(output); err != nil {
 				return err
 			}
-			source, err := src.source(args)
-			if err != nil {
-				return err
-			}
-			log, err := g.logger(cmd.ErrOrStderr())
+			source, log, err := g.open(cmd, &src, args)
 			if err != nil {
 				return err
 			}

@@ -74,11 +74,7 @@ changes.`,
 			if doApply && planOnly {
 				return errors.New("--apply and --plan-only exclude each other")
 			}
-			source, err := src.source(args)
-			if err != nil {
-				return err
-			}
-			log, err := g.logger(cmd.ErrOrStderr())
+			source, log, err := g.open(cmd, &src, args)
 			if err != nil {
 				return err
 			}
