@@ -136,6 +136,7 @@ changes.`,
 			}()
 			trigger("start")
 			out := cmd.OutOrStdout()
+			var backoff time.Duration
 			for {
 				select {
 				case <-ctx.Done():
@@ -147,9 +148,18 @@ changes.`,
 					result := reconcileOnce(ctx, cmd, g, source, pf, doApply, parallelism, m)
 					m.runs.WithLabelValues(result).Inc()
 					m.duration.Observe(time.Since(start).Seconds())
-					if result == "ok" {
+					switch result {
+					case "ok":
 						m.lastSuccess.SetToCurrentTime()
 						ready.Store(true)
+						backoff = 0
+					case "error":
+						// Throttling, server errors, a failed fetch: try again
+						// after a growing pause. An invalid configuration waits
+						// for the source to change instead.
+						backoff = min(max(2*backoff, 5*time.Second), 5*time.Minute)
+						fmt.Fprintf(cmd.ErrOrStderr(), "retrying in %s\n", backoff)
+						time.AfterFunc(backoff, func() { trigger("retry") })
 					}
 				}
 			}
