@@ -197,30 +197,79 @@ func confirm(stdin io.Reader, stdout io.Writer) error {
 }
 
 // progress prints apply progress: a line per change, and per-region
-// replication percentages as they advance.
+// replication percentages as they advance. On a terminal the replication
+// of every running version is one live status line, rewritten in place;
+// elsewhere (CI logs) it is a plain line at each quarter.
 type progress struct {
 	mu   sync.Mutex
 	w    io.Writer
+	live bool
 	last map[schema.Address]string
+	// running is each replicating version's current status, for the live
+	// line.
+	running map[schema.Address]string
+	shown   bool // a live line is on screen
 }
 
 func newProgress(w io.Writer) *progress {
-	return &progress{w: w, last: map[schema.Address]string{}}
+	return &progress{w: w, live: isTerminal(w), last: map[schema.Address]string{}, running: map[schema.Address]string{}}
+}
+
+// println prints a line above the live status line.
+func (p *progress) println(format string, args ...any) {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+	p.redraw()
+}
+
+func (p *progress) redraw() {
+	p.shown = false
+	if !p.live || len(p.running) == 0 {
+		return
+	}
+	addrs := make([]string, 0, len(p.running))
+	for a := range p.running {
+		addrs = append(addrs, string(a))
+	}
+	sort.Strings(addrs)
+	parts := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		_, _, v, _ := schema.Address(a).Parts()
+		parts = append(parts, v+" "+p.running[schema.Address(a)])
+	}
+	line := "replicating " + strings.Join(parts, " | ")
+	if width := terminalWidth(p.w); width > 10 && len(line) > width-1 {
+		line = line[:width-2] + "…"
+	}
+	fmt.Fprint(p.w, "\r\x1b[K"+line)
+	p.shown = true
+}
+
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return width
+		}
+	}
+	return 0
 }
 
 func (p *progress) PreApply(c *planner.Change) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "%s %s: %s…\n", c.Action.Symbol(), c.Address, verb(c.Action))
+	p.println("%s %s: %s…", c.Action.Symbol(), c.Address, verb(c.Action))
 }
 
 func (p *progress) PostApply(c *planner.Change, r reconcile.ChangeResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.running, c.Address)
 	if r.Status == reconcile.Done {
-		fmt.Fprintf(p.w, "%s %s: done (%s)\n", c.Action.Symbol(), c.Address, r.Duration.Round(10*time.Millisecond))
+		p.println("%s %s: done (%s)", c.Action.Symbol(), c.Address, r.Duration.Round(10*time.Millisecond))
 	} else {
-		fmt.Fprintf(p.w, "%s %s: %s: %v\n", c.Action.Symbol(), c.Address, r.Status, r.Err)
+		p.println("%s %s: %s: %v", c.Action.Symbol(), c.Address, r.Status, r.Err)
 	}
 }
 
@@ -230,20 +279,27 @@ func (p *progress) Progress(c *planner.Change, regions map[string]schema.RegionR
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	// Report in steps of a quarter, so plain logs stay short.
-	parts := make([]string, 0, len(names))
+	exact := make([]string, 0, len(names))
+	// Plain logs report in steps of a quarter, so they stay short.
+	steps := make([]string, 0, len(names))
 	for _, n := range names {
 		r := regions[n]
-		step := r.Progress / 25 * 25
 		if r.State == "Failed" {
-			parts = append(parts, n+" failed")
+			exact = append(exact, n+" failed")
+			steps = append(steps, n+" failed")
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %d%%", n, step))
+		exact = append(exact, fmt.Sprintf("%s %d%%", n, r.Progress))
+		steps = append(steps, fmt.Sprintf("%s %d%%", n, r.Progress/25*25))
 	}
-	line := strings.Join(parts, ", ")
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.live {
+		p.running[c.Address] = strings.Join(exact, ", ")
+		p.redraw()
+		return
+	}
+	line := strings.Join(steps, ", ")
 	if p.last[c.Address] == line {
 		return
 	}

@@ -77,6 +77,7 @@ applies it once, on every change, or on a schedule.`,
 	root.AddCommand(
 		newVersionCmd(),
 		newValidateCmd(),
+		newSchemaCmd(),
 		newPlanCmd(g),
 		newApplyCmd(g),
 		newDriftCmd(g),
