@@ -156,38 +156,17 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 		dImages, dShares = d.Images, d.Shares
 		p.sharing(name, d, a, action)
 	}
-	if a != nil && action != Replace {
-		aImages, aShares = a.Images, a.Shares
-	}
-	if action == Replace && a != nil {
-		// The old gallery's children go with it.
-		for _, iname := range sortedKeys(a.Images) {
-			if dImages[iname] == nil {
-				p.cascadeDelete(name, iname, a.Images[iname])
-			}
+	if a != nil {
+		aImages = a.Images
+		if action != Replace {
+			// A replaced gallery's role assignments go with it.
+			aShares = a.Shares
 		}
 	}
 	p.shares(addr, dShares, aShares, parentAction)
 	for _, iname := range union(dImages, aImages) {
-		var ai *schema.ImageDefinition
-		if aImages != nil {
-			ai = aImages[iname]
-		} else if action == Replace && a != nil {
-			ai = a.Images[iname]
-		}
-		p.image(name, iname, parentAction, dImages[iname], ai, d)
+		p.image(name, iname, parentAction, dImages[iname], aImages[iname], d)
 	}
-}
-
-// cascadeDelete plans deleting an image definition (and its versions) that
-// goes with a replaced gallery.
-func (p *planning) cascadeDelete(gallery, image string, a *schema.ImageDefinition) {
-	for _, v := range sortedKeys(a.Versions) {
-		p.add(&Change{Address: schema.VersionAddress(gallery, image, v), Kind: KindVersion, Action: Delete, Reason: ReasonParentReplaced,
-			Gallery: gallery, Image: image, Version: v, Before: shallowVersion(a.Versions[v])})
-	}
-	p.add(&Change{Address: schema.ImageAddress(gallery, image), Kind: KindImage, Action: Delete, Reason: ReasonParentReplaced,
-		Gallery: gallery, Image: image, Before: shallowImage(a)})
 }
 
 // sharing plans a gallery's sharing-profile operations.
@@ -446,9 +425,7 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 		forced = immutablePaths(imageFields, fields)
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
-	if parent == Replace && a != nil && d != nil {
-		action, reason = Replace, ReasonParentReplaced
-	}
+	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
 	c := &Change{Address: addr, Kind: KindImage, Action: action, Reason: reason, Gallery: gallery, Image: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
 		c.After = shallowImage(d)
@@ -516,9 +493,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	if d != nil && a != nil && d.Source == nil && !managed {
 		action, reason = Adopt, ReasonUnmanagedDeclared
 	}
-	if parent == Replace && a != nil && d != nil {
-		action, reason = Replace, ReasonParentReplaced
-	}
+	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
 	c := &Change{Address: addr, Kind: KindVersion, Action: action, Reason: reason, Gallery: gallery, Image: image, Version: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
 		c.After = shallowVersion(d)
@@ -541,6 +516,21 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	})
 }
 
+// withReplacedParent adjusts the action of a resource whose parent is
+// replaced: what exists goes with the parent — declared, it is created
+// anew; undeclared, it is deleted (pruning or not: the replace was allowed).
+func withReplacedParent(parent, action Action, reason Reason, declared, exists, managed bool) (Action, Reason) {
+	switch {
+	case parent != Replace || !exists:
+		return action, reason
+	case declared:
+		return Replace, ReasonParentReplaced
+	case managed:
+		return Delete, ReasonParentReplaced
+	}
+	return action, reason
+}
+
 // gate describes a resource for admit.
 type gate struct {
 	what           string // "image definition web", for messages
@@ -560,7 +550,7 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	case NoOp:
 		if !declared {
 			p.unmanaged(c.Address, "not declared and not managed by this configuration")
-			if parent == Delete {
+			if parent == Delete || parent == Replace {
 				p.diags.errorf(g.container, "Cannot delete", "the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what)
 			}
 			return false
@@ -582,7 +572,7 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 			return false
 		}
 	case Delete:
-		if !p.prune && parent != Delete {
+		if !p.prune && parent != Delete && c.Reason != ReasonParentReplaced {
 			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", c.Address, p.config))
 			return false
 		}

@@ -42,6 +42,13 @@ func estimate(changes []*Change, prices *PriceTable) Cost {
 		for _, rm := range r.Removed {
 			cost.MonthlyStorageDelta -= size * float64(rm.BeforeReplicas) * prices.StorageGBMonth[rm.BeforeStorage]
 		}
+		if before := versionOf(c.Before); c.Action == Replace && before != nil {
+			// The replaced version's replicas are deleted; its successor's
+			// are counted as added above.
+			for _, tr := range before.Regions {
+				cost.MonthlyStorageDelta -= size * float64(tr.Replicas) * prices.StorageGBMonth[tr.Storage]
+			}
+		}
 		for _, ch := range r.Changed {
 			cost.MonthlyStorageDelta += size * float64(ch.AfterReplicas-ch.BeforeReplicas) * prices.StorageGBMonth[ch.AfterStorage]
 		}

@@ -142,6 +142,13 @@ func scenarios() []scenario {
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			return d
 		}, actual: same, opts: planner.Options{AllowReplace: true}},
+		{name: "replace-takes-undeclared-children", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].OSType = "Windows"
+			d.Galleries["acme"].Images["web"].AllowReplace = true
+			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
+			return d
+		}, actual: same},
 		{name: "delete-without-prune", desired: func() schema.State {
 			d := desired()
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
