@@ -269,7 +269,7 @@ func DecodePlan(data []byte) (*Plan, error) {
 			return nil, fmt.Errorf("resource_changes[%d] %s after: %w", i, jc.Address, err)
 		}
 		for _, f := range jc.Fields {
-			c.Fields = append(c.Fields, FieldDiff{Path: f.Path, Before: f.Before, After: f.After})
+			c.Fields = append(c.Fields, FieldDiff(f))
 		}
 		if r := jc.Replication; r != nil {
 			c.Replication = &ReplicationDelta{Added: regionChanges(r.Added), Removed: regionChanges(r.Removed), Changed: regionChanges(r.Changed)}

@@ -262,9 +262,7 @@ func RenderMarkdown(p *Plan) string {
 	for _, l := range p.Latest {
 		alerts = append(alerts, fmt.Sprintf("`latest` of `%s` moves from %s to %s", l.Image, orDefault(l.Before, "(none)"), orDefault(l.After, "(none)")))
 	}
-	for _, w := range p.Warnings {
-		alerts = append(alerts, w)
-	}
+	alerts = append(alerts, p.Warnings...)
 	if len(alerts) > 0 {
 		b.WriteString("> [!WARNING]\n")
 		for _, a := range alerts {

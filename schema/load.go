@@ -14,6 +14,7 @@ import (
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 )
 
@@ -49,7 +50,12 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	}
 	inst := build.NewContext().NewInstance(configDir, nil)
 	for _, f := range files {
-		if err := inst.AddFile(f.name, f.data); err != nil {
+		syntax, err := parser.ParseFile(f.name, f.data, parser.ParseComments)
+		if err != nil {
+			diags = append(diags, fromCUE(err, cue.Value{})...)
+			continue
+		}
+		if err := inst.AddSyntax(syntax); err != nil {
 			diags = append(diags, fromCUE(err, cue.Value{})...)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
@@ -45,7 +46,7 @@ func newMetrics() *metrics {
 		throttles:   prometheus.NewCounter(prometheus.CounterOpts{Name: "curator_arm_throttled_total", Help: "429 answers from Resource Manager."}),
 	}
 	m.reg.MustRegister(m.runs, m.duration, m.lastSuccess, m.drift, m.applied, m.requests, m.throttles,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
