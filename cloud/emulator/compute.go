@@ -517,13 +517,22 @@ func (s *Server) replicationStatus(res *resource) (aggregated string, summary []
 }
 
 // view is the resource as GET returns it.
+//
+// Only the top level and properties are copied: views are encoded while
+// the server's lock is held and never modified below properties, so the
+// rest is shared with the stored resource.
 func (s *Server) view(res *resource, expandReplication bool) map[string]any {
-	out := deepCopy(res.Body)
-	p, _ := out["properties"].(map[string]any)
-	if p == nil {
-		p = map[string]any{}
-		out["properties"] = p
+	out := make(map[string]any, len(res.Body))
+	for k, v := range res.Body {
+		out[k] = v
 	}
+	p := map[string]any{}
+	if stored, ok := res.Body["properties"].(map[string]any); ok {
+		for k, v := range stored {
+			p[k] = v
+		}
+	}
+	out["properties"] = p
 	p["provisioningState"] = "Succeeded"
 	if res.Type == kinds[kindVersion].armType {
 		agg, summary := s.replicationStatus(res)
