@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -428,7 +429,9 @@ func (d *decoder) replicas(labels []string, raw json.RawMessage) (int, bool) {
 	var load struct {
 		ConcurrentVMs int `json:"concurrentVMs"`
 	}
-	if err := json.Unmarshal(raw, &load); err != nil || load.ConcurrentVMs < 1 {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields() // closed, as the rest of the schema
+	if err := dec.Decode(&load); err != nil || load.ConcurrentVMs < 1 {
 		d.errorf(labels, "replicas must be 1..%d or {concurrentVMs: N} with N >= 1", MaxReplicas)
 		return 1, true
 	}
@@ -455,6 +458,7 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 	if storage == "" {
 		storage = "Standard_LRS"
 	}
+	d.storage(at(vp, "storage"), storage)
 	v := &ImageVersion{
 		Source:            rv.Source,
 		Storage:           storage,
@@ -496,6 +500,7 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 			tr.Replicas = c
 		}
 		if rr.Storage != "" {
+			d.storage(at(rp, "storage"), rr.Storage)
 			tr.Storage = rr.Storage
 		}
 		v.Regions[n] = tr
@@ -504,6 +509,18 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 		d.errorf(at(vp, "location"), "source region %s is not among the target regions (%s): add `%s: {}` to regions, or set location to one of them", v.Location, strings.Join(sortedKeys(v.Regions), ", "), v.Location)
 	}
 	return v
+}
+
+// StorageTypes are the storage account types of a replica.
+var StorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS"}
+
+func (d *decoder) storage(labels []string, s string) {
+	for _, t := range StorageTypes {
+		if s == t {
+			return
+		}
+	}
+	d.errorf(labels, "storage type %q is not one of %s", s, strings.Join(StorageTypes, ", "))
 }
 
 func (d *decoder) source(labels []string, s *Source) {

@@ -151,6 +151,15 @@ func TestConcurrentVMs(t *testing.T) {
 	}
 }
 
+func TestReplicasClosed(t *testing.T) {
+	for _, bad := range []string{`{concurrentVMs: 40, extra: 1}`, `"two"`, `2.5`, `{}`} {
+		_, diags := load(t, fmt.Sprintf(`galleries: g: {location: "westeurope", images: app: {%s, versions: "1.0.0": replicas: %s}}`, image, bad))
+		if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), "replicas") {
+			t.Errorf("replicas: %s accepted: %v", bad, diags)
+		}
+	}
+}
+
 func TestReplicationPolicy(t *testing.T) {
 	st, diags := load(t, `
 galleries: g: {
