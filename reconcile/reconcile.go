@@ -83,7 +83,9 @@ func (p *Planned) Close() error {
 	if p == nil || p.target == nil {
 		return nil
 	}
-	return p.target.Close()
+	err := p.target.Close()
+	p.target = nil
+	return err
 }
 
 // Target is the opened target.
@@ -174,6 +176,12 @@ func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, erro
 	if err := p.Refusals.Err(); err != nil {
 		return Result{}, err
 	}
+	if r.locked && p.target != nil {
+		// The lock was held since the plan read the cloud: nobody else
+		// applied in between, so the plan's own read still stands.
+		return r.applyTo(ctx, p.target, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
+	}
+	p.Close()
 	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
 }
 
@@ -221,6 +229,11 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 	if fp := planner.Fingerprint(*actual); fp != plan.ActualStateFingerprint {
 		return Result{}, fmt.Errorf("%w: %s", ErrStalePlan, StaleDetail)
 	}
+	return r.applyTo(ctx, target, t, plan, revision, snap)
+}
+
+// applyTo applies plan to an opened target and records what was applied.
+func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
 	if plan.HasChanges() {
 		if err := target.Cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
 			return Result{}, err

@@ -73,18 +73,14 @@ and refuses it when the configuration or the cloud changed since.`,
 			if err != nil {
 				return err
 			}
+			defer p.Close()
 			printWarnings(cmd.ErrOrStderr(), warnings.Warnings())
 			if err := render(stdout, p.Plan, "text"); err != nil {
-				p.Close()
 				return err
 			}
 			if err := p.Refusals.Err(); err != nil {
-				p.Close()
 				return withExitCode(exitError, err)
 			}
-			// The local target's emulator is released before applying: the
-			// apply reopens it under the apply lock.
-			p.Close()
 			if !p.Plan.HasChanges() {
 				return nil
 			}
