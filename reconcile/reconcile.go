@@ -24,6 +24,9 @@ type Options struct {
 	Apply  ApplyOptions
 	// LockTimeout is how long an apply waits for another applier.
 	LockTimeout time.Duration
+	// ConfigCacheDir keeps validated configurations by content, so an
+	// unchanged revision is not evaluated again; "" disables the cache.
+	ConfigCacheDir string
 	// OnLockWait is told who holds the lock when an apply has to wait.
 	OnLockWait func(holder string)
 	Logger     *slog.Logger
@@ -100,11 +103,30 @@ func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *schema.State
 	if srcErr != nil {
 		r.log.Warn("using the last good revision", "revision", snap.Revision, "error", srcErr)
 	}
-	st, diags := schema.Load(snap.FS)
+	st, diags := r.validate(snap.FS)
 	if diags.HasErrors() {
 		return snap, nil, diags, &InvalidConfigError{Revision: snap.Revision, Diagnostics: diags}
 	}
 	return snap, st, diags, srcErr
+}
+
+// validate loads a configuration, from the cache of validated ones when
+// the same files were validated before.
+func (r *Reconciler) validate(fsys fs.FS) (*schema.State, schema.Diagnostics) {
+	cache := configCache{dir: r.opts.ConfigCacheDir}
+	key, err := cache.key(fsys)
+	if err == nil {
+		if st, warnings, ok := cache.get(key); ok {
+			return st, warnings
+		}
+	}
+	st, diags := schema.Load(fsys)
+	if err == nil && !diags.HasErrors() {
+		if err := cache.put(key, st, diags.Warnings()); err != nil {
+			r.log.Debug("could not cache the validated configuration", "error", err)
+		}
+	}
+	return st, diags
 }
 
 // Plan loads the configuration, opens its target, reads the actual state
@@ -323,7 +345,7 @@ func (r *Reconciler) Drift(ctx context.Context) (p *Planned, applied bool, err e
 			var rec appliedRecord
 			if json.Unmarshal(data, &rec) == nil {
 				last := &sources.Snapshot{Revision: rec.Revision, FS: os.DirFS(dir), Origin: dir}
-				if st, diags := schema.Load(last.FS); !diags.HasErrors() {
+				if st, diags := r.validate(last.FS); !diags.HasErrors() {
 					snap, desired, applied = last, st, true
 				}
 			}

@@ -38,10 +38,11 @@ and refuses it when the configuration or the cloud changed since.`,
 			}
 			stdout := cmd.OutOrStdout()
 			opts := reconcile.Options{
-				Plan:        pf.options(),
-				Target:      g.targetOptions(log),
-				Apply:       reconcile.ApplyOptions{Parallelism: parallelism, NoWait: noWait, Hooks: newProgress(stdout)},
-				LockTimeout: lockTimeout,
+				Plan:           pf.options(),
+				Target:         g.targetOptions(log),
+				ConfigCacheDir: configCacheDir(),
+				Apply:          reconcile.ApplyOptions{Parallelism: parallelism, NoWait: noWait, Hooks: newProgress(stdout)},
+				LockTimeout:    lockTimeout,
 				OnLockWait: func(holder string) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "Waiting for the apply lock (%s)…\n", holder)
 				},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,19 @@ func (g *globals) register(cmd *cobra.Command) {
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	f.Float64Var(&g.replicationRate, "replication-rate", 50, "GB per second the local target's emulator replicates a version to each region")
+}
+
+// configCacheDir is where validated configurations are cached: the user's
+// cache folder, or none when it cannot be found or CURATOR_NO_CACHE is set.
+func configCacheDir() string {
+	if os.Getenv("CURATOR_NO_CACHE") != "" {
+		return ""
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "curator", "configs")
 }
 
 // targetOptions are the options of the local target's emulator.

@@ -30,7 +30,7 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 			if err != nil {
 				return err
 			}
-			r := reconcile.New(reconcile.Options{Source: source, Target: g.targetOptions(log), Logger: log})
+			r := reconcile.New(reconcile.Options{Source: source, Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
 			p, applied, err := r.Drift(ctxOf(cmd))
 			if err != nil {
 				return reportLoad(cmd.ErrOrStderr(), err)

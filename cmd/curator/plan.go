@@ -33,7 +33,7 @@ Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error.`,
 			if err != nil {
 				return err
 			}
-			r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log})
+			r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
 			p, err := r.Plan(ctxOf(cmd))
 			if err != nil {
 				return reportLoad(cmd.ErrOrStderr(), err)

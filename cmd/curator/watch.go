@@ -185,7 +185,7 @@ func reconcileOnce(ctx context.Context, cmd *cobra.Command, g *globals, source s
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	log, _ := g.logger(errw)
 	r := reconcile.New(reconcile.Options{
-		Source: source, Plan: pf.options(), Logger: log,
+		Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
 		Target: g.targetOptions(log),
 		Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
 	})

@@ -1,0 +1,132 @@
+package reconcile
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// configCache keeps validated configurations, keyed by a digest of their
+// files and of curator's schema, so that planning an unchanged revision
+// again (a re-plan, a drift check, a scheduled watch) skips the CUE
+// evaluation — most of a large plan's time. Only valid configurations are
+// cached, with their warnings; an entry that cannot be read is ignored.
+type configCache struct{ dir string }
+
+type cachedConfig struct {
+	State    *schema.State      `json:"state"`
+	Warnings schema.Diagnostics `json:"warnings,omitempty"`
+}
+
+// key digests the configuration files and the schema they were checked
+// against.
+func (c configCache) key(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	h.Write(schema.SchemaSource())
+	fmt.Fprintf(h, "\x00model %d\x00", cacheFormat)
+	var names []string
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		names = append(names, path)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		data, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// cacheFormat changes when the cached encoding of the model does.
+const cacheFormat = 1
+
+func (c configCache) get(key string) (*schema.State, schema.Diagnostics, bool) {
+	if c.dir == "" {
+		return nil, nil, false
+	}
+	data, err := os.ReadFile(filepath.Join(c.dir, key+".json"))
+	if err != nil {
+		return nil, nil, false
+	}
+	var cc cachedConfig
+	if json.Unmarshal(data, &cc) != nil || cc.State == nil {
+		return nil, nil, false
+	}
+	now := time.Now()
+	_ = os.Chtimes(filepath.Join(c.dir, key+".json"), now, now) // recently used
+	return cc.State, cc.Warnings, true
+}
+
+func (c configCache) put(key string, st *schema.State, warnings schema.Diagnostics) error {
+	if c.dir == "" {
+		return nil
+	}
+	data, err := json.Marshal(cachedConfig{State: st, Warnings: warnings})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.dir, ".config-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(c.dir, key+".json")); err != nil {
+		return err
+	}
+	c.evict()
+	return nil
+}
+
+// cacheEntries is how many configurations the cache keeps.
+const cacheEntries = 32
+
+// evict removes the least recently used entries beyond cacheEntries.
+func (c configCache) evict() {
+	entries, err := os.ReadDir(c.dir)
+	if err != nil || len(entries) <= cacheEntries {
+		return
+	}
+	type aged struct {
+		name string
+		mod  int64
+	}
+	var files []aged
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && !e.IsDir() {
+			files = append(files, aged{e.Name(), info.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod > files[j].mod })
+	for _, f := range files[min(len(files), cacheEntries):] {
+		os.Remove(filepath.Join(c.dir, f.name))
+	}
+}
