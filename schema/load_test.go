@@ -85,6 +85,28 @@ func TestExamplesValid(t *testing.T) {
 	}
 }
 
+// TestREADMEExampleValid keeps the configuration shown in the README valid.
+func TestREADMEExampleValid(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "```cue\n")
+	if start < 0 {
+		t.Fatal("the README shows no CUE configuration")
+	}
+	text = text[start+len("```cue\n"):]
+	example := text[:strings.Index(text, "```")]
+	st, diags := schema.Load(fstest.MapFS{"main.cue": {Data: []byte(example)}})
+	if diags.HasErrors() {
+		t.Fatalf("the README's configuration is invalid:\n%v", diags.Err())
+	}
+	if c := st.Counts(); c.Versions != 1 || c.Shares != 1 {
+		t.Errorf("README example counts = %+v", c)
+	}
+}
+
 func load(t *testing.T, src string) (*schema.State, schema.Diagnostics) {
 	t.Helper()
 	return schema.Load(fstest.MapFS{"main.cue": {Data: []byte("package curator\n\n" + src)}})
