@@ -65,6 +65,20 @@ func (g *Git) String() string {
 	return s
 }
 
+// Origin is the source written so that FromOrigin can open it again:
+// "git+URL#ref=REF&path=PATH", the URL without credentials (those come from
+// the environment).
+func (g *Git) Origin() string {
+	q := url.Values{}
+	if g.Ref != "" {
+		q.Set("ref", g.Ref)
+	}
+	if g.Path != "" {
+		q.Set("path", g.Path)
+	}
+	return "git+" + redactURL(g.URL) + "#" + q.Encode()
+}
+
 // redactURL removes credentials from a URL.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -296,7 +310,7 @@ func (g *Git) read(ctx context.Context) (*Snapshot, error) {
 		}
 		files[e.Name] = &fstest.MapFile{Data: data, Mode: 0o644}
 	}
-	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.String()}, nil
+	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.Origin()}, nil
 }
 
 // Watch fetches every Interval and signals when the resolved commit

@@ -13,6 +13,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -43,6 +45,23 @@ type Source interface {
 	Watch(ctx context.Context, changed chan<- struct{}) error
 	// String describes the source.
 	String() string
+}
+
+// FromOrigin opens the source a snapshot's Origin names again: a folder, or
+// a git repository ("git+URL#ref=…&path=…").
+func FromOrigin(origin string) (Source, error) {
+	if rest, ok := strings.CutPrefix(origin, "git+"); ok {
+		rawURL, fragment, _ := strings.Cut(rest, "#")
+		q, err := url.ParseQuery(fragment)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %w", origin, err)
+		}
+		return &Git{URL: rawURL, Ref: q.Get("ref"), Path: q.Get("path")}, nil
+	}
+	if fi, err := os.Stat(origin); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("source %q is not a folder here", origin)
+	}
+	return NewLocal(origin), nil
 }
 
 // isConfigFile reports whether a file belongs in a snapshot: CUE files,

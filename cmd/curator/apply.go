@@ -121,19 +121,13 @@ func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, fil
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	switch {
-	case src.gitURL != "":
+	if src.gitURL != "" {
 		opts.Source, err = src.source(nil)
-		if err != nil {
-			return err
-		}
-	case plan.Source != "":
-		if fi, err := os.Stat(plan.Source); err == nil && fi.IsDir() {
-			opts.Source = sources.NewLocal(plan.Source)
-		}
+	} else {
+		opts.Source, err = sources.FromOrigin(plan.Source)
 	}
-	if opts.Source == nil {
-		return fmt.Errorf("%s was planned from %q, which is not a folder here: pass --git (and --ref/--path) to name its repository", file, plan.Source)
+	if err != nil {
+		return fmt.Errorf("%s: the configuration it was planned from cannot be read here: %w (pass --git, --ref and --path to name its repository)", file, err)
 	}
 	stdout := cmd.OutOrStdout()
 	if err := render(stdout, plan, "text"); err != nil {

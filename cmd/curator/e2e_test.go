@@ -323,4 +323,20 @@ func TestWatchAppliesAGitCommit(t *testing.T) {
 	waitFor(t, &out, "Apply complete: 1 done", 1, 30*time.Second)
 	cancel()
 	<-done
+
+	// A plan saved from the repository applies from the plan file alone,
+	// and is stale once the branch moved on.
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	writeConfig(t, repoDir, "4", "Linux", false)
+	commit()
+	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "1 to update")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 0, "Apply complete: 1 done")
+	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "No changes")
+	writeConfig(t, repoDir, "5", "Linux", false)
+	commit()
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 0, "No changes")
+	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "1 to update")
+	writeConfig(t, repoDir, "6", "Linux", false)
+	commit()
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale")
 }
