@@ -47,3 +47,18 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoadInvalid measures the error path: an estate of 10,000
+// versions with one typo, where every value is validated on its own to
+// report all errors.
+func BenchmarkLoadInvalid(b *testing.B) {
+	fsys := estate(10000)
+	fsys["typo.cue"] = &fstest.MapFile{Data: []byte("package curator\n\ngalleries: gallery_0: images: \"image-0\": versions: \"1.0.0\": replica: 2\n")}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, diags := schema.Load(fsys)
+		if errs := diags.Errors(); len(errs) != 1 || errs[0].Pos.File != "typo.cue" {
+			b.Fatalf("want the one typo, got %v", diags)
+		}
+	}
+}

@@ -17,11 +17,15 @@ import (
 
 // The raw* types mirror the CUE schema; they are decoded from one JSON export
 // of the unified configuration and then checked and turned into the model.
+//
+// The export is of the user's value, so fields the schema defaults are
+// absent when the user left them out; decode applies the same defaults as
+// the schema (name, maxDeletes, hyperVGeneration, replicas, storage).
 type rawConfig struct {
-	Name       string                 `json:"name"`
+	Name       *string                `json:"name"`
 	Target     *rawTarget             `json:"target"`
 	Prune      bool                   `json:"prune"`
-	MaxDeletes int                    `json:"maxDeletes"`
+	MaxDeletes *int                   `json:"maxDeletes"`
 	Galleries  map[string]*rawGallery `json:"galleries"`
 }
 
@@ -63,6 +67,7 @@ type rawVersion struct {
 	SizeGB            float64              `json:"sizeGB"`
 	Adopt             bool                 `json:"adopt"`
 	AllowReplace      bool                 `json:"allowReplace"`
+	Shares            map[string]*Share    `json:"shares"`
 }
 
 type rawRegion struct {
@@ -91,12 +96,13 @@ var (
 )
 
 type decoder struct {
-	user  cue.Value
-	diags Diagnostics
+	user      cue.Value
+	positions positions
+	diags     Diagnostics
 }
 
 // pos returns the user's position of a configuration path.
-func (d *decoder) pos(labels ...string) Pos { return posOfPath(d.user, labels) }
+func (d *decoder) pos(labels ...string) Pos { return position(d.positions, d.user, labels) }
 
 func (d *decoder) errorf(labels []string, format string, args ...any) {
 	d.diags = append(d.diags, Diagnostic{Severity: Error, Pos: d.pos(labels...), Path: pathString(labels), Message: fmt.Sprintf(format, args...)})
@@ -138,12 +144,23 @@ func at(base []string, more ...string) []string {
 }
 
 func (d *decoder) decode(raw *rawConfig) *State {
-	st := &State{Name: raw.Name, Prune: raw.Prune, MaxDeletes: raw.MaxDeletes, Galleries: map[string]*Gallery{}}
-	if !configNameRE.MatchString(raw.Name) {
-		d.errorf([]string{"name"}, "configuration name %q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", raw.Name)
+	st := &State{Name: DefaultName, Prune: raw.Prune, MaxDeletes: DefaultMaxDeletes, Galleries: map[string]*Gallery{}}
+	if raw.Name != nil {
+		st.Name = *raw.Name
+	}
+	if raw.MaxDeletes != nil {
+		st.MaxDeletes = *raw.MaxDeletes
+	}
+	if !configNameRE.MatchString(st.Name) {
+		d.errorf([]string{"name"}, "configuration name %q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", st.Name)
 	}
 	d.target(raw, st)
 	for _, gname := range sortedKeys(raw.Galleries) {
+		// A nil entry (null, or a value of the wrong type) is only decoded
+		// from a configuration the schema rejected: it was reported.
+		if raw.Galleries[gname] == nil {
+			continue
+		}
 		if g := d.gallery(gname, raw.Galleries[gname]); g != nil {
 			st.Galleries[gname] = g
 		}
@@ -232,8 +249,14 @@ func (d *decoder) gallery(name string, rg *rawGallery) *Gallery {
 	g.Images = map[string]*ImageDefinition{}
 	identities := map[string]string{}
 	for _, iname := range sortedKeys(rg.Images) {
+		if rg.Images[iname] == nil {
+			continue
+		}
 		img := d.image(p, g, iname, rg.Images[iname])
 		g.Images[iname] = img
+		if img.Publisher == "" || img.Offer == "" || img.SKU == "" {
+			continue // missing, and reported by the schema
+		}
 		key := strings.ToLower(img.Publisher + "\x00" + img.Offer + "\x00" + img.SKU)
 		if other, dup := identities[key]; dup {
 			d.errorf(at(p, "images", iname), "image definitions %q and %q both have publisher/offer/SKU %s/%s/%s; the triple must be unique within a gallery (they may share one or two of the values)", other, iname, img.Publisher, img.Offer, img.SKU)
@@ -309,6 +332,10 @@ func (d *decoder) shares(labels []string, shares map[string]*Share) map[string]*
 	seen := map[string]string{}
 	for _, name := range sortedKeys(shares) {
 		s := shares[name]
+		if s == nil {
+			delete(shares, name)
+			continue
+		}
 		p := at(labels, name)
 		s.Pos = d.pos(p...)
 		if !IsGUID(s.PrincipalID) {
@@ -334,6 +361,9 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 	}
 	img := ri.ImageDefinition
 	img.Pos = d.pos(p...)
+	if img.HyperVGeneration == "" {
+		img.HyperVGeneration = "V1"
+	}
 	d.date(at(p, "endOfLife"), img.EndOfLife)
 	d.uri(at(p, "privacyStatementUri"), img.PrivacyStatementURI)
 	d.uri(at(p, "releaseNoteUri"), img.ReleaseNoteURI)
@@ -364,7 +394,7 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 		sort.Slice(names, func(i, j int) bool { return CompareVersions(names[j], names[i]) < 0 })
 		n := 0
 		for _, v := range names {
-			if ri.Versions[v].ExcludeFromLatest {
+			if ri.Versions[v] == nil || ri.Versions[v].ExcludeFromLatest {
 				continue
 			}
 			if n < pol.Newest {
@@ -376,6 +406,9 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 	img.Versions = map[string]*ImageVersion{}
 	for _, vname := range sortedKeys(ri.Versions) {
 		rv := ri.Versions[vname]
+		if rv == nil {
+			continue
+		}
 		vp := at(p, "versions", vname)
 		regions, regionsPath := rv.Regions, at(vp, "regions")
 		if len(regions) == 0 && ri.Replication != nil {
@@ -472,6 +505,10 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 	}
 	d.date(at(vp, "endOfLife"), v.EndOfLife)
 	d.source(at(vp, "source"), v.Source)
+	if len(rv.Shares) > 0 {
+		d.shares(at(vp, "shares"), rv.Shares)
+		d.warnf(at(vp, "shares"), "shares on a single image version are not applied (the service's documents discourage them): move them to the image definition, which makes all its versions visible, or to the gallery")
+	}
 	v.Location = g.Location
 	if rv.Location != "" {
 		v.Location = d.region(at(vp, "location"), rv.Location)
@@ -505,7 +542,7 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 		}
 		v.Regions[n] = tr
 	}
-	if _, ok := v.Regions[v.Location]; !ok {
+	if _, ok := v.Regions[v.Location]; !ok && v.Location != "" {
 		d.errorf(at(vp, "location"), "source region %s is not among the target regions (%s): add `%s: {}` to regions, or set location to one of them", v.Location, strings.Join(sortedKeys(v.Regions), ", "), v.Location)
 	}
 	return v

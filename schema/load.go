@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
@@ -49,12 +50,15 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
 	}
 	inst := build.NewContext().NewInstance(configDir, nil)
+	syntaxes := make([]*ast.File, 0, len(files))
 	for _, f := range files {
-		syntax, err := parser.ParseFile(f.name, f.data, parser.ParseComments)
+		// Comments mean nothing to curator: not parsing them is cheaper.
+		syntax, err := parser.ParseFile(f.name, f.data)
 		if err != nil {
 			diags = append(diags, fromCUE(err, cue.Value{})...)
 			continue
 		}
+		syntaxes = append(syntaxes, syntax)
 		if err := inst.AddSyntax(syntax); err != nil {
 			diags = append(diags, fromCUE(err, cue.Value{})...)
 		}
@@ -79,28 +83,74 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	if err := user.Err(); err != nil {
 		return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
 	}
-	v := schema.LookupPath(cue.ParsePath("#Config")).Unify(user)
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, validateAll(v, user, err).sort()
-	}
+	config := schema.LookupPath(cue.ParsePath("#Config"))
+	schemaDiags := validate(config, user)
 	// One JSON export, then encoding/json: cheaper than cue.Value.Decode's
-	// reflection over the value tree.
-	data, err := v.MarshalJSON()
+	// reflection over the value tree. The user's own value is exported, not
+	// the unified one: it is already evaluated, it holds the same data once
+	// the schema accepted it, and CUE orders its fields for export three
+	// times faster (each unified struct carries the schema's declarations
+	// too); the unified tree is garbage by now, which keeps the peak memory
+	// down. The schema's defaults are applied while decoding. Only a value
+	// the schema alone makes concrete (e.g. `name: string`, defaulted by the
+	// schema) needs the unified export.
+	//
+	// A configuration the schema rejected is still decoded when its own
+	// value is concrete, so that the loader's rules report their errors too
+	// (all errors at once), except where the schema already reported one.
+	data, err := user.MarshalJSON()
 	if err != nil {
-		return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
+		if schemaDiags != nil {
+			return nil, schemaDiags
+		}
+		if data, err = config.Unify(user).MarshalJSON(); err != nil {
+			return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
+		}
 	}
 	var raw rawConfig
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if err := json.Unmarshal(data, &raw); err != nil && schemaDiags == nil {
 		return nil, Diagnostics{{Message: "internal error: decode configuration: " + err.Error()}}
 	}
-	d := &decoder{user: user}
+	d := &decoder{user: user, positions: indexPositions(syntaxes)}
 	st := d.decode(&raw)
-	diags = append(diags, d.diags...)
+	diags = append(diags, schemaDiags...)
+	diags = append(diags, notUnder(d.diags, schemaDiags)...)
 	diags = diags.sort()
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return st, diags
+}
+
+// validate unifies the user's configuration with the schema's #Config and
+// reports every error, or nil when the configuration satisfies the schema.
+func validate(config, user cue.Value) Diagnostics {
+	v := config.Unify(user)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return validateAll(v, user, err).sort()
+	}
+	return nil
+}
+
+// notUnder returns the diagnostics whose path is neither one of the
+// reported paths nor inside one: the loader's rules say nothing more about a
+// value the schema rejected (a location of the wrong type is not also an
+// unknown region).
+func notUnder(diags, reported Diagnostics) Diagnostics {
+	if len(reported) == 0 {
+		return diags
+	}
+	var out Diagnostics
+next:
+	for _, d := range diags {
+		for _, r := range reported {
+			if r.Path != "" && (d.Path == r.Path || strings.HasPrefix(d.Path, r.Path+".")) {
+				continue next
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 type file struct {
@@ -153,6 +203,11 @@ func fromCUE(err error, user cue.Value) Diagnostics {
 		if d.Pos.File == "" && user.Exists() {
 			d.Pos = posOfPath(user, labels)
 		}
+		if rest, ok := strings.CutPrefix(d.Message, "incomplete value "); ok && user.Exists() && user.LookupPath(cuePath(labels)).Exists() {
+			// The user wrote the field, but left it open (a type, a bound,
+			// or a disjunction with no single default).
+			d.Message = "value is not concrete (" + rest + "): write one value"
+		}
 		d.Message = explain(d.Message)
 		out = append(out, d)
 	}
@@ -178,11 +233,7 @@ func toPos(p token.Pos) Pos {
 // labels.
 func posOfPath(user cue.Value, labels []string) Pos {
 	for n := len(labels); n >= 0; n-- {
-		sels := make([]cue.Selector, n)
-		for i, l := range labels[:n] {
-			sels[i] = cue.Str(unquote(l))
-		}
-		v := user.LookupPath(cue.MakePath(sels...))
+		v := user.LookupPath(cuePath(labels[:n]))
 		if !v.Exists() {
 			continue
 		}
@@ -191,6 +242,15 @@ func posOfPath(user cue.Value, labels []string) Pos {
 		}
 	}
 	return Pos{}
+}
+
+// cuePath makes a CUE path of configuration labels as errors print them.
+func cuePath(labels []string) cue.Path {
+	sels := make([]cue.Selector, len(labels))
+	for i, l := range labels {
+		sels[i] = cue.Str(unquote(l))
+	}
+	return cue.MakePath(sels...)
 }
 
 func unquote(label string) string {
@@ -214,17 +274,26 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // validateAll reports every error of an invalid configuration. CUE's
-// validation of the whole value leaves out missing required fields once it
-// found another error, so each gallery, image definition and version is
-// validated on its own as well (only on this error path: valid
-// configurations are validated once).
+// validation of a value reports only its most severe kind of error (a
+// missing required field is dropped once a typo was found next to it), so
+// every scalar and list of the configuration is validated on its own as well
+// (only on this error path: valid configurations are validated once).
 func validateAll(v, user cue.Value, first error) Diagnostics {
 	diags := fromCUE(first, user)
 	seen := map[string]bool{}
 	for _, d := range diags {
 		seen[d.String()] = true
 	}
-	add := func(sub cue.Value) {
+	var walk func(cue.Value)
+	walk = func(sub cue.Value) {
+		// A struct holding an error is bottom as a whole, yet its fields
+		// can still be listed.
+		if it, err := sub.Fields(); err == nil {
+			for it.Next() {
+				walk(it.Value())
+			}
+			return
+		}
 		if err := sub.Validate(cue.Concrete(true)); err != nil {
 			for _, d := range fromCUE(err, user) {
 				if !seen[d.String()] {
@@ -234,24 +303,8 @@ func validateAll(v, user cue.Value, first error) Diagnostics {
 			}
 		}
 	}
-	eachField(v.LookupPath(cue.ParsePath("galleries")), func(g cue.Value) {
-		add(g)
-		eachField(g.LookupPath(cue.ParsePath("images")), func(img cue.Value) {
-			add(img)
-			eachField(img.LookupPath(cue.ParsePath("versions")), add)
-		})
-	})
+	walk(v)
 	return dropDisjunctionSummaries(diags)
-}
-
-func eachField(v cue.Value, f func(cue.Value)) {
-	it, err := v.Fields()
-	if err != nil {
-		return
-	}
-	for it.Next() {
-		f(it.Value())
-	}
 }
 
 // dropDisjunctionSummaries merges CUE's reports of a value that matches

@@ -67,14 +67,30 @@ func TestInvalidCorpus(t *testing.T) {
 	}
 }
 
-// TestExamplesValid loads every example configuration and compares the
-// decoded state with a golden file.
+// TestExamplesValid loads every example configuration (each folder under
+// examples/ that holds .cue files) and compares the decoded state with a
+// golden file.
 func TestExamplesValid(t *testing.T) {
-	for _, name := range []string{"quickstart", "replication-policy", "packer-adopt"} {
+	entries, err := os.ReadDir("../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		// ci holds workflow files and gen the estate generator: no
+		// configurations.
+		if !e.IsDir() || e.Name() == "ci" || e.Name() == "gen" {
+			continue
+		}
+		n++
+		name := e.Name()
 		t.Run(name, func(t *testing.T) {
 			st, diags := schema.Load(os.DirFS(filepath.Join("..", "examples", name)))
 			if diags.HasErrors() {
 				t.Fatalf("invalid: %v", diags.Err())
+			}
+			if len(diags) > 0 {
+				t.Errorf("an example should load without warnings: %v", diags)
 			}
 			data, err := json.MarshalIndent(st, "", "  ")
 			if err != nil {
@@ -82,6 +98,9 @@ func TestExamplesValid(t *testing.T) {
 			}
 			golden(t, filepath.Join("testdata", "valid", name+".json"), append(data, '\n'))
 		})
+	}
+	if n < 3 {
+		t.Errorf("found %d example configurations, want at least quickstart, replication-policy and packer-adopt", n)
 	}
 }
 
@@ -278,4 +297,155 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("state %v with errors %v", st != nil, diags.HasErrors())
 		}
 	})
+}
+
+// TestDefaultsTheSchemaAlone makes concrete covers configurations whose own
+// value is not concrete until unified with the schema's defaults.
+func TestDefaultsTheSchemaAlone(t *testing.T) {
+	tests := []struct {
+		name, src  string
+		wantName   string
+		maxDeletes int
+		prune      bool
+	}{
+		{"absent", `prune: true`, "default", 10, true},
+		{"open string", `name: string`, "default", 10, false},
+		{"open int", `maxDeletes: int`, "default", 10, false},
+		{"narrowed", `name: "default" | "other", maxDeletes: >=0 & <=20`, "default", 10, false},
+		{"zero is not absent", `maxDeletes: 0`, "default", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, diags := load(t, tt.src)
+			if diags.HasErrors() {
+				t.Fatal(diags.Err())
+			}
+			if st.Name != tt.wantName || st.MaxDeletes != tt.maxDeletes || st.Prune != tt.prune {
+				t.Errorf("name %q, maxDeletes %d, prune %v; want %q, %d, %v", st.Name, st.MaxDeletes, st.Prune, tt.wantName, tt.maxDeletes, tt.prune)
+			}
+		})
+	}
+}
+
+func TestVersionScopeShares(t *testing.T) {
+	tests := []struct {
+		name      string
+		share     string
+		wantError string
+	}{
+		{"valid share warns", `principalId: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", role: "Reader"`, ""},
+		{"still checked", `principalId: "alice", role: "Reader"`, "is not a GUID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, diags := load(t, fmt.Sprintf(`galleries: g: {location: "westeurope", images: app: {%s, versions: "1.0.0": shares: s: {%s}}}`, image, tt.share))
+			warnings := diags.Warnings()
+			if len(warnings) != 1 || !strings.Contains(warnings[0].Message, "not applied") || warnings[0].Pos.Line != 3 {
+				t.Errorf("want one positioned warning that the share is not applied, got %v", warnings)
+			}
+			if tt.wantError == "" {
+				if diags.HasErrors() {
+					t.Fatal(diags.Err())
+				}
+				if c := st.Counts(); c.Shares != 0 {
+					t.Errorf("a version-scope share is not applied, yet counted: %+v", c)
+				}
+				return
+			}
+			if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.wantError) {
+				t.Errorf("want an error %q, got %v", tt.wantError, diags)
+			}
+		})
+	}
+}
+
+// TestResourcePositions checks that every resource keeps the position the
+// user declared it at: the first declaration when several files add to it,
+// and the field in the user's definition when it comes through a reference
+// (a path the position index cannot name).
+func TestResourcePositions(t *testing.T) {
+	st, diags := schema.Load(fstest.MapFS{
+		"a.cue": {Data: []byte(`package curator
+
+galleries: g: {
+	location: "westeurope"
+	images: app: #App
+}
+`)},
+		"b.cue": {Data: []byte(`package curator
+
+#App: {
+	` + image + `, hyperVGeneration: "V2"
+	versions: "1.0.0": {}
+}
+galleries: g: shares: readers: {principalId: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", role: "Reader"}
+galleries: g: images: other: {
+	publisher: "P", offer: "O", sku: "T", osType: "Linux", osState: "Generalized"
+	versions: "2.0.0": {}
+}
+`)},
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags.Err())
+	}
+	g := st.Galleries["g"]
+	got := map[string]schema.Pos{
+		"gallery":     g.Pos,
+		"app":         g.Images["app"].Pos,
+		"app 1.0.0":   g.Images["app"].Versions["1.0.0"].Pos,
+		"share":       g.Shares["readers"].Pos,
+		"other":       g.Images["other"].Pos,
+		"other 2.0.0": g.Images["other"].Versions["2.0.0"].Pos,
+	}
+	want := map[string]schema.Pos{
+		"gallery":     {File: "a.cue", Line: 3, Col: 12},
+		"app":         {File: "a.cue", Line: 5, Col: 10},
+		"app 1.0.0":   {File: "b.cue", Line: 5, Col: 12},
+		"share":       {File: "b.cue", Line: 7, Col: 23},
+		"other":       {File: "b.cue", Line: 8, Col: 23},
+		"other 2.0.0": {File: "b.cue", Line: 10, Col: 12},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("positions (-want +got):\n%s", diff)
+	}
+}
+
+func TestOpenValueIsNotMissing(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{`name: *"mine" | string, maxDeletes: *3 | int`, `main.cue:3:1: name: value is not concrete`},
+		{`galleries: g: {location: "westeurope", images: app: {publisher: "P", offer: "O", sku: "S", osType: "Linux" | "Windows", osState: "Generalized"}}`, `galleries.g.images.app.osType: value is not concrete`},
+		{`galleries: g: {location: "westeurope", images: app: {publisher: "P", offer: "O", sku: "S", osType: "Linux"}}`, `galleries.g.images.app.osState: required field is missing`},
+	}
+	for _, tt := range tests {
+		_, diags := load(t, tt.src)
+		if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.want) {
+			t.Errorf("%s: want %q, got %v", tt.src, tt.want, diags)
+		}
+	}
+}
+
+// TestRejectedValuesOfTheWrongShape covers configurations the schema
+// rejects whose own value is still decoded for the loader's rules: a null or
+// wrongly typed resource must be reported once, not crash the decoder.
+func TestRejectedValuesOfTheWrongShape(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"null gallery", `galleries: g: null`, "galleries.g: "},
+		{"gallery is a string", `galleries: g: "westeurope"`, "galleries.g: "},
+		{"null image", `galleries: g: {location: "westeurope", images: app: null}`, "galleries.g.images.app: "},
+		{"null version", `galleries: g: {location: "westeurope", images: app: {` + image + `, replication: {newest: 1, wide: westeurope: {}, narrow: westeurope: {}}, versions: "1.0.0": null}}`, `versions."1.0.0": `},
+		{"null share", `galleries: g: {location: "westeurope", shares: s: null}`, "galleries.g.shares.s: "},
+		{"galleries is a list", `galleries: [1, 2]`, "galleries: "},
+		{"missing identity", `galleries: g: {location: "westeurope", images: {a: {osType: "Linux", osState: "Generalized"}, b: {osType: "Linux", osState: "Generalized"}}}`, "galleries.g.images.a.offer: required field is missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, diags := load(t, tt.src)
+			if st != nil || !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.want) {
+				t.Fatalf("want an error at %q, got %v", tt.want, diags)
+			}
+			if strings.Contains(diags.Err().Error(), "publisher/offer/SKU") {
+				t.Errorf("definitions missing their identity are not duplicates of each other: %v", diags)
+			}
+		})
+	}
 }

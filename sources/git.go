@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing/fstest"
@@ -21,37 +25,68 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/plumbing/transport/server"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 )
 
 // Environment variables that carry git credentials. Their values never
-// appear in errors or logs.
+// appear in errors, logs, plans or the cache's configuration.
 const (
-	EnvGitToken      = "CURATOR_GIT_TOKEN"
-	EnvGitUsername   = "CURATOR_GIT_USERNAME"
-	EnvGitSSHKey     = "CURATOR_GIT_SSH_KEY"
+	// EnvGitToken is an HTTPS token (a GitHub/Azure DevOps PAT or app
+	// token), sent as the password of basic auth.
+	EnvGitToken = "CURATOR_GIT_TOKEN"
+	// EnvGitUsername is the basic-auth user sent with the token; default
+	// "x-access-token".
+	EnvGitUsername = "CURATOR_GIT_USERNAME"
+	// EnvGitSSHKey is the path of a private key file for SSH URLs; without
+	// it, the ssh-agent at SSH_AUTH_SOCK is used.
+	EnvGitSSHKey = "CURATOR_GIT_SSH_KEY"
+	// EnvGitSSHKeyPass is the passphrase of that key, if it has one.
 	EnvGitSSHKeyPass = "CURATOR_GIT_SSH_KEY_PASSPHRASE"
-	EnvKnownHosts    = "CURATOR_GIT_KNOWN_HOSTS"
+	// EnvKnownHosts is the known_hosts file SSH host keys are checked
+	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+	// Host keys are always checked.
+	EnvKnownHosts = "CURATOR_GIT_KNOWN_HOSTS"
 )
 
-// Git is a configuration in a git repository.
+const (
+	// DefaultInterval is how often a git Watch fetches.
+	DefaultInterval = time.Minute
+	// DefaultFetchTimeout bounds one fetch (or the first clone).
+	DefaultFetchTimeout = 5 * time.Minute
+	defaultGitUser      = "x-access-token"
+)
+
+// Git is a configuration in a folder of a git repository, read at the
+// commit a ref resolves to. The repository is cloned once, bare, into a
+// cache folder, and fetched on later reads; the configuration is read from
+// the commit's tree into memory, so no work tree, hook, filter or
+// submodule is ever involved.
 type Git struct {
+	// URL is https://…, ssh://…, user@host:path, file://… or a folder.
+	// Credentials in an https URL are used but never shown; prefer
+	// EnvGitToken.
 	URL string
-	// Ref is a branch, tag or commit; "" is the remote's default branch.
+	// Ref is a branch, tag or commit (full or abbreviated SHA); "" is the
+	// remote's default branch (its HEAD).
 	Ref string
-	// Path is the folder of the configuration inside the repository.
+	// Path is the folder of the configuration inside the repository; ""
+	// is the repository's root.
 	Path string
-	// CacheDir holds the bare clones; default the user cache dir.
+	// CacheDir holds the bare clones, one folder per URL; "" is
+	// curator/git in the user's cache folder (os.UserCacheDir).
 	CacheDir string
-	// Interval is how often Watch fetches; default 1m.
+	// Interval is how often Watch fetches; 0 means DefaultInterval.
 	Interval time.Duration
+	// Timeout bounds one fetch; 0 means DefaultFetchTimeout.
+	Timeout time.Duration
+	// Auth, when set, is used instead of credentials from the environment.
+	Auth transport.AuthMethod
 
 	mu   sync.Mutex // guards last
 	last *Snapshot
-	// readMu serialises fetches into the cache, which go-git does not
-	// make safe to share.
-	readMu sync.Mutex
 }
 
 func (g *Git) String() string {
@@ -79,267 +114,71 @@ func (g *Git) Origin() string {
 	return "git+" + redactURL(g.URL) + "#" + q.Encode()
 }
 
-// redactURL removes credentials from a URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return u.String()
-}
-
-// redact removes every secret the environment holds from err's text.
-func redact(err error, rawURL string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	secrets := []string{os.Getenv(EnvGitToken), os.Getenv(EnvGitSSHKeyPass)}
-	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			secrets = append(secrets, p)
-		}
-		secrets = append(secrets, u.User.String())
-	}
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, "REDACTED")
-		}
-	}
-	return errors.New(msg)
-}
-
-func (g *Git) auth() (transport.AuthMethod, error) {
-	if tok := os.Getenv(EnvGitToken); tok != "" {
-		user := os.Getenv(EnvGitUsername)
-		if user == "" {
-			user = "x-access-token"
-		}
-		return &githttp.BasicAuth{Username: user, Password: tok}, nil
-	}
-	ep, err := transport.NewEndpoint(g.URL)
-	if err != nil || ep.Protocol != "ssh" {
-		return nil, nil
-	}
-	var auth *gitssh.PublicKeys
-	if key := os.Getenv(EnvGitSSHKey); key != "" {
-		if auth, err = gitssh.NewPublicKeysFromFile(ep.User, key, os.Getenv(EnvGitSSHKeyPass)); err != nil {
-			return nil, fmt.Errorf("ssh key %s: %w", key, err)
-		}
-	}
-	var files []string
-	if kh := os.Getenv(EnvKnownHosts); kh != "" {
-		files = []string{kh}
-	}
-	hostKeys, err := gitssh.NewKnownHostsCallback(files...)
-	if err != nil {
-		return nil, fmt.Errorf("known_hosts (set %s or create ~/.ssh/known_hosts; host keys are always checked): %w", EnvKnownHosts, err)
-	}
-	if auth != nil {
-		auth.HostKeyCallback = hostKeys
-		return auth, nil
-	}
-	agent, err := gitssh.NewSSHAgentAuth(ep.User)
-	if err != nil {
-		return nil, fmt.Errorf("ssh agent: %w (or set %s)", err, EnvGitSSHKey)
-	}
-	agent.HostKeyCallback = hostKeys
-	return agent, nil
-}
-
-func (g *Git) cachePath() (string, error) {
-	dir := g.CacheDir
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("no cache folder for git clones: %w", err)
-		}
-		dir = filepath.Join(base, "curator", "git")
-	}
-	sum := sha256.Sum256([]byte(redactURL(g.URL)))
-	return filepath.Join(dir, hex.EncodeToString(sum[:8])), nil
-}
-
-var refSpecs = []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
-
-// open clones the repository into the cache the first time and fetches on
-// later calls.
-func (g *Git) open(ctx context.Context) (*git.Repository, error) {
-	dir, err := g.cachePath()
-	if err != nil {
-		return nil, err
-	}
-	auth, err := g.auth()
-	if err != nil {
-		return nil, err
-	}
-	repo, err := git.PlainOpen(dir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return nil, fmt.Errorf("create git cache: %w", err)
-		}
-		tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-*")
-		if err != nil {
-			return nil, fmt.Errorf("create git cache: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		repo, err = git.PlainInitWithOptions(tmp, &git.PlainInitOptions{Bare: true})
-		if err != nil {
-			return nil, fmt.Errorf("init git cache: %w", err)
-		}
-		if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{g.URL}, Fetch: refSpecs}); err != nil {
-			return nil, fmt.Errorf("init git cache: %w", err)
-		}
-		if err := fetch(ctx, repo, auth); err != nil {
-			return nil, err
-		}
-		if err := setHead(repo, auth, g.URL); err != nil {
-			return nil, err
-		}
-		// The clone is complete: put it in place in one step.
-		if err := os.Rename(tmp, dir); err != nil {
-			return nil, fmt.Errorf("place git cache: %w", err)
-		}
-		return git.PlainOpen(dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open git cache %s: %w", dir, err)
-	}
-	if err := fetch(ctx, repo, auth); err != nil {
-		return repo, err
-	}
-	return repo, nil
-}
-
-func fetch(ctx context.Context, repo *git.Repository, auth transport.AuthMethod) error {
-	err := repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: refSpecs, Auth: auth, Tags: git.AllTags, Force: true, Prune: true})
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return fmt.Errorf("fetch: %w", err)
-	}
-	return nil
-}
-
-// setHead points the bare clone's HEAD at the remote's default branch.
-func setHead(repo *git.Repository, auth transport.AuthMethod, rawURL string) error {
-	remote, err := repo.Remote("origin")
-	if err != nil {
-		return err
-	}
-	refs, err := remote.List(&git.ListOptions{Auth: auth})
-	if err != nil {
-		return fmt.Errorf("list remote refs: %w", err)
-	}
-	for _, r := range refs {
-		if r.Name() == plumbing.HEAD && r.Type() == plumbing.SymbolicReference {
-			return repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, r.Target()))
-		}
-	}
-	for _, r := range refs {
-		if r.Name() == plumbing.HEAD {
-			return repo.Storer.SetReference(plumbing.NewHashReference(plumbing.HEAD, r.Hash()))
-		}
-	}
-	return nil
-}
-
-// Snapshot fetches and reads the configuration at the resolved ref.
+// Snapshot fetches the repository and reads the configuration at the
+// commit the ref resolves to. When the fetch fails (network, credentials,
+// a deleted ref), it returns the last good snapshot — this source's, or
+// else the commit an earlier fetch left in the cache — with the error.
 func (g *Git) Snapshot(ctx context.Context) (*Snapshot, error) {
-	snap, err := g.read(ctx)
+	snap, cached, err := g.read(ctx)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if err != nil {
-		err = fmt.Errorf("git %s: %w", g, redact(err, g.URL))
+		err = redact(fmt.Errorf("git source %s: %w", g, err), g.secrets())
+		if g.last == nil {
+			g.last = cached
+		}
 		return g.last, err
 	}
 	g.last = snap
 	return snap, nil
 }
 
-func (g *Git) read(ctx context.Context) (*Snapshot, error) {
-	g.readMu.Lock()
-	defer g.readMu.Unlock()
-	repo, fetchErr := g.open(ctx)
-	if repo == nil {
-		return nil, fetchErr
-	}
-	if fetchErr != nil {
-		// A failed fetch keeps the last good revision; report it.
-		return nil, fetchErr
-	}
-	rev := g.Ref
-	if rev == "" {
-		rev = "HEAD"
-	}
-	hash, err := repo.ResolveRevision(plumbing.Revision(rev))
-	if err != nil {
-		return nil, fmt.Errorf("resolve %q (a branch, tag or commit of the repository): %w", rev, err)
-	}
-	commit, err := repo.CommitObject(*hash)
-	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", hash, err)
-	}
-	tree, err := commit.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("read tree of %s: %w", hash, err)
-	}
-	if p := strings.Trim(g.Path, "/"); p != "" {
-		if tree, err = tree.Tree(p); err != nil {
-			return nil, fmt.Errorf("folder %q at %s: %w", p, hash.String()[:12], err)
-		}
-	}
-	files := fstest.MapFS{}
-	for _, e := range tree.Entries {
-		// Regular files only: submodules, links and folders are never read.
-		if e.Mode != filemode.Regular && e.Mode != filemode.Executable || !isConfigFile(e.Name) {
-			continue
-		}
-		blob, err := object.GetBlob(repo.Storer, e.Hash)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", e.Name, err)
-		}
-		r, err := blob.Reader()
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", e.Name, err)
-		}
-		data := make([]byte, blob.Size)
-		_, err = io.ReadFull(r, data)
-		r.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", e.Name, err)
-		}
-		files[e.Name] = &fstest.MapFile{Data: data, Mode: 0o644}
-	}
-	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.Origin()}, nil
-}
-
 // Watch fetches every Interval and signals when the resolved commit
-// changed (or a fetch failed, so the caller reports it).
+// changed, when fetching began to fail (so the caller reports it), and
+// when it recovered.
 func (g *Git) Watch(ctx context.Context, changed chan<- struct{}) error {
 	interval := g.Interval
 	if interval <= 0 {
-		interval = time.Minute
+		interval = DefaultInterval
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	last := ""
-	g.mu.Lock()
-	if g.last != nil {
-		last = g.last.Revision
+	lastGood := func() string {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.last == nil {
+			return ""
+		}
+		return g.last.Revision
 	}
-	g.mu.Unlock()
+	last := lastGood()
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		snap, err := g.read(ctx)
-		if err == nil && snap.Revision == last {
-			continue
+		if last == "" {
+			// The caller may have read the source since Watch began.
+			last = lastGood()
 		}
-		if err == nil {
+		snap, err := g.Snapshot(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var signal bool
+		switch {
+		case err != nil:
+			signal = !failing
+			failing = true
+		default:
+			signal = failing || snap.Revision != last
+			failing = false
 			last = snap.Revision
+		}
+		if !signal {
+			continue
 		}
 		select {
 		case changed <- struct{}{}:
@@ -347,4 +186,393 @@ func (g *Git) Watch(ctx context.Context, changed chan<- struct{}) error {
 			return nil
 		}
 	}
+}
+
+// read fetches and reads the configuration. When the fetch fails it also
+// returns, as cached, what the cache held from the last good fetch, if it
+// can be read.
+func (g *Git) read(ctx context.Context) (snap, cached *Snapshot, err error) {
+	if g.URL == "" {
+		return nil, nil, errors.New("no repository URL: give --git URL")
+	}
+	timeout := g.Timeout
+	if timeout <= 0 {
+		timeout = DefaultFetchTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	dir, err := g.cachePath()
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := lockCache(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+
+	repo, fetchErr := g.sync(ctx, dir)
+	if repo == nil {
+		return nil, nil, fetchErr
+	}
+	snap, err = g.readCommit(repo)
+	if fetchErr != nil {
+		if err == nil {
+			return nil, snap, fetchErr
+		}
+		return nil, nil, fetchErr
+	}
+	return snap, nil, err
+}
+
+// remoteHEAD is where the fetch keeps the commit of the remote's HEAD (its
+// default branch).
+const remoteHEAD = plumbing.ReferenceName("refs/remotes/origin/HEAD")
+
+var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// sync clones the repository into dir the first time and fetches on later
+// calls. It returns the repository (nil when there is none) and the fetch
+// error.
+func (g *Git) sync(ctx context.Context, dir string) (*git.Repository, error) {
+	remoteURL, auth, err := g.endpoint()
+	if err != nil {
+		return nil, err
+	}
+	repo, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return g.clone(ctx, dir, remoteURL, auth)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open git cache %s (delete it to clone again): %w", dir, err)
+	}
+	if fullSHA.MatchString(g.Ref) {
+		// A commit never changes: once it is in the cache, there is
+		// nothing to fetch.
+		if _, err := repo.CommitObject(plumbing.NewHash(g.Ref)); err == nil {
+			return repo, nil
+		}
+	}
+	return repo, g.fetch(ctx, repo, auth)
+}
+
+// clone makes the bare cache in a temporary folder and moves it into place
+// once the first fetch succeeded, so a failed clone leaves nothing behind.
+func (g *Git) clone(ctx context.Context, dir, remoteURL string, auth transport.AuthMethod) (*git.Repository, error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("create git cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-*")
+	if err != nil {
+		return nil, fmt.Errorf("create git cache: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	repo, err := git.PlainInitWithOptions(tmp, &git.PlainInitOptions{Bare: true})
+	if err != nil {
+		return nil, fmt.Errorf("create git cache: %w", err)
+	}
+	// The cache's configuration names the URL without credentials.
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{remoteURL}}); err != nil {
+		return nil, fmt.Errorf("create git cache: %w", err)
+	}
+	if err := g.fetch(ctx, repo, auth); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, fmt.Errorf("place git cache in %s: %w", dir, err)
+	}
+	repo, err = git.PlainOpen(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open git cache %s: %w", dir, err)
+	}
+	return repo, nil
+}
+
+// fetch brings every branch and tag of the remote into the cache as they
+// are there (force-pushes and deletions included), and the remote's HEAD
+// when the default branch is wanted.
+func (g *Git) fetch(ctx context.Context, repo *git.Repository, auth transport.AuthMethod) error {
+	specs := []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
+	if g.Ref == "" || g.Ref == "HEAD" {
+		specs = append(specs, config.RefSpec("+HEAD:"+remoteHEAD))
+	}
+	err := repo.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: "origin",
+		RefSpecs:   specs,
+		Auth:       auth,
+		Tags:       git.NoTags, // the tags refspec already brings them all
+		Force:      true,
+		Prune:      true,
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+		return nil
+	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
+		return fmt.Errorf("fetch: %w (for https set %s, and %s if the user is not %q; for ssh set %s or run an ssh-agent)",
+			err, EnvGitToken, EnvGitUsername, defaultGitUser, EnvGitSSHKey)
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return fmt.Errorf("fetch: %w (check the URL, and that the credentials may read it)", err)
+	case errors.Is(err, git.NoMatchingRefSpecError{}):
+		return fmt.Errorf("fetch: the repository has no default branch (HEAD); give a branch with --ref: %w", err)
+	case errors.Is(err, transport.ErrEmptyRemoteRepository):
+		return fmt.Errorf("fetch: %w: push a commit first", err)
+	}
+	return fmt.Errorf("fetch: %w", err)
+}
+
+// readCommit resolves the ref in the cache and reads the configuration
+// folder of that commit's tree into memory.
+func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
+	var hash plumbing.Hash
+	if g.Ref == "" || g.Ref == "HEAD" {
+		ref, err := repo.Reference(remoteHEAD, true)
+		if err != nil {
+			return nil, fmt.Errorf("resolve the remote's default branch: %w", err)
+		}
+		hash = ref.Hash()
+	} else {
+		h, err := repo.ResolveRevision(plumbing.Revision(g.Ref))
+		if err != nil {
+			return nil, fmt.Errorf("resolve ref %q: no branch, tag or fetched commit has that name: %w", g.Ref, err)
+		}
+		hash = *h
+	}
+	commit, err := repo.CommitObject(hash)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", hash, err)
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read the tree of commit %s: %w", hash, err)
+	}
+	if p := cleanRepoPath(g.Path); p != "" {
+		if tree, err = tree.Tree(p); err != nil {
+			return nil, fmt.Errorf("folder %q at commit %s: %w", p, hash.String()[:12], err)
+		}
+	}
+	files := fstest.MapFS{}
+	for _, e := range tree.Entries {
+		// Regular files only: submodules, links and folders are never
+		// followed.
+		if e.Mode != filemode.Regular && e.Mode != filemode.Executable || !isConfigFile(e.Name) {
+			continue
+		}
+		data, err := readBlob(repo, e.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, hash.String()[:12], err)
+		}
+		files[e.Name] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.Origin()}, nil
+}
+
+func cleanRepoPath(p string) string {
+	p = filepath.ToSlash(p)
+	p = strings.Trim(p, "/")
+	if p == "." {
+		return ""
+	}
+	return p
+}
+
+func readBlob(repo *git.Repository, h plumbing.Hash) ([]byte, error) {
+	blob, err := object.GetBlob(repo.Storer, h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data := make([]byte, blob.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// cachePath is the cache folder of the repository: one per URL without
+// credentials, so that clones with different refs or paths share it.
+func (g *Git) cachePath() (string, error) {
+	dir := g.CacheDir
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no cache folder for git clones (set XDG_CACHE_HOME or HOME): %w", err)
+		}
+		dir = filepath.Join(base, "curator", "git")
+	}
+	sum := sha256.Sum256([]byte(redactURL(g.URL)))
+	return filepath.Join(dir, hex.EncodeToString(sum[:8])), nil
+}
+
+// endpoint returns the URL to record in the cache (without credentials)
+// and the credentials to fetch with.
+func (g *Git) endpoint() (string, transport.AuthMethod, error) {
+	ep, err := transport.NewEndpoint(g.URL)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s is not a git URL (https://…, ssh://…, user@host:path, file://… or a folder): %w", redactURL(g.URL), err)
+	}
+	remoteURL := redactURL(g.URL)
+	switch ep.Protocol {
+	case "http", "https":
+		if g.Auth != nil {
+			return remoteURL, g.Auth, nil
+		}
+		if tok := os.Getenv(EnvGitToken); tok != "" {
+			user := os.Getenv(EnvGitUsername)
+			if user == "" {
+				user = defaultGitUser
+			}
+			return remoteURL, &githttp.BasicAuth{Username: user, Password: tok}, nil
+		}
+		if ep.User != "" || ep.Password != "" {
+			return remoteURL, &githttp.BasicAuth{Username: ep.User, Password: ep.Password}, nil
+		}
+		return remoteURL, nil, nil
+	case "ssh":
+		if g.Auth != nil {
+			return remoteURL, g.Auth, nil
+		}
+		auth, err := sshAuth(ep)
+		return remoteURL, auth, err
+	case "file":
+		fileTransportOnce.Do(useInProcessFileTransport)
+	}
+	return remoteURL, g.Auth, nil
+}
+
+// sshAuth is the key file of EnvGitSSHKey, or else the ssh-agent, with
+// host keys checked against known_hosts; never without that check.
+func sshAuth(ep *transport.Endpoint) (transport.AuthMethod, error) {
+	user := ep.User
+	if user == "" {
+		user = gitssh.DefaultUsername
+	}
+	var files []string
+	if kh := os.Getenv(EnvKnownHosts); kh != "" {
+		files = []string{kh}
+	}
+	db, err := gitssh.NewKnownHostsDb(files...)
+	if err != nil {
+		return nil, fmt.Errorf("ssh host keys are always checked, and no known_hosts file was found (set %s, or add the host with `ssh-keyscan HOST >> ~/.ssh/known_hosts` after checking its fingerprint): %w", EnvKnownHosts, err)
+	}
+	port := ep.Port
+	if port == 0 {
+		port = 22
+	}
+	helper := gitssh.HostKeyCallbackHelper{
+		HostKeyCallback:   db.HostKeyCallback(),
+		HostKeyAlgorithms: db.HostKeyAlgorithms(net.JoinHostPort(ep.Host, strconv.Itoa(port))),
+	}
+	if key := os.Getenv(EnvGitSSHKey); key != "" {
+		auth, err := gitssh.NewPublicKeysFromFile(user, key, os.Getenv(EnvGitSSHKeyPass))
+		if err != nil {
+			return nil, fmt.Errorf("ssh key %s (%s; set %s if it has a passphrase): %w", key, EnvGitSSHKey, EnvGitSSHKeyPass, err)
+		}
+		auth.HostKeyCallbackHelper = helper
+		return auth, nil
+	}
+	agent, err := gitssh.NewSSHAgentAuth(user)
+	if err != nil {
+		return nil, fmt.Errorf("no ssh credentials: set %s to a private key file, or run an ssh-agent (SSH_AUTH_SOCK): %w", EnvGitSSHKey, err)
+	}
+	agent.HostKeyCallbackHelper = helper
+	return agent, nil
+}
+
+var fileTransportOnce sync.Once
+
+// useInProcessFileTransport serves file:// and folder URLs with go-git's
+// own server when the git binary (which go-git's file transport runs) is
+// not installed, as in a minimal container image.
+func useInProcessFileTransport() {
+	if _, err := exec.LookPath("git"); err != nil {
+		client.InstallProtocol("file", server.DefaultServer)
+	}
+}
+
+// redactURL removes credentials from a URL: the password, and for http(s)
+// the user too (a token is often given as the user). An ssh user (git@…)
+// is kept: it is not a secret, and the URL needs it.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if u.Scheme == "http" || u.Scheme == "https" {
+		u.User = nil
+	} else {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}
+
+// secrets are the credential strings that must never be shown.
+func (g *Git) secrets() []string {
+	s := []string{os.Getenv(EnvGitToken), os.Getenv(EnvGitSSHKeyPass)}
+	if u, err := url.Parse(g.URL); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			s = append(s, p, u.User.String())
+		} else if u.Scheme == "http" || u.Scheme == "https" {
+			s = append(s, u.User.Username()) // a token given as the user
+		}
+	}
+	if b, ok := g.Auth.(*githttp.BasicAuth); ok {
+		s = append(s, b.Password)
+	}
+	if t, ok := g.Auth.(*githttp.TokenAuth); ok {
+		s = append(s, t.Token)
+	}
+	return s
+}
+
+// redactedError is an error whose text has the secrets removed. errors.Is
+// still sees the original chain (a sentinel has no secret in it), but
+// errors.Unwrap does not hand out text that may hold one.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// escapeAll percent-encodes every byte of s but letters, digits and
+// "-._~", as the most careful URL encoders do.
+func escapeAll(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// redact removes every secret, also in its URL-escaped forms, from err's
+// text.
+func redact(err error, secrets []string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, s := range secrets {
+		if len(s) < 4 {
+			continue // too short to be a credential, and would mangle the text
+		}
+		var forms []string
+		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), url.UserPassword("", s).String()[1:], escapeAll(s)} {
+			forms = append(forms, regexp.QuoteMeta(form))
+		}
+		// Percent-escapes may be in either case.
+		msg = regexp.MustCompile("(?i)"+strings.Join(forms, "|")).ReplaceAllString(msg, "REDACTED")
+	}
+	return &redactedError{msg: msg, err: err}
 }

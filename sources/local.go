@@ -2,10 +2,12 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing/fstest"
@@ -14,14 +16,20 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
+// DefaultDebounce is how long a local Watch waits for a burst of writes to
+// settle before it signals.
+const DefaultDebounce = 500 * time.Millisecond
+
 // Local is a configuration in a folder on disk.
 type Local struct {
+	// Dir is the folder; its `.cue` files (not those of its subfolders)
+	// are the configuration, as the loader reads them.
 	Dir string
-	// Debounce is how long Watch waits for a burst of writes to settle;
-	// default 500ms.
+	// Debounce is how long Watch waits after the last write of a burst
+	// before it signals; 0 means DefaultDebounce.
 	Debounce time.Duration
 
-	mu   sync.Mutex
+	mu   sync.Mutex // guards last
 	last *Snapshot
 }
 
@@ -30,27 +38,15 @@ func NewLocal(dir string) *Local { return &Local{Dir: dir} }
 
 func (l *Local) String() string { return l.Dir }
 
-// Snapshot reads the folder's configuration files into memory.
+// Snapshot reads the folder's configuration files into memory. The
+// revision follows the files' names and contents, not their modification
+// times.
 func (l *Local) Snapshot(context.Context) (*Snapshot, error) {
-	files := fstest.MapFS{}
-	entries, err := os.ReadDir(l.Dir)
-	if err == nil {
-		for _, e := range entries {
-			if e.IsDir() || !isConfigFile(e.Name()) {
-				continue
-			}
-			var data []byte
-			if data, err = os.ReadFile(filepath.Join(l.Dir, e.Name())); err != nil {
-				break
-			}
-			files[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o644}
-		}
-	}
+	files, err := readFolder(l.Dir)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
-		err = fmt.Errorf("read configuration folder %s: %w", l.Dir, err)
-		return l.last, err
+		return l.last, fmt.Errorf("read configuration folder %s: %w", l.Dir, err)
 	}
 	origin := l.Dir
 	if abs, err := filepath.Abs(l.Dir); err == nil {
@@ -60,45 +56,93 @@ func (l *Local) Snapshot(context.Context) (*Snapshot, error) {
 	return l.last, nil
 }
 
-// ignored reports whether an editor's temporary or backup file changed.
-func ignored(name string) bool {
-	base := filepath.Base(name)
-	switch {
-	case strings.HasPrefix(base, ".#"), strings.HasPrefix(base, "#"), strings.HasSuffix(base, "~"),
-		strings.HasSuffix(base, ".swp"), strings.HasSuffix(base, ".swx"), strings.HasSuffix(base, ".tmp"), base == "4913":
-		return true
+// readFolder reads the configuration files at the root of dir. A file
+// that disappears while the folder is read (an editor replacing it) makes
+// it read the folder again, a few times at most.
+func readFolder(dir string) (fstest.MapFS, error) {
+	var err error
+	for range 3 {
+		var files fstest.MapFS
+		var vanished bool
+		files, vanished, err = readFolderOnce(dir)
+		if err == nil {
+			return files, nil
+		}
+		if !vanished {
+			break
+		}
 	}
-	return !strings.HasSuffix(base, ".cue")
+	return nil, err
 }
 
-// Watch signals changed, debounced, when a .cue file in the folder (or a
-// folder below it) is written, created, removed or renamed.
+func readFolderOnce(dir string) (files fstest.MapFS, vanished bool, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	files = fstest.MapFS{}
+	for _, e := range entries {
+		if !isConfigFile(e.Name()) || e.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if !e.Type().IsRegular() {
+			// A link is followed to a regular file; anything else (a
+			// link to a folder, a socket) is not configuration.
+			fi, err := os.Stat(p)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && e.Type()&fs.ModeSymlink != 0 {
+					return nil, false, fmt.Errorf("%s is a link to a file that does not exist", e.Name())
+				}
+				return nil, errors.Is(err, fs.ErrNotExist), err
+			}
+			if !fi.Mode().IsRegular() {
+				continue
+			}
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, errors.Is(err, fs.ErrNotExist), err
+		}
+		files[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	return files, false, nil
+}
+
+// editorTemp reports whether a file is one of the temporary, backup or
+// lock files editors write beside the file being edited.
+func editorTemp(name string) bool {
+	base := filepath.Base(name)
+	switch {
+	case base == "4913", // vim's probe whether the folder is writable
+		strings.HasPrefix(base, ".#"),                                                                     // emacs lock
+		strings.HasPrefix(base, "#") && strings.HasSuffix(base, "#"),                                      // emacs autosave
+		strings.HasSuffix(base, "~"),                                                                      // backups
+		strings.HasSuffix(base, ".swp"), strings.HasSuffix(base, ".swo"), strings.HasSuffix(base, ".swx"), // vim swap
+		strings.HasSuffix(base, ".tmp"), strings.Contains(base, ".tmp."), // atomic-save temporaries
+		strings.HasSuffix(base, "___jb_tmp___"), strings.HasSuffix(base, "___jb_old___"): // JetBrains
+		return true
+	}
+	return false
+}
+
+// Watch watches the folder and every folder below it (folders created
+// later too; hidden folders such as .git are left out) and signals changed
+// once a burst of changes to `.cue` files has been quiet for Debounce.
+// Editors' temporary files, `_tool.cue` files and changes of permissions or
+// times alone never signal.
 func (l *Local) Watch(ctx context.Context, changed chan<- struct{}) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", l.Dir, err)
+		return fmt.Errorf("watch configuration folder %s: %w", l.Dir, err)
 	}
 	defer w.Close()
-	add := func(root string) error {
-		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil
-			}
-			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return w.Add(p)
-			}
-			return nil
-		})
-	}
-	if err := add(l.Dir); err != nil {
-		return fmt.Errorf("watch %s: %w", l.Dir, err)
+	if _, err := watchTree(w, l.Dir); err != nil {
+		return fmt.Errorf("watch configuration folder %s: %w", l.Dir, err)
 	}
 	debounce := l.Debounce
 	if debounce <= 0 {
-		debounce = 500 * time.Millisecond
+		debounce = DefaultDebounce
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -110,26 +154,19 @@ func (l *Local) Watch(ctx context.Context, changed chan<- struct{}) error {
 			if !ok {
 				return nil
 			}
-			if ev.Has(fsnotify.Create) {
-				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
-					_ = add(ev.Name)
-					// Files written before the watch on the new folder
-					// began produced no event of their own.
-					if matches, _ := filepath.Glob(filepath.Join(ev.Name, "*.cue")); len(matches) > 0 {
-						timer.Reset(debounce)
-					}
-					continue
-				}
+			if relevant(w, ev) {
+				timer.Reset(debounce)
 			}
-			if ignored(ev.Name) {
-				continue
-			}
-			timer.Reset(debounce)
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
 			}
-			return fmt.Errorf("watch %s: %w", l.Dir, err)
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// Events were lost: assume one of them mattered.
+				timer.Reset(debounce)
+				continue
+			}
+			return fmt.Errorf("watch configuration folder %s: %w", l.Dir, err)
 		case <-timer.C:
 			select {
 			case changed <- struct{}{}:
@@ -138,4 +175,64 @@ func (l *Local) Watch(ctx context.Context, changed chan<- struct{}) error {
 			}
 		}
 	}
+}
+
+// relevant reports whether an event may change the configuration, and
+// starts watching folders that were created.
+func relevant(w *fsnotify.Watcher, ev fsnotify.Event) bool {
+	if ev.Op == fsnotify.Chmod {
+		return false // permissions or times: contents are unchanged
+	}
+	if ev.Has(fsnotify.Create) {
+		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+			if hiddenDir(ev.Name) {
+				return false
+			}
+			// Files written into the folder before its watch began
+			// produced no event of their own.
+			found, _ := watchTree(w, ev.Name)
+			return found
+		}
+	}
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		if slices.Contains(w.WatchList(), ev.Name) {
+			// A watched folder went away, perhaps with .cue files.
+			_ = w.Remove(ev.Name)
+			return true
+		}
+	}
+	return !editorTemp(ev.Name) && isConfigFile(ev.Name)
+}
+
+func hiddenDir(p string) bool { return strings.HasPrefix(filepath.Base(p), ".") }
+
+// watchTree adds root and the folders below it to w, and reports whether
+// it saw a configuration file there.
+func watchTree(w *fsnotify.Watcher, root string) (found bool, err error) {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root {
+				return err
+			}
+			return nil // a folder that vanished or cannot be read
+		}
+		if !d.IsDir() {
+			found = found || isConfigFile(d.Name()) && !editorTemp(d.Name())
+			return nil
+		}
+		if p != root && hiddenDir(p) {
+			return filepath.SkipDir
+		}
+		if err := w.Add(p); err != nil {
+			if p == root {
+				return err
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return filepath.SkipDir
+			}
+			return fmt.Errorf("watch %s: %w", p, err)
+		}
+		return nil
+	})
+	return found, err
 }

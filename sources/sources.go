@@ -1,10 +1,17 @@
-// Package sources gets curator's configuration: a snapshot of the files of a
-// local folder or of a git repository at a revision (go-git: cloned once into
-// a cache, fetched on later runs), and watches it for changes (fsnotify for
-// folders, polling fetch for git).
+// Package sources gets curator's configuration: a Snapshot of the
+// configuration files of a local folder, or of a folder of a git repository
+// at a resolved commit (through go-git: cloned once into a bare cache, then
+// fetched on later runs), and watches the source for changes (fsnotify on
+// every folder of a local source; a polling fetch for git).
 //
-// A snapshot is read whole into memory, so a half-written edit or a fetch
-// that fails midway never reaches the loader. sources never parses CUE.
+// A snapshot is read whole into memory before it is returned, so a
+// half-written edit or a fetch that fails midway never reaches the loader;
+// when reading fails after an earlier success, the last good snapshot is
+// returned together with the error.
+//
+// sources never parses or evaluates CUE, never runs anything from a
+// repository (no hooks, no submodules, no `_tool.cue` command files), and
+// never writes credentials to disk, errors or logs.
 package sources
 
 import (
@@ -21,57 +28,84 @@ import (
 	"testing/fstest"
 )
 
-// Snapshot is the configuration at one revision.
+// Snapshot is the configuration at one revision. Its files are held in
+// memory and never change after Snapshot returns.
 type Snapshot struct {
-	// Revision identifies the content: a git commit SHA, or "sha256:…" of
-	// the files of a local folder.
+	// Revision identifies the content: the full SHA-1 of the git commit
+	// the ref resolved to, or "sha256:" and the first 16 hex digits of a
+	// digest of the names and contents of a local folder's configuration
+	// files (modification times do not count).
 	Revision string
-	// FS holds the configuration files, read into memory.
+	// FS holds the configuration files at the root of the source folder
+	// (the `.cue` files, without `_tool.cue` command files and hidden
+	// files), read into memory.
 	FS fs.FS
-	// Origin describes where the snapshot came from, for messages (a
-	// folder path, or a URL with credentials removed, ref and path).
+	// Origin says where the snapshot came from, without credentials: the
+	// absolute path of a local folder, or "git+URL#ref=…&path=…" for a git
+	// repository. FromOrigin opens the source it names again.
 	Origin string
 }
 
-// Source yields snapshots of a configuration.
+// Source yields snapshots of a configuration. The implementations are
+// *Local and *Git; both are safe for use by several goroutines.
 type Source interface {
-	// Snapshot returns the current configuration. When reading fails after
-	// an earlier success, it returns the last good snapshot together with
-	// the error, so a caller can keep going on what it had; it never
-	// returns a partly read snapshot.
+	// Snapshot reads the configuration as it is now (for git: after a
+	// fetch). It returns:
+	//   - (snapshot, nil) when reading succeeded;
+	//   - (last good snapshot, error) when reading failed but an earlier
+	//     read succeeded (for git, also a commit fetched by an earlier run
+	//     into the cache): the caller can go on with the last good
+	//     revision and must report the error;
+	//   - (nil, error) when there is no good snapshot at all.
+	// It never returns a partly read snapshot.
 	Snapshot(ctx context.Context) (*Snapshot, error)
-	// Watch sends on changed whenever the configuration may have changed,
-	// until ctx is done.
+	// Watch sends on changed each time the configuration may have changed
+	// (a local .cue file was written, or a poll fetched a new commit or
+	// began or stopped failing), until ctx is done; then it returns nil.
+	// A send blocks until it is received, so several changes made while
+	// the caller is busy arrive as one signal. Watch returns an error only
+	// when watching cannot go on.
 	Watch(ctx context.Context, changed chan<- struct{}) error
-	// String describes the source.
+	// String describes the source for people, without credentials.
 	String() string
 }
 
+var (
+	_ Source = (*Local)(nil)
+	_ Source = (*Git)(nil)
+)
+
 // FromOrigin opens the source a snapshot's Origin names again: a folder, or
-// a git repository ("git+URL#ref=…&path=…").
+// a git repository ("git+URL#ref=…&path=…"; credentials come from the
+// environment as for any git source).
 func FromOrigin(origin string) (Source, error) {
 	if rest, ok := strings.CutPrefix(origin, "git+"); ok {
 		rawURL, fragment, _ := strings.Cut(rest, "#")
 		q, err := url.ParseQuery(fragment)
 		if err != nil {
-			return nil, fmt.Errorf("source %q: %w", origin, err)
+			return nil, fmt.Errorf("source %q: the part after # is not ref=…&path=…: %w", redactURL(origin), err)
 		}
 		return &Git{URL: rawURL, Ref: q.Get("ref"), Path: q.Get("path")}, nil
 	}
-	if fi, err := os.Stat(origin); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("source %q is not a folder here", origin)
+	fi, err := os.Stat(origin)
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", origin, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("source %q is not a folder", origin)
 	}
 	return NewLocal(origin), nil
 }
 
 // isConfigFile reports whether a file belongs in a snapshot: CUE files,
-// never CUE's _tool.cue command files, never hidden files.
+// never CUE's `_tool.cue` command files, never hidden files (which is also
+// where editors keep their locks, e.g. `.#main.cue`).
 func isConfigFile(name string) bool {
 	base := path.Base(name)
 	return strings.HasSuffix(base, ".cue") && !strings.HasSuffix(base, "_tool.cue") && !strings.HasPrefix(base, ".")
 }
 
-// contentRevision is a digest of a snapshot's files and their names.
+// contentRevision is a digest of a snapshot's file names and contents.
 func contentRevision(files fstest.MapFS) string {
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -80,7 +114,9 @@ func contentRevision(files fstest.MapFS) string {
 	sort.Strings(names)
 	h := sha256.New()
 	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n].Data))
+		// Lengths delimit names and contents, so no two different sets of
+		// files have the same input.
+		fmt.Fprintf(h, "%d:%s\x00%d:", len(n), n, len(files[n].Data))
 		h.Write(files[n].Data)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]

@@ -1,0 +1,107 @@
+package sources
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+)
+
+func TestEditorTemp(t *testing.T) {
+	for name, want := range map[string]bool{
+		"main.cue":                   false,
+		"4913":                       true,
+		".main.cue.swp":              true,
+		".main.cue.swx":              true,
+		"main.cue~":                  true,
+		".#main.cue":                 true,
+		"#main.cue#":                 true,
+		"main.cue.tmp":               true,
+		"main.cue.tmp.1234":          true,
+		"main.cue___jb_tmp___":       true,
+		"sub/dir/versions.cue":       false,
+		"temperature.cue":            false,
+		"dir.tmp/../main.cue":        false,
+		"/abs/path/.#versions.cue":   true,
+		"/abs/path/versions.cue.swp": true,
+	} {
+		if got := editorTemp(name); got != want {
+			t.Errorf("editorTemp(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestIsConfigFile(t *testing.T) {
+	for name, want := range map[string]bool{
+		"main.cue":        true,
+		"a/b/main.cue":    true,
+		"deploy_tool.cue": false,
+		".hidden.cue":     false,
+		"main.cue.orig":   false,
+		"README.md":       false,
+	} {
+		if got := isConfigFile(name); got != want {
+			t.Errorf("isConfigFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	const secret = "s3cr et/+tok"
+	cause := fmt.Errorf("fetch: %w", transport.ErrAuthorizationFailed)
+	for _, form := range []string{secret, "s3cr+et%2F%2Btok", "s3cr%20et%2F+tok", "s3cr%20et%2F%2Btok"} {
+		err := redact(fmt.Errorf("GET https://user:%s@host/repo: %w", form, cause), []string{"", "abc", secret})
+		if strings.Contains(err.Error(), "tok") {
+			t.Errorf("form %q leaked: %v", form, err)
+		}
+		if !strings.Contains(err.Error(), "REDACTED") || !strings.Contains(err.Error(), "authorization failed") {
+			t.Errorf("form %q: %v lost its meaning", form, err)
+		}
+		if !errors.Is(err, transport.ErrAuthorizationFailed) {
+			t.Errorf("form %q: errors.Is no longer sees the cause", form)
+		}
+		if errors.Unwrap(err) != nil {
+			t.Errorf("form %q: Unwrap hands out the unredacted error", form)
+		}
+	}
+	if redact(nil, []string{secret}) != nil {
+		t.Error("redact(nil) is not nil")
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:tok@github.com/org/repo.git": "https://github.com/org/repo.git",
+		"https://tok@github.com/org/repo.git":      "https://github.com/org/repo.git",
+		"https://github.com/org/repo.git":          "https://github.com/org/repo.git",
+		"git@github.com:org/repo.git":              "git@github.com:org/repo.git",
+		"ssh://git@github.com/org/repo.git":        "ssh://git@github.com/org/repo.git",
+		"ssh://git:pass@github.com/org/repo.git":   "ssh://git@github.com/org/repo.git",
+		"/srv/git/repo.git":                        "/srv/git/repo.git",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestContentRevisionDelimitsNamesAndContents(t *testing.T) {
+	a := fstest.MapFS{"a.cue": {Data: []byte("bc.cue")}}
+	b := fstest.MapFS{"a.cuebc.cue": {Data: nil}}
+	c := fstest.MapFS{"a.cue": {Data: []byte("b")}, "c.cue": {Data: nil}}
+	d := fstest.MapFS{"a.cue": {Data: []byte("")}, "c.cue": {Data: []byte("b")}}
+	seen := map[string]string{}
+	for name, fsys := range map[string]fstest.MapFS{"a": a, "b": b, "c": c, "d": d, "empty": {}} {
+		rev := contentRevision(fsys)
+		if !strings.HasPrefix(rev, "sha256:") || len(rev) != len("sha256:")+16 {
+			t.Errorf("%s: revision %q is not sha256:<16 hex>", name, rev)
+		}
+		if other, ok := seen[rev]; ok {
+			t.Errorf("%s and %s have the same revision %s", name, other, rev)
+		}
+		seen[rev] = name
+	}
+}

@@ -1,0 +1,33 @@
+package sources
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// cacheLocks serialises, within this process, the sources that share a
+// cache folder: go-git does not make one repository safe to fetch into
+// from several goroutines.
+var cacheLocks sync.Map // folder → *sync.Mutex
+
+// lockCache locks a repository's cache folder within the process and
+// across processes.
+func lockCache(dir string) (unlock func(), err error) {
+	mu, _ := cacheLocks.LoadOrStore(dir, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		mu.(*sync.Mutex).Unlock()
+		return nil, fmt.Errorf("create git cache: %w", err)
+	}
+	unlockFile, err := lockFile(dir)
+	if err != nil {
+		mu.(*sync.Mutex).Unlock()
+		return nil, err
+	}
+	return func() {
+		unlockFile()
+		mu.(*sync.Mutex).Unlock()
+	}, nil
+}
