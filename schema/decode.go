@@ -612,32 +612,3 @@ func (d *decoder) limits(st *State) {
 	check("image definitions", definitions, MaxDefinitions)
 	check("image versions", versions, MaxVersions)
 }
-
-// Counts are the sizes of a configuration.
-type Counts struct {
-	Galleries, Definitions, Versions, Shares int
-}
-
-// Counts counts the state's resources.
-func (s *State) Counts() Counts {
-	var c Counts
-	for _, g := range s.Galleries {
-		c.Galleries++
-		c.Shares += len(g.Shares)
-		for _, img := range g.Images {
-			c.Definitions++
-			c.Shares += len(img.Shares)
-			c.Versions += len(img.Versions)
-		}
-	}
-	return c
-}
-
-// String is e.g. "3 galleries, 7 definitions, 21 versions, 4 shares".
-func (c Counts) String() string {
-	return fmt.Sprintf("%d %s, %d %s, %d %s, %d %s",
-		c.Galleries, plural(c.Galleries, "gallery", "galleries"),
-		c.Definitions, plural(c.Definitions, "definition", "definitions"),
-		c.Versions, plural(c.Versions, "version", "versions"),
-		c.Shares, plural(c.Shares, "share", "shares"))
-}
