@@ -108,9 +108,12 @@ type Gallery struct {
 	Tags        map[string]string `json:"tags,omitempty"`
 	// Sharing is the gallery's sharing profile (direct shared gallery or
 	// community gallery); nil means private and unmanaged by curator.
-	Sharing *Sharing                    `json:"sharing,omitempty"`
-	Shares  map[string]*Share           `json:"shares,omitempty"`
-	Images  map[string]*ImageDefinition `json:"images,omitempty"`
+	Sharing *Sharing `json:"sharing,omitempty"`
+	// SoftDelete keeps deleted image versions recoverable for a while
+	// (properties.softDeletePolicy.isSoftDeleteEnabled).
+	SoftDelete bool                        `json:"softDelete,omitempty"`
+	Shares     map[string]*Share           `json:"shares,omitempty"`
+	Images     map[string]*ImageDefinition `json:"images,omitempty"`
 
 	Adopt        bool `json:"adopt,omitempty"`
 	AllowReplace bool `json:"allowReplace,omitempty"`
@@ -170,7 +173,22 @@ type ImageDefinition struct {
 	// OSState is Generalized or Specialized.
 	OSState string `json:"osState"`
 	// HyperVGeneration is V1 or V2 (defaulted to V1 by schema).
-	HyperVGeneration    string            `json:"hyperVGeneration"`
+	HyperVGeneration string `json:"hyperVGeneration"`
+	// Architecture is x64 or Arm64 (defaulted to x64 on both sides: the
+	// service reports none for definitions made before it existed).
+	Architecture string `json:"architecture,omitempty"`
+	// SecurityType is the value of the SecurityType feature: TrustedLaunch,
+	// TrustedLaunchSupported, ConfidentialVM, ConfidentialVmSupported or
+	// TrustedLaunchAndConfidentialVmSupported; "" is none (Standard).
+	SecurityType string `json:"securityType,omitempty"`
+	// Features are the definition's other features, name → value (e.g.
+	// IsAcceleratedNetworkSupported: "True", DiskControllerTypes:
+	// "SCSI, NVMe"); SecurityType is never among them.
+	Features map[string]string `json:"features,omitempty"`
+	// AllowUpdateImage lets the features be updated in place
+	// (properties.allowUpdateImage); without it a feature change forces a
+	// replace.
+	AllowUpdateImage    bool              `json:"allowUpdateImage,omitempty"`
 	Description         string            `json:"description,omitempty"`
 	EULA                string            `json:"eula,omitempty"`
 	PrivacyStatementURI string            `json:"privacyStatementUri,omitempty"`
@@ -223,10 +241,17 @@ type ImageVersion struct {
 	// Regions are the target regions keyed by normalised region name, each
 	// with concrete (defaulted) replicas and storage. Never empty after
 	// schema decoding; always includes Location.
-	Regions           map[string]TargetRegion `json:"regions"`
-	ExcludeFromLatest bool                    `json:"excludeFromLatest,omitempty"`
-	EndOfLife         string                  `json:"endOfLife,omitempty"` // YYYY-MM-DD
-	Tags              map[string]string       `json:"tags,omitempty"`
+	Regions map[string]TargetRegion `json:"regions"`
+	// EdgeZones are the Azure Extended Zones the version is replicated to,
+	// keyed by the zone's name (e.g. "microsoftlosangeles1").
+	EdgeZones map[string]EdgeZone `json:"edgeZones,omitempty"`
+	// ReplicationMode is Full (the default) or Shallow (no copy: for tests
+	// of a new version, in the source region only).
+	ReplicationMode   string            `json:"replicationMode,omitempty"`
+	ExcludeFromLatest bool              `json:"excludeFromLatest,omitempty"`
+	EndOfLife         string            `json:"endOfLife,omitempty"` // YYYY-MM-DD
+	Safety            *Safety           `json:"safety,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
 	// SizeGB is the used size of the image, a hint for cost estimates.
 	SizeGB float64 `json:"sizeGB,omitempty"`
 
@@ -239,13 +264,81 @@ type ImageVersion struct {
 	Observed *VersionObserved `json:"observed,omitempty"`
 }
 
-// Source is exactly one of its fields.
+// Source is what an image version is made from: exactly one of the OS
+// disk's sources (ManagedImage, Snapshot, Disk, VHD, VirtualMachine,
+// Version, CommunityVersion), and the data disks, each from a snapshot, a
+// managed disk or a VHD. A managed image, a virtual machine or another
+// image version brings its data disks along, so DataDisks go with an OS
+// disk from a snapshot, disk or VHD.
 type Source struct {
 	ManagedImage string     `json:"managedImage,omitempty"`
 	Snapshot     string     `json:"snapshot,omitempty"`
+	Disk         string     `json:"disk,omitempty"`
 	VHD          *VHDSource `json:"vhd,omitempty"`
+	// VirtualMachine is the ID of a virtual machine to capture.
+	VirtualMachine string `json:"virtualMachine,omitempty"`
 	// Version is the ID of an image version in another gallery.
 	Version string `json:"version,omitempty"`
+	// CommunityVersion is the ID of a community gallery image version
+	// (/CommunityGalleries/…/Images/…/Versions/…).
+	CommunityVersion string `json:"communityVersion,omitempty"`
+	// HostCaching is the OS disk's host caching: None, ReadOnly or
+	// ReadWrite; "" leaves it to the service.
+	HostCaching string           `json:"hostCaching,omitempty"`
+	DataDisks   []DataDiskSource `json:"dataDisks,omitempty"`
+}
+
+// DataDiskSource is one data disk of an image version: exactly one of
+// Snapshot, Disk and VHD, at a LUN.
+type DataDiskSource struct {
+	LUN         int        `json:"lun"`
+	Snapshot    string     `json:"snapshot,omitempty"`
+	Disk        string     `json:"disk,omitempty"`
+	VHD         *VHDSource `json:"vhd,omitempty"`
+	HostCaching string     `json:"hostCaching,omitempty"`
+}
+
+// Safety is an image version's safety profile.
+type Safety struct {
+	// AllowDeletionOfReplicatedLocations lets target regions be removed
+	// (the service's default is true).
+	AllowDeletionOfReplicatedLocations bool `json:"allowDeletionOfReplicatedLocations"`
+	// BlockDeletionBeforeEndOfLife refuses a delete before the version's
+	// end-of-life date.
+	BlockDeletionBeforeEndOfLife bool `json:"blockDeletionBeforeEndOfLife,omitempty"`
+}
+
+// EdgeZone is an Azure Extended Zone an image version is replicated to.
+type EdgeZone struct {
+	// Region is the zone's parent region (normalised), which must be a
+	// target region of the version too.
+	Region   string `json:"region"`
+	Replicas int    `json:"replicas"`
+	// Storage is Standard_LRS, Standard_ZRS, StandardSSD_LRS or
+	// Premium_LRS.
+	Storage    string      `json:"storage"`
+	Encryption *Encryption `json:"encryption,omitempty"`
+}
+
+// Encryption is how the replicas in one region are encrypted: with
+// customer-managed keys through disk encryption sets, per disk, and for
+// Confidential VM images the OS disk's confidential encryption.
+type Encryption struct {
+	// OSDisk is the disk encryption set ID of the OS disk.
+	OSDisk    string               `json:"osDisk,omitempty"`
+	DataDisks []DataDiskEncryption `json:"dataDisks,omitempty"`
+	// ConfidentialVM is EncryptedVMGuestStateOnlyWithPmk,
+	// EncryptedWithPmk, EncryptedWithCmk or NonPersistedTPM.
+	ConfidentialVM string `json:"confidentialVM,omitempty"`
+	// ConfidentialVMEncryptionSet is the secure VM disk encryption set of
+	// a Confidential VM OS disk encrypted with a customer-managed key.
+	ConfidentialVMEncryptionSet string `json:"confidentialVMEncryptionSet,omitempty"`
+}
+
+// DataDiskEncryption is the disk encryption set of one data disk.
+type DataDiskEncryption struct {
+	LUN               int    `json:"lun"`
+	DiskEncryptionSet string `json:"diskEncryptionSet"`
 }
 
 // VHDSource is a VHD blob in a storage account.
@@ -257,8 +350,12 @@ type VHDSource struct {
 // TargetRegion is one region an image version is replicated to.
 type TargetRegion struct {
 	Replicas int `json:"replicas"`
-	// Storage is Standard_LRS, Standard_ZRS or Premium_LRS.
+	// Storage is Standard_LRS, Standard_ZRS, Premium_LRS or PremiumV2_LRS.
 	Storage string `json:"storage"`
+	// ExcludeFromLatest keeps the version from being "latest" in this
+	// region only.
+	ExcludeFromLatest bool        `json:"excludeFromLatest,omitempty"`
+	Encryption        *Encryption `json:"encryption,omitempty"`
 }
 
 // VersionObserved is what the cloud reports about a version.
