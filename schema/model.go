@@ -12,27 +12,32 @@ import "github.com/curator-dev/curator/model"
 // The model's types and helpers under their former names, for code that
 // reads configurations through schema. New code uses package model.
 type (
-	State             = model.State
-	Target            = model.Target
-	LocalTarget       = model.LocalTarget
-	AzureTarget       = model.AzureTarget
-	Pos               = model.Pos
-	Gallery           = model.Gallery
-	Sharing           = model.Sharing
-	Community         = model.Community
-	Share             = model.Share
-	ImageDefinition   = model.ImageDefinition
-	Recommended       = model.Recommended
-	Range             = model.Range
-	PurchasePlan      = model.PurchasePlan
-	ImageVersion      = model.ImageVersion
-	Source            = model.Source
-	VHDSource         = model.VHDSource
-	TargetRegion      = model.TargetRegion
-	VersionObserved   = model.VersionObserved
-	RegionReplication = model.RegionReplication
-	Address           = model.Address
-	Counts            = model.Counts
+	State              = model.State
+	Target             = model.Target
+	LocalTarget        = model.LocalTarget
+	AzureTarget        = model.AzureTarget
+	Pos                = model.Pos
+	Gallery            = model.Gallery
+	Sharing            = model.Sharing
+	Community          = model.Community
+	Share              = model.Share
+	ImageDefinition    = model.ImageDefinition
+	Recommended        = model.Recommended
+	Range              = model.Range
+	PurchasePlan       = model.PurchasePlan
+	ImageVersion       = model.ImageVersion
+	Source             = model.Source
+	VHDSource          = model.VHDSource
+	TargetRegion       = model.TargetRegion
+	VersionObserved    = model.VersionObserved
+	RegionReplication  = model.RegionReplication
+	Address            = model.Address
+	Counts             = model.Counts
+	DataDiskSource     = model.DataDiskSource
+	Safety             = model.Safety
+	EdgeZone           = model.EdgeZone
+	Encryption         = model.Encryption
+	DataDiskEncryption = model.DataDiskEncryption
 )
 
 const (
