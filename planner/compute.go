@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
 
@@ -130,6 +131,16 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 		if a.Location != d.Location {
 			forced = append(forced, "location")
 			fields = append([]FieldDiff{{Path: "location", Before: a.Location, After: d.Location}}, fields...)
+		}
+		// A gallery is shared directly (permission Groups) only when it
+		// was created so: the service does not convert one.
+		if d.Sharing != nil && d.Sharing.Permission == "Groups" && (a.Sharing == nil || a.Sharing.Permission != "Groups") {
+			before := "Private"
+			if a.Sharing != nil {
+				before = a.Sharing.Permission
+			}
+			forced = append(forced, "sharing.permission")
+			fields = append([]FieldDiff{{Path: "sharing.permission", Before: before, After: "Groups"}}, fields...)
 		}
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
@@ -304,10 +315,20 @@ func (p *planning) shares(scope schema.Address, desired, actual map[string]*sche
 // Pos, Adopt, AllowReplace, SizeGB, Share.Name and Share.Description are
 // curator's own and are not compared either.
 type field[T any] struct {
-	path      string
-	mutable   bool
+	path    string
+	mutable bool
+	// mutableIf, when set, decides mutability from the desired resource
+	// (a definition's features are updatable only with allowUpdateImage).
+	mutableIf func(*T) bool
 	get       func(*T) any
 	unsetZero bool // desired zero value means "not managed": tags nobody declared are left alone
+}
+
+func (f field[T]) isMutable(d *T) bool {
+	if f.mutableIf != nil {
+		return f.mutableIf(d)
+	}
+	return f.mutable
 }
 
 var galleryFields = []field[schema.Gallery]{
@@ -319,6 +340,7 @@ var galleryFields = []field[schema.Gallery]{
 		}
 		return g.Sharing.Community
 	}},
+	{path: "softDelete", mutable: true, get: func(g *schema.Gallery) any { return g.SoftDelete }},
 }
 
 var imageFields = []field[schema.ImageDefinition]{
@@ -328,12 +350,19 @@ var imageFields = []field[schema.ImageDefinition]{
 	{path: "osType", get: func(d *schema.ImageDefinition) any { return d.OSType }},
 	{path: "osState", get: func(d *schema.ImageDefinition) any { return d.OSState }},
 	{path: "hyperVGeneration", get: func(d *schema.ImageDefinition) any { return d.HyperVGeneration }},
+	{path: "architecture", get: func(d *schema.ImageDefinition) any { return orDefault(d.Architecture, "x64") }},
+	{path: "securityType", mutableIf: allowUpdateImage, get: func(d *schema.ImageDefinition) any { return d.SecurityType }},
+	{path: "features", mutableIf: allowUpdateImage, get: func(d *schema.ImageDefinition) any { return nonNilMap(d.Features) }},
+	{path: "allowUpdateImage", mutable: true, get: func(d *schema.ImageDefinition) any { return d.AllowUpdateImage }},
 	{path: "eula", get: func(d *schema.ImageDefinition) any { return d.EULA }},
 	{path: "privacyStatementUri", get: func(d *schema.ImageDefinition) any { return d.PrivacyStatementURI }},
 	{path: "purchasePlan", get: func(d *schema.ImageDefinition) any { return d.PurchasePlan }},
 	{path: "description", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Description }},
 	{path: "releaseNoteUri", mutable: true, get: func(d *schema.ImageDefinition) any { return d.ReleaseNoteURI }},
-	{path: "endOfLife", mutable: true, get: func(d *schema.ImageDefinition) any { return d.EndOfLife }},
+	// The service keeps an end-of-life date once set: one removed from the
+	// configuration is left as it is (and the plan warns), so that the
+	// plan converges.
+	{path: "endOfLife", mutable: true, unsetZero: true, get: func(d *schema.ImageDefinition) any { return d.EndOfLife }},
 	{path: "recommended", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Recommended }},
 	{path: "disallowedDiskTypes", mutable: true, get: func(d *schema.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
 	{path: "tags", mutable: true, unsetZero: true, get: func(d *schema.ImageDefinition) any { return userTags(d.Tags) }},
@@ -341,10 +370,32 @@ var imageFields = []field[schema.ImageDefinition]{
 
 var versionFields = []field[schema.ImageVersion]{
 	{path: "location", get: func(v *schema.ImageVersion) any { return v.Location }},
+	{path: "replicationMode", get: func(v *schema.ImageVersion) any { return orDefault(v.ReplicationMode, "Full") }},
 	{path: "replicas", mutable: true, get: func(v *schema.ImageVersion) any { return v.Replicas }},
 	{path: "excludeFromLatest", mutable: true, get: func(v *schema.ImageVersion) any { return v.ExcludeFromLatest }},
-	{path: "endOfLife", mutable: true, get: func(v *schema.ImageVersion) any { return v.EndOfLife }},
+	{path: "endOfLife", mutable: true, unsetZero: true, get: func(v *schema.ImageVersion) any { return v.EndOfLife }},
+	{path: "safety", mutable: true, get: func(v *schema.ImageVersion) any { return effectiveSafety(v.Safety) }},
+	{path: "edgeZones", mutable: true, get: func(v *schema.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
 	{path: "tags", mutable: true, unsetZero: true, get: func(v *schema.ImageVersion) any { return userTags(v.Tags) }},
+}
+
+func allowUpdateImage(d *schema.ImageDefinition) bool { return d.AllowUpdateImage }
+
+// nonNil makes an absent map and an empty one the same.
+func nonNilMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return map[string]V{}
+	}
+	return m
+}
+
+// effectiveSafety is a safety profile with the service's defaults filled
+// in: deletion of replicated locations allowed, no block before end of life.
+func effectiveSafety(s *model.Safety) model.Safety {
+	if s == nil {
+		return model.Safety{AllowDeletionOfReplicatedLocations: true}
+	}
+	return *s
 }
 
 // userTags drops curator's ownership tag, which desired state never holds.
@@ -388,7 +439,7 @@ func diffFields[T any](fields []field[T], d, a *T) []FieldDiff {
 			continue
 		}
 		fd := FieldDiff{Path: f.path, Before: av, After: dv}
-		if f.mutable {
+		if f.isMutable(d) {
 			mut = append(mut, fd)
 		} else {
 			immut = append(immut, fd)
@@ -397,11 +448,11 @@ func diffFields[T any](fields []field[T], d, a *T) []FieldDiff {
 	return append(immut, mut...)
 }
 
-func immutablePaths[T any](fields []field[T], diffs []FieldDiff) []string {
+func immutablePaths[T any](fields []field[T], desired *T, diffs []FieldDiff) []string {
 	var out []string
 	for _, d := range diffs {
 		for _, f := range fields {
-			if f.path == d.Path && !f.mutable {
+			if f.path == d.Path && !f.isMutable(desired) {
 				out = append(out, d.Path)
 			}
 		}
@@ -422,10 +473,17 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	var forced []string
 	if d != nil && a != nil {
 		fields = diffFields(imageFields, d, a)
-		forced = immutablePaths(imageFields, fields)
+		forced = immutablePaths(imageFields, d, fields)
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
+	if d != nil {
+		var was string
+		if a != nil {
+			was = a.EndOfLife
+		}
+		p.endOfLife(addr, "image definition "+name, action, d.EndOfLife, was)
+	}
 	c := &Change{Address: addr, Kind: KindImage, Action: action, Reason: reason, Gallery: gallery, Image: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
 		c.After = shallowImage(d)
@@ -479,14 +537,35 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	var repl *ReplicationDelta
 	if d != nil && a != nil {
 		fields = diffFields(versionFields, d, a)
-		forced = immutablePaths(versionFields, fields)
+		forced = immutablePaths(versionFields, d, fields)
 		if d.Source != nil && a.Source != nil && !sameSource(d.Source, a.Source) {
 			forced = append(forced, "source")
 			fields = append([]FieldDiff{{Path: "source", Before: a.Source, After: d.Source}}, fields...)
 		}
-		repl = regionDelta(a.Regions, d.Regions)
+		// The source region cannot leave the target regions, so what
+		// changes a region by removing and adding it again forces a
+		// replace there.
+		if b, ok := a.Regions[d.Location]; ok && d.Location == a.Location {
+			w := d.Regions[d.Location]
+			if b.Storage != w.Storage {
+				path := "regions." + d.Location + ".storage"
+				forced = append(forced, path)
+				fields = append([]FieldDiff{{Path: path, Before: b.Storage, After: w.Storage}}, fields...)
+			}
+			if !reflect.DeepEqual(b.Encryption, w.Encryption) {
+				path := "regions." + d.Location + ".encryption"
+				forced = append(forced, path)
+				fields = append([]FieldDiff{{Path: path, Before: b.Encryption, After: w.Encryption}}, fields...)
+			}
+		}
+		repl = regionDelta(a.Regions, d.Regions, d.Location)
 		if repl != nil {
 			fields = append(fields, FieldDiff{Path: "regions", Before: a.Regions, After: d.Regions})
+		}
+		for _, r := range sortedKeys(d.Regions) {
+			if b, ok := a.Regions[r]; ok && b.ExcludeFromLatest != d.Regions[r].ExcludeFromLatest {
+				fields = append(fields, FieldDiff{Path: "regions." + r + ".excludeFromLatest", Before: b.ExcludeFromLatest, After: d.Regions[r].ExcludeFromLatest})
+			}
 		}
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
@@ -494,6 +573,13 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 		action, reason = Adopt, ReasonUnmanagedDeclared
 	}
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
+	if d != nil {
+		var was string
+		if a != nil {
+			was = a.EndOfLife
+		}
+		p.endOfLife(addr, "image version "+name, action, d.EndOfLife, was)
+	}
 	c := &Change{Address: addr, Kind: KindVersion, Action: action, Reason: reason, Gallery: gallery, Image: image, Version: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
 		c.After = shallowVersion(d)
@@ -503,17 +589,31 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	}
 	switch action {
 	case Create, Replace:
-		c.Replication = regionDelta(nil, d.Regions)
+		c.Replication = regionDelta(nil, d.Regions, "")
 	case Update, Adopt:
 		c.Replication = repl
 	case Delete:
-		c.Replication = regionDelta(a.Regions, nil)
+		c.Replication = regionDelta(a.Regions, nil, "")
 	}
 	p.admit(c, d != nil, parent, gate{
 		what: "image version " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
 		replaceDetail: "it is deleted from every region and published again",
 		container:     schema.ImageAddress(gallery, image), containerWhat: "image definition",
 	})
+}
+
+// endOfLife checks an end-of-life date that a change writes: the service
+// refuses one in the past. A date removed from the configuration is kept
+// (curator does not clear it), with a warning, so that the plan converges.
+func (p *planning) endOfLife(addr schema.Address, what string, action Action, want, was string) {
+	switch {
+	case want == "" && was != "":
+		p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s keeps its end-of-life date %s: curator does not remove a date once set (set a later one to postpone it)", addr, was))
+	case want == "" || action == NoOp || action == Delete:
+	case action == Update && want == was:
+	case want < p.opts.Now.UTC().Format("2006-01-02"):
+		p.diags.errorf(addr, "End of life in the past", "%s: endOfLife %s is in the past, and the service refuses a date in the past when it is set; set a future date or remove it", what, want)
+	}
 }
 
 // withReplacedParent adjusts the action of a resource whose parent is
@@ -584,20 +684,50 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	return true
 }
 
+// sameSource reports whether two sources name the same OS disk and data
+// disks (resource IDs compared case-insensitively, as ARM does).
 func sameSource(a, b *schema.Source) bool {
-	id := func(s *schema.Source) string {
-		if s.VHD != nil {
-			return strings.ToLower(s.VHD.URI)
+	norm := func(s *schema.Source) model.Source {
+		c := *s
+		for _, p := range []*string{&c.ManagedImage, &c.Snapshot, &c.Disk, &c.VirtualMachine, &c.Version, &c.CommunityVersion} {
+			*p = strings.ToLower(*p)
 		}
-		return strings.ToLower(s.ManagedImage + s.Snapshot + s.Version)
+		if c.VHD != nil {
+			v := model.VHDSource{URI: strings.ToLower(c.VHD.URI), StorageAccount: strings.ToLower(c.VHD.StorageAccount)}
+			c.VHD = &v
+		}
+		disks := make([]model.DataDiskSource, len(c.DataDisks))
+		for i, d := range c.DataDisks {
+			d.Snapshot, d.Disk = strings.ToLower(d.Snapshot), strings.ToLower(d.Disk)
+			if d.VHD != nil {
+				v := model.VHDSource{URI: strings.ToLower(d.VHD.URI), StorageAccount: strings.ToLower(d.VHD.StorageAccount)}
+				d.VHD = &v
+			}
+			disks[i] = d
+		}
+		sort.Slice(disks, func(i, j int) bool { return disks[i].LUN < disks[j].LUN })
+		c.DataDisks = disks
+		// The service reports a VHD's storage account only sometimes, and
+		// host caching it defaults itself: compared when both sides say.
+		if c.VHD != nil {
+			c.VHD.StorageAccount = ""
+		}
+		c.HostCaching = ""
+		for i := range c.DataDisks {
+			c.DataDisks[i].HostCaching = ""
+		}
+		return c
 	}
-	return id(a) == id(b)
+	return reflect.DeepEqual(norm(a), norm(b))
 }
 
 // regionDelta is how target regions change from before to after; nil when
 // they do not. A storage-type change cannot be made in place: it is planned
 // as removing the region and adding it again.
-func regionDelta(before, after map[string]schema.TargetRegion) *ReplicationDelta {
+//
+// source is the version's source region, whose storage and encryption
+// cannot change this way (a replace does it): it is never removed here.
+func regionDelta(before, after map[string]schema.TargetRegion, source string) *ReplicationDelta {
 	var d ReplicationDelta
 	for _, r := range union(before, after) {
 		b, inB := before[r]
@@ -607,8 +737,12 @@ func regionDelta(before, after map[string]schema.TargetRegion) *ReplicationDelta
 			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage})
 		case inB && !inA:
 			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage})
-		case b.Storage != a.Storage:
+		case r != source && b.Storage != a.Storage:
 			note := fmt.Sprintf("storage %s → %s cannot change in place: the region is removed and added again", b.Storage, a.Storage)
+			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage, Note: note})
+			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage, Note: note})
+		case r != source && !reflect.DeepEqual(b.Encryption, a.Encryption):
+			note := "encryption cannot change in place: the region is removed and added again"
 			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage, Note: note})
 			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage, Note: note})
 		case b.Replicas != a.Replicas:
