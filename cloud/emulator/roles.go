@@ -122,7 +122,12 @@ func matchAction(pattern, action string) bool {
 }
 
 func (d *roleDefinition) body(scope string) map[string]any {
-	id := strings.TrimRight(scope, "/") + "/providers/Microsoft.Authorization/roleDefinitions/" + d.GUID
+	// A built-in role's ID is at the subscription of the scope it is read
+	// at (or at the root), whatever scope lists it, as ARM returns it.
+	id := "/providers/Microsoft.Authorization/roleDefinitions/" + d.GUID
+	if parts := strings.Split(strings.Trim(scope, "/"), "/"); len(parts) >= 2 && strings.EqualFold(parts[0], "subscriptions") {
+		id = "/subscriptions/" + parts[1] + id
+	}
 	nonNil := func(s []string) []string {
 		if s == nil {
 			return []string{}

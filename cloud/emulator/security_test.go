@@ -175,7 +175,7 @@ func TestTLS(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("HOME", t.TempDir())
-	srv, err := emulator.Start(t.Context(), emulator.Options{StateDir: state, TLS: true})
+	srv, err := emulator.Start(t.Context(), emulator.Options{StateDir: state, TLS: true, RegisterCA: true})
 	if err != nil {
 		t.Fatal(err)
 	}

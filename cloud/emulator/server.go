@@ -52,6 +52,9 @@ type Options struct {
 	// memory when there is no StateDir.
 	TLS     bool
 	CertDir string
+	// RegisterCA copies the CA into TrustedCAsDir, so that curator's
+	// `target: local: endpoint:` trusts this emulator (emulator serve).
+	RegisterCA bool
 	// PageSize is the number of items per list page; default 100.
 	PageSize int
 	// ReplicationRate is how many GB per second a version replicates to each
@@ -143,7 +146,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			s.store.close()
 			return nil, err
 		}
-		if certs.CAFile != "" {
+		if opts.RegisterCA && certs.CAFile != "" {
 			if err := registerCA(certs.CAPEM); err != nil {
 				s.log.Warn("the emulator's CA could not be registered for curator's local endpoint targets", "err", err)
 			}
@@ -354,8 +357,10 @@ func resourceType(path string) string {
 	segs := splitPath(path)
 	for i := len(segs) - 1; i >= 0; i-- {
 		switch strings.ToLower(segs[i]) {
-		case "versions", "images", "galleries", "roleassignments", "resourcegroups", "operations", "share":
+		case "versions", "images", "galleries", "roleassignments", "roledefinitions", "resourcegroups", "operations", "share":
 			return strings.ToLower(segs[i])
+		case "capsoperations":
+			return "operations"
 		}
 	}
 	return "other"

@@ -46,7 +46,7 @@ what it may do.`,
 			}
 			ctx, stop := signal.NotifyContext(ctxOf(cmd), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, StateDir: g.stateDir, TLS: useTLS, ReplicationRate: g.replicationRate, PageSize: pageSize, Faults: f, Logger: log})
+			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, StateDir: g.stateDir, TLS: useTLS, RegisterCA: true, ReplicationRate: g.replicationRate, PageSize: pageSize, Faults: f, Logger: log})
 			if err != nil {
 				return err
 			}
