@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
@@ -138,6 +139,18 @@ func armMessage(re *azcore.ResponseError) string {
 			if json.Unmarshal(body, &wire) == nil && wire.Error.Message != "" {
 				return wire.Error.Message
 			}
+		}
+	}
+	// The body may have been read before (a pager's error is wrapped
+	// where it surfaces); the SDK's message keeps a copy of it.
+	if i := strings.Index(re.Error(), "{"); i >= 0 {
+		var wire struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.NewDecoder(strings.NewReader(re.Error()[i:])).Decode(&wire) == nil && wire.Error.Message != "" {
+			return wire.Error.Message
 		}
 	}
 	return http.StatusText(re.StatusCode)
