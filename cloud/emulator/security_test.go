@@ -28,7 +28,9 @@ func doAs(t *testing.T, client *http.Client, method, url, body, token string) (*
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	json.NewDecoder(resp.Body).Decode(&e)
 	return resp, e.Error.Message
 }
@@ -136,8 +138,8 @@ func TestHardening(t *testing.T) {
 	big := `{"location":"westeurope","tags":{"x":"` + strings.Repeat("a", 4<<20) + `"}}`
 	tests := []struct {
 		name, method, url, host, body, token string
-		status                              int
-		code                                string
+		status                               int
+		code                                 string
 	}{
 		{"a rebound DNS name is refused", http.MethodGet, gal, "attacker.example:8443", "", "x", http.StatusMisdirectedRequest, "InvalidHostHeader"},
 		{"localhost is served", http.MethodGet, gal, "localhost", "", "x", http.StatusNotFound, "ResourceNotFound"},

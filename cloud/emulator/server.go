@@ -134,7 +134,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// Connection-level noise (a handshake cut short by Close) goes to the
+	// debug log, not to stderr.
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
 	if opts.TLS {
 		dir := opts.CertDir
 		if dir == "" && opts.StateDir != "" {
