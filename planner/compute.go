@@ -543,15 +543,20 @@ type gate struct {
 
 // admit applies the safety rules to a classified change — adoption and
 // replaces only where allowed, deletes only with pruning, unmanaged
-// resources never touched — and records it. It reports whether planning
-// goes on to the resource's children.
+// resources never touched — and records it; a change a rule refuses is
+// recorded too, marked refused. It reports whether planning goes on to the
+// resource's children.
 func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	switch c.Action {
 	case NoOp:
 		if !declared {
 			p.unmanaged(c.Address, "not declared and not managed by this configuration")
 			if parent == Delete || parent == Replace {
-				p.diags.errorf(g.container, "Cannot delete", "the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what)
+				verb := map[Action]string{Delete: "delete", Replace: "replace"}[parent]
+				p.refuse(p.changes[g.container], Refusal{
+					Address: g.container, Rule: RuleHoldsUnmanaged, Summary: "Cannot " + verb,
+					Detail: fmt.Sprintf("the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what),
+				})
 			}
 			return false
 		}
@@ -559,16 +564,30 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 		return true
 	case Adopt:
 		if !p.allowAdopt(g.adopt) {
-			p.diags.errorf(c.Address, "Resource exists but curator does not manage it", "%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config)
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleAdopt, Summary: "Resource exists but curator does not manage it",
+				Detail:    fmt.Sprintf("%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config),
+				AllowFlag: "--adopt", AllowField: "adopt: true",
+			})
 			return false
 		}
 		if len(c.ForcedBy) > 0 {
-			p.diags.errorf(c.Address, "Cannot adopt", "%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", "))
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleAdoptImmutable, Summary: "Cannot adopt",
+				Detail: fmt.Sprintf("%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", ")),
+			})
 			return false
 		}
 	case Replace:
 		if c.Reason == ReasonCannotUpdate && !p.allowReplace(g.replace) {
-			p.diags.errorf(c.Address, "Replace not allowed", "%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail)
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleReplace, Summary: "Replace not allowed",
+				Detail:    fmt.Sprintf("%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail),
+				AllowFlag: "--allow-replace", AllowField: "allowReplace: true",
+			})
 			return false
 		}
 	case Delete:
@@ -582,6 +601,16 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	}
 	p.add(c)
 	return true
+}
+
+// refuse records a refusal and marks the change it refuses (nil for a
+// rule on the whole plan). A change keeps the first rule that refused it.
+func (p *planning) refuse(c *Change, r Refusal) {
+	p.plan.Errors = append(p.plan.Errors, r)
+	p.diags = append(p.diags, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
+	if c != nil && c.Refused == "" {
+		c.Refused = r.Rule
+	}
 }
 
 func sameSource(a, b *schema.Source) bool {
