@@ -12,12 +12,13 @@ const MarkdownLimit = 65536
 
 // Budgets of the Markdown plan, in bytes (a character is at least one byte,
 // so a byte budget bounds the characters GitHub counts). Refusals come
-// first and may take up to half of the comment; warnings and unmanaged
+// first and may take up to a quarter of the comment; warnings and unmanaged
 // resources are capped so that the changes, gallery by gallery, get the
 // rest.
 const (
 	mdBudget          = MarkdownLimit - 1024 // the slack covers the closing notes
-	mdRefusalsBudget  = MarkdownLimit / 2
+	mdRefusalsBudget  = MarkdownLimit / 4
+	mdFloor           = 400 // the least a bounded part gets: its head and its count
 	mdWarningsBudget  = 12000
 	mdUnmanagedBudget = 6000
 	mdLineMax         = 1000 // one list item, clipped beyond
@@ -30,7 +31,8 @@ const (
 // unmanaged resources last. It stays under MarkdownLimit for any plan:
 // every part is bounded, each gallery keeps its heading and as many of its
 // changes as its share of the room allows, and what is left out is counted
-// ("… and 312 more changes in gallery X: 300 create, 12 update").
+// ("# … and 312 more changes in this gallery: 300 create, 12 update",
+// inside the gallery's section).
 func RenderMarkdown(p *Plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### curator plan for `%s`\n\n", clip(p.Configuration, 200))
@@ -49,15 +51,17 @@ func RenderMarkdown(p *Plan) string {
 		minimum += len(h) + len(t) + reserve
 	}
 	room := mdBudget - b.Len()
-	if minimum > room/2 {
+	if minimum+2*mdFloor > room {
 		// Too many galleries to frame each: a list of them, then the rest.
 		b.WriteString(boundedList(alerts(p), "warnings", "> [!WARNING]\n", "> ", min(mdWarningsBudget, room/4)))
-		b.WriteString(galleryList(galleries, byGallery, mdBudget-b.Len()-mdUnmanagedBudget))
-		b.WriteString(unmanagedSection(p, mdUnmanagedBudget))
+		unmanaged := min(mdUnmanagedBudget, room/8)
+		b.WriteString(galleryList(galleries, byGallery, mdBudget-b.Len()-unmanaged))
+		b.WriteString(unmanagedSection(p, unmanaged))
 		return b.String()
 	}
-	b.WriteString(boundedList(alerts(p), "warnings", "> [!WARNING]\n", "> ", min(mdWarningsBudget, room-minimum-mdUnmanagedBudget)))
-	tail := unmanagedSection(p, min(mdUnmanagedBudget, mdBudget-b.Len()-minimum))
+	spare := room - minimum
+	b.WriteString(boundedList(alerts(p), "warnings", "> [!WARNING]\n", "> ", min(mdWarningsBudget, max(mdFloor, spare/3))))
+	tail := unmanagedSection(p, min(mdUnmanagedBudget, max(mdFloor, spare/6)))
 
 	// Share the room left among the galleries' changes: each gets an equal
 	// share, and what a small gallery does not need goes to the others.
@@ -83,7 +87,7 @@ func RenderMarkdown(p *Plan) string {
 			shown++
 		}
 		if rest := byGallery[g][shown:]; len(rest) > 0 {
-			b.WriteString(omissionLine(clip(g, 200), rest))
+			b.WriteString(omissionLine(rest))
 		}
 		b.WriteString(tails[i])
 	}
@@ -114,13 +118,13 @@ func galleryFrame(g string, changes []*Change) (head, tail string, reserve int) 
 		g, len(changes), pluralize(len(changes), "change", "changes"), countActions(changes))
 	tail = "```\n\n</details>\n\n"
 	// The most it can be: every change left out.
-	reserve = len(omissionLine(g, changes))
+	reserve = len(omissionLine(changes))
 	return head, tail, reserve
 }
 
-// omissionLine counts the changes of gallery g left out of its section.
-func omissionLine(g string, rest []*Change) string {
-	return fmt.Sprintf("# … and %d more %s in gallery %s: %s\n", len(rest), pluralize(len(rest), "change", "changes"), g, countActions(rest))
+// omissionLine counts the changes left out of a gallery's section, in it.
+func omissionLine(rest []*Change) string {
+	return fmt.Sprintf("# … and %d more %s in this gallery: %s\n", len(rest), pluralize(len(rest), "change", "changes"), countActions(rest))
 }
 
 // changeBlock renders one change as lines of a diff block.

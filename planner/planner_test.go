@@ -384,9 +384,24 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Add([]byte(`{"format_version":"2.0"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := planner.DecodePlan(data)
-		if err == nil {
-			_ = planner.RenderText(p, false)
-			_ = planner.RenderMarkdown(p)
+		if err != nil {
+			return
+		}
+		_ = planner.RenderText(p, false)
+		if md := planner.RenderMarkdown(p); len(md) >= planner.MarkdownLimit {
+			t.Fatalf("a Markdown plan of %d bytes", len(md))
+		}
+		// What decodes encodes back to a plan that decodes the same.
+		data2, err := json.Marshal(p)
+		if err != nil {
+			return // e.g. a value JSON cannot hold
+		}
+		back, err := planner.DecodePlan(data2)
+		if err != nil {
+			t.Fatalf("a re-encoded plan does not decode: %v", err)
+		}
+		if data3, _ := json.Marshal(back); string(data3) != string(data2) {
+			t.Fatalf("JSON differs after a second round trip:\n%s\n%s", data2, data3)
 		}
 	})
 }
