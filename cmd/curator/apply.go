@@ -79,7 +79,7 @@ and refuses it when the configuration or the cloud changed since.`,
 			if err := render(stdout, p.Plan, "text"); err != nil {
 				return err
 			}
-			if err := p.Refusals.Err(); err != nil {
+			if err := p.Plan.Err(); err != nil {
 				return withExitCode(exitError, err)
 			}
 			if !p.Plan.HasChanges() {
@@ -132,6 +132,9 @@ func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, fil
 	stdout := cmd.OutOrStdout()
 	if err := render(stdout, plan, "text"); err != nil {
 		return err
+	}
+	if err := plan.Err(); err != nil {
+		return withExitCode(exitError, fmt.Errorf("%s: %w", file, err))
 	}
 	if !plan.HasChanges() {
 		return nil
