@@ -67,9 +67,10 @@ func RenderMarkdown(p *Plan) string {
 	// share, and what a small gallery does not need goes to the others.
 	bodies := make([][]string, len(galleries))
 	need := make([]int, len(galleries))
+	refusalOf := p.refusals()
 	for i, g := range galleries {
 		for _, c := range byGallery[g] {
-			block := changeBlock(c, p.refusalOf(c))
+			block := changeBlock(c, refusalOf(c))
 			bodies[i] = append(bodies[i], block)
 			need[i] += len(block)
 		}
@@ -210,8 +211,9 @@ func refusalsSection(p *Plan) string {
 		}
 		items = append(items, item)
 	}
+	refusalOf := p.refusals()
 	for _, c := range p.Changes {
-		if c.Refused != "" && p.refusalOf(c) == nil {
+		if c.Refused != "" && refusalOf(c) == nil {
 			items = append(items, fmt.Sprintf("`%s`: **Refused** (%s)", c.Address, c.Refused))
 		}
 	}

@@ -253,29 +253,45 @@ func (p *Plan) Err() error {
 	for _, r := range p.Errors {
 		ds = append(ds, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
 	}
+	refusalOf := p.refusals()
 	for _, c := range p.Changes {
-		if c.Refused != "" && p.refusalOf(c) == nil {
+		if c.Refused != "" && refusalOf(c) == nil {
 			ds = append(ds, Diagnostic{Severity: Error, Address: c.Address, Summary: "Refused", Detail: string(c.Refused)})
 		}
 	}
 	return ds.Err()
 }
 
-// refusalOf returns the refusal that refuses c: the one of its rule at its
-// address, else at the nearest resource it lives in (a child goes with its
-// refused parent), else the plan-wide one; nil when none.
-func (p *Plan) refusalOf(c *Change) *Refusal {
-	if c.Refused == "" {
-		return nil
+// refusals indexes the plan's refusals and returns the lookup of the one
+// that refuses a change: of its rule, at its address, else at the nearest
+// resource it lives in (a child goes with its refused parent), else
+// plan-wide; nil when none.
+func (p *Plan) refusals() func(*Change) *Refusal {
+	type key struct {
+		addr schema.Address
+		rule Rule
 	}
-	for _, addr := range append([]schema.Address{c.Address}, append(ancestors(c), "")...) {
-		for i := range p.Errors {
-			if r := &p.Errors[i]; r.Rule == c.Refused && r.Address == addr {
+	index := make(map[key]*Refusal, len(p.Errors))
+	for i := range p.Errors {
+		k := key{p.Errors[i].Address, p.Errors[i].Rule}
+		if index[k] == nil {
+			index[k] = &p.Errors[i]
+		}
+	}
+	return func(c *Change) *Refusal {
+		if c.Refused == "" {
+			return nil
+		}
+		if r := index[key{c.Address, c.Refused}]; r != nil {
+			return r
+		}
+		for _, a := range ancestors(c) {
+			if r := index[key{a, c.Refused}]; r != nil {
 				return r
 			}
 		}
+		return index[key{"", c.Refused}]
 	}
-	return nil
 }
 
 // Options steer Plan.

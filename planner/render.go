@@ -238,8 +238,9 @@ func RenderText(p *Plan, colour bool) string {
 	}
 	b.WriteString("\n\n")
 	if len(p.Changes) > 0 {
+		refusalOf := p.refusals()
 		for _, c := range p.Changes {
-			header, details := changeLines(c, p.refusalOf(c))
+			header, details := changeLines(c, refusalOf(c))
 			b.WriteString("  " + paint(color(c.Action), header) + "\n")
 			for _, d := range details {
 				b.WriteString("      " + d + "\n")
