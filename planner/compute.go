@@ -11,8 +11,11 @@ import (
 )
 
 // Compute plans the changes that make actual match desired. It is pure: the
-// same inputs give the same plan. Diagnostics with errors mean the plan must
-// not be applied (a replace or adoption not allowed, too many deletes).
+// same inputs give the same plan. A change a safety rule refuses (a replace
+// or adoption not allowed, too many deletes, an unmanaged resource in the
+// way) is in the plan, marked refused, and its refusal is in Plan.Errors:
+// such a plan must not be applied (Plan.Refused). The diagnostics returned
+// are those errors and the plan's warnings, for callers that report them.
 func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
 	p := &planning{
 		config: desired.Name,
