@@ -12,8 +12,11 @@ import (
 )
 
 // Compute plans the changes that make actual match desired. It is pure: the
-// same inputs give the same plan. Diagnostics with errors mean the plan must
-// not be applied (a replace or adoption not allowed, too many deletes).
+// same inputs give the same plan. A change a safety rule refuses (a replace
+// or adoption not allowed, too many deletes, an unmanaged resource in the
+// way) is in the plan, marked refused, and its refusal is in Plan.Errors:
+// such a plan must not be applied (Plan.Refused). The diagnostics returned
+// are those errors and the plan's warnings, for callers that report them.
 func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
 	p := &planning{
 		config: desired.Name,
@@ -477,12 +480,13 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
+	var eol *Refusal
 	if d != nil {
 		var was string
 		if a != nil {
 			was = a.EndOfLife
 		}
-		p.endOfLife(addr, "image definition "+name, action, d.EndOfLife, was)
+		eol = p.endOfLife(addr, "image definition "+name, action, d.EndOfLife, was)
 	}
 	c := &Change{Address: addr, Kind: KindImage, Action: action, Reason: reason, Gallery: gallery, Image: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
@@ -495,11 +499,15 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	if a != nil {
 		versions = len(a.Versions)
 	}
-	if !p.admit(c, d != nil, parent, gate{
+	admitted := p.admit(c, d != nil, parent, gate{
 		what: "image definition " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
 		replaceDetail: fmt.Sprintf("replacing it deletes and recreates its %d versions too", versions),
 		container:     schema.GalleryAddress(gallery), containerWhat: "gallery",
-	}) {
+	})
+	if eol != nil {
+		p.refuse(c, *eol)
+	}
+	if !admitted {
 		return
 	}
 	var dv, av map[string]*schema.ImageVersion
@@ -573,12 +581,13 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 		action, reason = Adopt, ReasonUnmanagedDeclared
 	}
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
+	var eol *Refusal
 	if d != nil {
 		var was string
 		if a != nil {
 			was = a.EndOfLife
 		}
-		p.endOfLife(addr, "image version "+name, action, d.EndOfLife, was)
+		eol = p.endOfLife(addr, "image version "+name, action, d.EndOfLife, was)
 	}
 	c := &Change{Address: addr, Kind: KindVersion, Action: action, Reason: reason, Gallery: gallery, Image: image, Version: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
@@ -600,20 +609,26 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 		replaceDetail: "it is deleted from every region and published again",
 		container:     schema.ImageAddress(gallery, image), containerWhat: "image definition",
 	})
+	if eol != nil {
+		p.refuse(c, *eol)
+	}
 }
 
 // endOfLife checks an end-of-life date that a change writes: the service
 // refuses one in the past. A date removed from the configuration is kept
 // (curator does not clear it), with a warning, so that the plan converges.
-func (p *planning) endOfLife(addr schema.Address, what string, action Action, want, was string) {
+func (p *planning) endOfLife(addr schema.Address, what string, action Action, want, was string) *Refusal {
 	switch {
 	case want == "" && was != "":
 		p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s keeps its end-of-life date %s: curator does not remove a date once set (set a later one to postpone it)", addr, was))
 	case want == "" || action == NoOp || action == Delete:
-	case action == Update && want == was:
+	case (action == Update || action == Adopt) && want == was:
 	case want < p.opts.Now.UTC().Format("2006-01-02"):
-		p.diags.errorf(addr, "End of life in the past", "%s: endOfLife %s is in the past, and the service refuses a date in the past when it is set; set a future date or remove it", what, want)
+		return &Refusal{Address: addr, Rule: RulePastEndOfLife, Summary: "End of life in the past",
+			Detail:     fmt.Sprintf("%s: endOfLife %s is in the past, and the service refuses a date in the past when it is set; set a future date or remove it", what, want),
+			AllowField: "endOfLife"}
 	}
+	return nil
 }
 
 // withReplacedParent adjusts the action of a resource whose parent is
@@ -643,15 +658,20 @@ type gate struct {
 
 // admit applies the safety rules to a classified change — adoption and
 // replaces only where allowed, deletes only with pruning, unmanaged
-// resources never touched — and records it. It reports whether planning
-// goes on to the resource's children.
+// resources never touched — and records it; a change a rule refuses is
+// recorded too, marked refused. It reports whether planning goes on to the
+// resource's children.
 func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	switch c.Action {
 	case NoOp:
 		if !declared {
 			p.unmanaged(c.Address, "not declared and not managed by this configuration")
 			if parent == Delete || parent == Replace {
-				p.diags.errorf(g.container, "Cannot delete", "the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what)
+				verb := map[Action]string{Delete: "delete", Replace: "replace"}[parent]
+				p.refuse(p.changes[g.container], Refusal{
+					Address: g.container, Rule: RuleHoldsUnmanaged, Summary: "Cannot " + verb,
+					Detail: fmt.Sprintf("the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what),
+				})
 			}
 			return false
 		}
@@ -659,16 +679,30 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 		return true
 	case Adopt:
 		if !p.allowAdopt(g.adopt) {
-			p.diags.errorf(c.Address, "Resource exists but curator does not manage it", "%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config)
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleAdopt, Summary: "Resource exists but curator does not manage it",
+				Detail:    fmt.Sprintf("%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config),
+				AllowFlag: "--adopt", AllowField: "adopt: true",
+			})
 			return false
 		}
 		if len(c.ForcedBy) > 0 {
-			p.diags.errorf(c.Address, "Cannot adopt", "%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", "))
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleAdoptImmutable, Summary: "Cannot adopt",
+				Detail: fmt.Sprintf("%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", ")),
+			})
 			return false
 		}
 	case Replace:
 		if c.Reason == ReasonCannotUpdate && !p.allowReplace(g.replace) {
-			p.diags.errorf(c.Address, "Replace not allowed", "%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail)
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleReplace, Summary: "Replace not allowed",
+				Detail:    fmt.Sprintf("%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail),
+				AllowFlag: "--allow-replace", AllowField: "allowReplace: true",
+			})
 			return false
 		}
 	case Delete:
@@ -682,6 +716,16 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	}
 	p.add(c)
 	return true
+}
+
+// refuse records a refusal and marks the change it refuses (nil for a
+// rule on the whole plan). A change keeps the first rule that refused it.
+func (p *planning) refuse(c *Change, r Refusal) {
+	p.plan.Errors = append(p.plan.Errors, r)
+	p.diags = append(p.diags, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
+	if c != nil && c.Refused == "" {
+		c.Refused = r.Rule
+	}
 }
 
 // sameSource reports whether two sources name the same OS disk and data

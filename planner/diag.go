@@ -65,10 +65,6 @@ func (ds Diagnostics) Err() error {
 	return fmt.Errorf("the plan was refused:\n  %s", strings.Join(lines, "\n  "))
 }
 
-func (ds *Diagnostics) errorf(addr schema.Address, summary, format string, args ...any) {
-	*ds = append(*ds, Diagnostic{Severity: Error, Address: addr, Summary: summary, Detail: fmt.Sprintf(format, args...)})
-}
-
 func (ds *Diagnostics) warnf(addr schema.Address, summary, format string, args ...any) {
 	*ds = append(*ds, Diagnostic{Severity: Warning, Address: addr, Summary: summary, Detail: fmt.Sprintf(format, args...)})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/curator-dev/curator/schema"
@@ -44,16 +45,13 @@ func parentAddress(c *Change) schema.Address {
 
 func (p *planning) finish(desired schema.State) {
 	p.order()
+	p.refuseWithParents()
+	p.massDelete(desired.MaxDeletes)
 	p.latest(desired)
 	p.summarize()
-	p.plan.Cost = estimate(p.plan.Changes, p.prices())
+	p.plan.Cost = estimate(applicable(p.plan.Changes), p.prices())
 	p.plan.Summary.NoOp = p.noops
 
-	deletes := p.plan.Summary.Delete
-	max := desired.MaxDeletes
-	if deletes > max && !p.opts.AllowMassDelete {
-		p.diags.errorf("", "Too many deletes", "the plan deletes %d resources, more than maxDeletes (%d); check that the configuration is complete, then pass --allow-mass-delete or raise maxDeletes", deletes, max)
-	}
 	for _, d := range p.diags {
 		if d.Severity == Warning {
 			p.plan.Warnings = append(p.plan.Warnings, d.String())
@@ -61,6 +59,77 @@ func (p *planning) finish(desired schema.State) {
 	}
 	sort.Strings(p.plan.Warnings)
 	sort.Slice(p.plan.Unmanaged, func(i, j int) bool { return p.plan.Unmanaged[i].Address < p.plan.Unmanaged[j].Address })
+	// Plan-wide refusals first, then by address; a resource's own in the
+	// order they were found.
+	sort.SliceStable(p.plan.Errors, func(i, j int) bool { return p.plan.Errors[i].Address < p.plan.Errors[j].Address })
+}
+
+// refuseWithParents marks refused what would go with a refused delete or
+// replace: its children's deletes and re-creations. Parents come first.
+func (p *planning) refuseWithParents() {
+	cs := slices.Clone(p.plan.Changes)
+	sort.SliceStable(cs, func(i, j int) bool { return depth(cs[i]) < depth(cs[j]) })
+	for _, c := range cs {
+		if c.Refused != "" {
+			continue
+		}
+		for _, a := range ancestors(c) {
+			if pc := p.changes[a]; pc != nil && pc.Refused != "" && (pc.Action == Delete || pc.Action == Replace) {
+				c.Refused = pc.Refused
+				break
+			}
+		}
+	}
+}
+
+// ancestors are the addresses of the resources a change's resource lives
+// in, nearest first.
+func ancestors(c *Change) []schema.Address {
+	var out []schema.Address
+	if c.Image != "" && c.Kind != KindImage {
+		out = append(out, schema.ImageAddress(c.Gallery, c.Image))
+	}
+	if c.Kind != KindGallery && c.Gallery != "" {
+		out = append(out, schema.GalleryAddress(c.Gallery))
+	}
+	return out
+}
+
+// massDelete refuses a plan that deletes more than max resources: every
+// delete not refused already is marked, so none of them counts as done.
+func (p *planning) massDelete(max int) {
+	var deletes []*Change
+	n := 0 // role assignments are not resources the threshold counts
+	for _, c := range p.plan.Changes {
+		if c.Action == Delete && c.Refused == "" {
+			deletes = append(deletes, c)
+			if c.Kind != KindShare {
+				n++
+			}
+		}
+	}
+	if n <= max || p.opts.AllowMassDelete {
+		return
+	}
+	p.refuse(nil, Refusal{
+		Rule: RuleTooManyDeletes, Summary: "Too many deletes",
+		Detail:    fmt.Sprintf("the plan deletes %d resources, more than maxDeletes (%d); check that the configuration is complete, then pass --allow-mass-delete or raise maxDeletes", n, max),
+		AllowFlag: "--allow-mass-delete", AllowField: fmt.Sprintf("maxDeletes: %d", n),
+	})
+	for _, c := range deletes {
+		c.Refused = RuleTooManyDeletes
+	}
+}
+
+// applicable returns the changes no rule refused.
+func applicable(cs []*Change) []*Change {
+	out := make([]*Change, 0, len(cs))
+	for _, c := range cs {
+		if c.Refused == "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // order sorts changes into apply order — creates, updates and replaces
@@ -128,6 +197,10 @@ func containsAddr(s []schema.Address, a schema.Address) bool {
 func (p *planning) summarize() {
 	s := &p.plan.Summary
 	for _, c := range p.plan.Changes {
+		if c.Refused != "" {
+			s.Refused++
+			continue
+		}
 		if c.Kind == KindShare {
 			if c.Action == Create {
 				s.SharesAdded++
@@ -209,6 +282,14 @@ func (p *planning) latest(desired schema.State) {
 			continue
 		}
 		img := schema.ImageAddress(c.Gallery, c.Image)
+		if c.Refused != "" {
+			// A refused change does not happen: the version stays as it is.
+			if b, ok := c.Before.(*schema.ImageVersion); ok {
+				ensure(before, img)[c.Version] = b
+				ensure(after, img)[c.Version] = b
+			}
+			continue
+		}
 		images[img] = true
 		if b, ok := c.Before.(*schema.ImageVersion); ok {
 			ensure(before, img)[c.Version] = b

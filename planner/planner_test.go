@@ -105,6 +105,10 @@ type scenario struct {
 	// errors are substrings the plan's error diagnostics must contain
 	// (none: the plan must be valid).
 	errors []string
+	// refused are the addresses of the changes a safety rule refuses, by
+	// the rule; allow is the flag that would allow each rule ("" none).
+	refused map[schema.Address]planner.Rule
+	allow   map[planner.Rule]string
 }
 
 func scenarios() []scenario {
@@ -136,7 +140,32 @@ func scenarios() []scenario {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			return d
-		}, actual: same, errors: []string{"osType", "--allow-replace"}},
+		}, actual: same, errors: []string{"osType", "--allow-replace"},
+			refused: map[schema.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
+			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
+		{name: "replace-refused-beside-creates", desired: func() schema.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].OSType = "Windows"
+			d.Galleries["acme"].Images["api"] = &schema.ImageDefinition{
+				Publisher: "Contoso", Offer: "Api", SKU: "go", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
+				Versions: map[string]*schema.ImageVersion{"2.0.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})},
+			}
+			return d
+		}, actual: same, errors: []string{"osType", "--allow-replace"},
+			refused: map[schema.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
+			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
+		{name: "prune-refused-unmanaged-inside", desired: func() schema.State {
+			d := desired()
+			d.Prune = true
+			d.Galleries = map[string]*schema.Gallery{}
+			return d
+		}, actual: func() schema.State {
+			a := applied(desired())
+			a.Galleries["acme"].Images["handmade"] = &schema.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1"}
+			return a
+		}, errors: []string{"Cannot delete", "image definition handmade"},
+			refused: map[schema.Address]planner.Rule{"gallery/acme": planner.RuleHoldsUnmanaged},
+			allow:   map[planner.Rule]string{planner.RuleHoldsUnmanaged: ""}},
 		{name: "replace-allowed", desired: func() schema.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
@@ -167,7 +196,9 @@ func scenarios() []scenario {
 			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &schema.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
 			return a
 		}, opts: planner.Options{Prune: true}},
-		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"}},
+		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"},
+			refused: map[schema.Address]planner.Rule{"gallery/acme/image/web/version/1.1.0": planner.RuleAdopt},
+			allow:   map[planner.Rule]string{planner.RuleAdopt: "--adopt"}},
 		{name: "adopt-allowed", desired: func() schema.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
@@ -185,7 +216,12 @@ func scenarios() []scenario {
 			d.Prune, d.MaxDeletes = true, 1
 			d.Galleries = map[string]*schema.Gallery{}
 			return d
-		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"}},
+		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"},
+			refused: map[schema.Address]planner.Rule{
+				"gallery/acme": planner.RuleTooManyDeletes, "gallery/acme/image/web": planner.RuleTooManyDeletes,
+				"gallery/acme/image/web/version/1.0.0": planner.RuleTooManyDeletes, "gallery/acme/image/web/version/1.1.0": planner.RuleTooManyDeletes,
+			},
+			allow: map[planner.Rule]string{planner.RuleTooManyDeletes: "--allow-mass-delete"}},
 		{name: "share-add-remove", desired: func() schema.State {
 			d := desired()
 			d.Prune = true
@@ -348,9 +384,130 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Add([]byte(`{"format_version":"2.0"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := planner.DecodePlan(data)
-		if err == nil {
-			_ = planner.RenderText(p, false)
-			_ = planner.RenderMarkdown(p)
+		if err != nil {
+			return
+		}
+		_ = planner.RenderText(p, false)
+		if md := planner.RenderMarkdown(p); len(md) >= planner.MarkdownLimit {
+			t.Fatalf("a Markdown plan of %d bytes", len(md))
+		}
+		// What decodes encodes back to a plan that decodes the same.
+		data2, err := json.Marshal(p)
+		if err != nil {
+			return // e.g. a value JSON cannot hold
+		}
+		back, err := planner.DecodePlan(data2)
+		if err != nil {
+			t.Fatalf("a re-encoded plan does not decode: %v", err)
+		}
+		if data3, _ := json.Marshal(back); string(data3) != string(data2) {
+			t.Fatalf("JSON differs after a second round trip:\n%s\n%s", data2, data3)
 		}
 	})
+}
+
+// TestRefusedChangesStayInThePlan: a change a safety rule refuses is in the
+// plan, marked with its rule, counted only as refused, explained in errors
+// with what would allow it, and the plan is never "No changes" and never
+// applicable.
+func TestRefusedChangesStayInThePlan(t *testing.T) {
+	for _, s := range scenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			p, diags := compute(s)
+			got := map[schema.Address]planner.Rule{}
+			for _, c := range p.Changes {
+				if c.Refused != "" {
+					got[c.Address] = c.Refused
+				}
+			}
+			if len(s.refused) == 0 {
+				if p.Refused() || p.Err() != nil || len(got) > 0 || p.Summary.Refused != 0 {
+					t.Fatalf("a valid plan is refused: %v %v", p.Err(), got)
+				}
+				return
+			}
+			for addr, rule := range s.refused {
+				if got[addr] != rule {
+					t.Errorf("%s refused by %q, want %q", addr, got[addr], rule)
+				}
+			}
+			if !p.Refused() || p.Err() == nil || !diags.HasErrors() {
+				t.Fatal("a plan with refused changes is not refused")
+			}
+			if p.Summary.Refused != len(got) {
+				t.Errorf("summary counts %d refused, the plan marks %d", p.Summary.Refused, len(got))
+			}
+			if counted := p.Summary.Create + p.Summary.Update + p.Summary.Replace + p.Summary.Delete + p.Summary.Adopt + p.Summary.SharesAdded + p.Summary.SharesRemoved; counted+len(got) != len(p.Changes) {
+				t.Errorf("summary counts %d changes and %d refused, the plan has %d", counted, len(got), len(p.Changes))
+			}
+			for _, r := range p.Errors {
+				if want, ok := s.allow[r.Rule]; !ok || r.AllowFlag != want {
+					t.Errorf("%s: %s is allowed by %q, want %q", r.Address, r.Rule, r.AllowFlag, want)
+				}
+				if r.AllowFlag != "" && r.AllowField == "" {
+					t.Errorf("%s: %s names a flag but no configuration field", r.Address, r.Rule)
+				}
+			}
+			text, md := planner.RenderText(p, false), planner.RenderMarkdown(p)
+			for _, out := range []string{planner.SummaryLine(p), text, md} {
+				if strings.Contains(out, "No changes") || !strings.Contains(out, "refused") {
+					t.Errorf("a refused plan reads as if nothing were refused:\n%s", out)
+				}
+			}
+			if !strings.Contains(md, "[!CAUTION]") {
+				t.Error("the Markdown plan does not lead with the refusal")
+			}
+			for addr := range s.refused {
+				if !strings.Contains(text, string(addr)+" ") && !strings.Contains(text, string(addr)+"\n") {
+					t.Errorf("the text plan does not show %s", addr)
+				}
+			}
+			var doc struct {
+				Errors []struct {
+					Reason    string `json:"reason"`
+					AllowedBy *struct {
+						Flag string `json:"flag"`
+					} `json:"allowed_by"`
+				} `json:"errors"`
+				ResourceChanges []struct {
+					Address       string `json:"address"`
+					Refused       bool   `json:"refused"`
+					RefusedReason string `json:"refused_reason"`
+				} `json:"resource_changes"`
+			}
+			data, _ := json.Marshal(p)
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Errors) != len(p.Errors) || len(doc.Errors) == 0 {
+				t.Errorf("JSON errors[] has %d entries, want %d", len(doc.Errors), len(p.Errors))
+			}
+			for _, rc := range doc.ResourceChanges {
+				if want := s.refused[schema.Address(rc.Address)]; want != "" && (!rc.Refused || rc.RefusedReason != string(want)) {
+					t.Errorf("JSON %s: refused %v %q, want %q", rc.Address, rc.Refused, rc.RefusedReason, want)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodePlanRefusesInconsistentRefusals(t *testing.T) {
+	for name, doc := range map[string]string{
+		"refused without reason": `{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["delete"],"gallery":"a","before":null,"after":null,"refused":true}]}`,
+		"reason without refused": `{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["delete"],"gallery":"a","before":null,"after":null,"refused_reason":"too_many_deletes"}]}`,
+		"error without reason":   `{"format_version":"1.1","errors":[{"address":"","summary":"Too many deletes","detail":""}]}`,
+		"empty allowed_by":       `{"format_version":"1.1","errors":[{"address":"","reason":"too_many_deletes","summary":"Too many deletes","detail":"","allowed_by":{}}]}`,
+	} {
+		if _, err := planner.DecodePlan([]byte(doc)); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	// A saved plan whose refused change lost its errors entry is still refused.
+	p, err := planner.DecodePlan([]byte(`{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["delete"],"gallery":"a","before":null,"after":null,"refused":true,"refused_reason":"too_many_deletes"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Refused() || p.Err() == nil {
+		t.Error("a plan with a refused change decodes as applicable")
+	}
 }

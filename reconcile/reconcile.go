@@ -72,8 +72,9 @@ type Planned struct {
 	// Warnings from loading the configuration.
 	Warnings schema.Diagnostics
 	Plan     *planner.Plan
-	// Refusals are the planner's diagnostics; HasErrors means the plan
-	// must not be applied.
+	// Refusals are the planner's diagnostics, warnings included; the
+	// errors among them are Plan.Errors, and Plan.Refused() is what says
+	// the plan must not be applied.
 	Refusals planner.Diagnostics
 	// SourceErr is a source error tolerated because the last good snapshot
 	// was used (e.g. a failed git fetch).
@@ -195,7 +196,7 @@ func (r *Reconciler) lock(ctx context.Context, t schema.Target) (*Lock, error) {
 // The plan is re-checked against a fresh read of the actual state first, so
 // an apply that waited for the lock never acts on a stale view.
 func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, error) {
-	if err := p.Refusals.Err(); err != nil {
+	if err := p.Plan.Err(); err != nil {
 		return Result{}, err
 	}
 	if r.locked && p.target != nil {
@@ -232,6 +233,10 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 
 // applyTo applies plan to an opened target and records what was applied.
 func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+	// A refused plan is never applied, however it got here.
+	if err := plan.Err(); err != nil {
+		return Result{}, err
+	}
 	if plan.HasChanges() {
 		if err := target.Cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
 			return Result{}, err
