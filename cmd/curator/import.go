@@ -14,7 +14,7 @@ import (
 func newImportCmd(g *globals) *cobra.Command {
 	var (
 		subscription, resourceGroup, endpoint, name, out string
-		galleries                                       []string
+		galleries                                        []string
 	)
 	cmd := &cobra.Command{
 		Use:   "import --out DIR",
