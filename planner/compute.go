@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/curator-dev/curator/model"
-	"github.com/curator-dev/curator/schema"
 )
 
 // Compute plans the changes that make actual match desired. It is pure: the
@@ -17,7 +16,7 @@ import (
 // way) is in the plan, marked refused, and its refusal is in Plan.Errors:
 // such a plan must not be applied (Plan.Refused). The diagnostics returned
 // are those errors and the plan's warnings, for callers that report them.
-func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
+func Compute(desired, actual model.State, opts Options) (*Plan, Diagnostics) {
 	p := &planning{
 		config: desired.Name,
 		opts:   opts,
@@ -29,7 +28,7 @@ func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
 			Target:         targetString(desired.Target),
 			CreatedAt:      opts.Now.UTC(),
 		},
-		changes: map[schema.Address]*Change{},
+		changes: map[model.Address]*Change{},
 	}
 	for _, name := range union(desired.Galleries, actual.Galleries) {
 		p.gallery(name, desired.Galleries[name], actual.Galleries[name])
@@ -39,7 +38,7 @@ func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
 	return p.plan, p.diags
 }
 
-func targetString(t schema.Target) string {
+func targetString(t model.Target) string {
 	sub, rg := t.Scope()
 	return fmt.Sprintf("%s:/subscriptions/%s/resourceGroups/%s", t.Kind(), sub, rg)
 }
@@ -50,7 +49,7 @@ type planning struct {
 	prune   bool
 	plan    *Plan
 	diags   Diagnostics
-	changes map[schema.Address]*Change
+	changes map[model.Address]*Change
 	noops   int
 }
 
@@ -75,7 +74,7 @@ func (p *planning) add(c *Change) *Change {
 	return c
 }
 
-func (p *planning) unmanaged(addr schema.Address, why string) {
+func (p *planning) unmanaged(addr model.Address, why string) {
 	p.plan.Unmanaged = append(p.plan.Unmanaged, Unmanaged{Address: addr, Reason: why})
 }
 
@@ -103,29 +102,29 @@ func decide(declared, exists, managed, mutableDiff, immutableDiff bool) (Action,
 	return NoOp, ReasonNone
 }
 
-func shallowGallery(g *schema.Gallery) *schema.Gallery {
+func shallowGallery(g *model.Gallery) *model.Gallery {
 	c := *g
 	c.Images, c.Shares = nil, nil
 	return &c
 }
 
-func shallowImage(d *schema.ImageDefinition) *schema.ImageDefinition {
+func shallowImage(d *model.ImageDefinition) *model.ImageDefinition {
 	c := *d
 	c.Versions, c.Shares = nil, nil
 	return &c
 }
 
-func shallowVersion(v *schema.ImageVersion) *schema.ImageVersion {
+func shallowVersion(v *model.ImageVersion) *model.ImageVersion {
 	c := *v
 	c.Observed = nil
 	return &c
 }
 
-func (p *planning) gallery(name string, d, a *schema.Gallery) {
-	addr := schema.GalleryAddress(name)
+func (p *planning) gallery(name string, d, a *model.Gallery) {
+	addr := model.GalleryAddress(name)
 	var managed bool
 	if a != nil {
-		managed = schema.IsManaged(a.Tags, p.config)
+		managed = model.IsManaged(a.Tags, p.config)
 	}
 	var fields []FieldDiff
 	var forced []string
@@ -164,8 +163,8 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 	if d == nil && action != Delete {
 		return
 	}
-	var dImages, aImages map[string]*schema.ImageDefinition
-	var dShares, aShares map[string]*schema.Share
+	var dImages, aImages map[string]*model.ImageDefinition
+	var dShares, aShares map[string]*model.Share
 	if d != nil {
 		dImages, dShares = d.Images, d.Shares
 		p.sharing(name, d, a, action)
@@ -184,17 +183,17 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 }
 
 // sharing plans a gallery's sharing-profile operations.
-func (p *planning) sharing(name string, d, a *schema.Gallery, galleryAction Action) {
+func (p *planning) sharing(name string, d, a *model.Gallery, galleryAction Action) {
 	want := d.Sharing
 	if want == nil {
 		return
 	}
-	var have *schema.Sharing
+	var have *model.Sharing
 	if a != nil && galleryAction != Replace {
 		have = a.Sharing
 	}
 	if have == nil {
-		have = &schema.Sharing{Permission: "Private"}
+		have = &model.Sharing{Permission: "Private"}
 	}
 	var ops []SharingOp
 	switch want.Permission {
@@ -231,7 +230,7 @@ func (p *planning) sharing(name string, d, a *schema.Gallery, galleryAction Acti
 	if a == nil || galleryAction == Replace {
 		action = Create
 	}
-	c := &Change{Address: schema.SharingAddress(name), Kind: KindSharing, Action: action, Reason: ReasonDrift, Gallery: name, After: want, Sharing: ops}
+	c := &Change{Address: model.SharingAddress(name), Kind: KindSharing, Action: action, Reason: ReasonDrift, Gallery: name, After: want, Sharing: ops}
 	if a != nil && a.Sharing != nil {
 		c.Before = a.Sharing
 	}
@@ -265,8 +264,8 @@ func setDiff(want, have []string) (add, remove []string) {
 
 type shareKey struct{ principal, role string }
 
-func keyOf(s *schema.Share) shareKey {
-	role, ok := schema.RoleDefinitionID(s.Role)
+func keyOf(s *model.Share) shareKey {
+	role, ok := model.RoleDefinitionID(s.Role)
 	if !ok {
 		role = s.Role
 	}
@@ -274,8 +273,8 @@ func keyOf(s *schema.Share) shareKey {
 }
 
 // shares diffs the role assignments at one scope as sets.
-func (p *planning) shares(scope schema.Address, desired, actual map[string]*schema.Share, scopeAction Action) {
-	have := map[shareKey]*schema.Share{}
+func (p *planning) shares(scope model.Address, desired, actual map[string]*model.Share, scopeAction Action) {
+	have := map[shareKey]*model.Share{}
 	for _, name := range sortedKeys(actual) {
 		have[keyOf(actual[name])] = actual[name]
 	}
@@ -289,7 +288,7 @@ func (p *planning) shares(scope schema.Address, desired, actual map[string]*sche
 			p.noops++
 			continue
 		}
-		p.add(&Change{Address: schema.ShareAddress(scope, s.PrincipalID, s.Role), Kind: KindShare, Action: Create, Reason: ReasonNotFound, Gallery: g, Image: i, After: s})
+		p.add(&Change{Address: model.ShareAddress(scope, s.PrincipalID, s.Role), Kind: KindShare, Action: Create, Reason: ReasonNotFound, Gallery: g, Image: i, After: s})
 	}
 	if scopeAction == Replace {
 		return
@@ -299,9 +298,9 @@ func (p *planning) shares(scope schema.Address, desired, actual map[string]*sche
 		if want[keyOf(s)] {
 			continue
 		}
-		addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+		addr := model.ShareAddress(scope, s.PrincipalID, s.Role)
 		switch {
-		case s.Description != schema.ShareDescription(p.config):
+		case s.Description != model.ShareDescription(p.config):
 			p.unmanaged(addr, "role assignment not made by this configuration")
 		case p.prune || scopeAction == Delete:
 			p.add(&Change{Address: addr, Kind: KindShare, Action: Delete, Reason: ReasonNoConfig, Gallery: g, Image: i, Before: s})
@@ -334,55 +333,55 @@ func (f field[T]) isMutable(d *T) bool {
 	return f.mutable
 }
 
-var galleryFields = []field[schema.Gallery]{
-	{path: "description", mutable: true, get: func(g *schema.Gallery) any { return g.Description }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(g *schema.Gallery) any { return userTags(g.Tags) }},
-	{path: "sharing.community", mutable: true, unsetZero: true, get: func(g *schema.Gallery) any {
+var galleryFields = []field[model.Gallery]{
+	{path: "description", mutable: true, get: func(g *model.Gallery) any { return g.Description }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(g *model.Gallery) any { return userTags(g.Tags) }},
+	{path: "sharing.community", mutable: true, unsetZero: true, get: func(g *model.Gallery) any {
 		if g.Sharing == nil || g.Sharing.Community == nil {
-			return (*schema.Community)(nil)
+			return (*model.Community)(nil)
 		}
 		return g.Sharing.Community
 	}},
-	{path: "softDelete", mutable: true, get: func(g *schema.Gallery) any { return g.SoftDelete }},
+	{path: "softDelete", mutable: true, get: func(g *model.Gallery) any { return g.SoftDelete }},
 }
 
-var imageFields = []field[schema.ImageDefinition]{
-	{path: "publisher", get: func(d *schema.ImageDefinition) any { return d.Publisher }},
-	{path: "offer", get: func(d *schema.ImageDefinition) any { return d.Offer }},
-	{path: "sku", get: func(d *schema.ImageDefinition) any { return d.SKU }},
-	{path: "osType", get: func(d *schema.ImageDefinition) any { return d.OSType }},
-	{path: "osState", get: func(d *schema.ImageDefinition) any { return d.OSState }},
-	{path: "hyperVGeneration", get: func(d *schema.ImageDefinition) any { return d.HyperVGeneration }},
-	{path: "architecture", get: func(d *schema.ImageDefinition) any { return orDefault(d.Architecture, "x64") }},
-	{path: "securityType", mutableIf: allowUpdateImage, get: func(d *schema.ImageDefinition) any { return d.SecurityType }},
-	{path: "features", mutableIf: allowUpdateImage, get: func(d *schema.ImageDefinition) any { return nonNilMap(d.Features) }},
-	{path: "allowUpdateImage", mutable: true, get: func(d *schema.ImageDefinition) any { return d.AllowUpdateImage }},
-	{path: "eula", get: func(d *schema.ImageDefinition) any { return d.EULA }},
-	{path: "privacyStatementUri", get: func(d *schema.ImageDefinition) any { return d.PrivacyStatementURI }},
-	{path: "purchasePlan", get: func(d *schema.ImageDefinition) any { return d.PurchasePlan }},
-	{path: "description", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Description }},
-	{path: "releaseNoteUri", mutable: true, get: func(d *schema.ImageDefinition) any { return d.ReleaseNoteURI }},
+var imageFields = []field[model.ImageDefinition]{
+	{path: "publisher", get: func(d *model.ImageDefinition) any { return d.Publisher }},
+	{path: "offer", get: func(d *model.ImageDefinition) any { return d.Offer }},
+	{path: "sku", get: func(d *model.ImageDefinition) any { return d.SKU }},
+	{path: "osType", get: func(d *model.ImageDefinition) any { return d.OSType }},
+	{path: "osState", get: func(d *model.ImageDefinition) any { return d.OSState }},
+	{path: "hyperVGeneration", get: func(d *model.ImageDefinition) any { return d.HyperVGeneration }},
+	{path: "architecture", get: func(d *model.ImageDefinition) any { return orDefault(d.Architecture, "x64") }},
+	{path: "securityType", mutableIf: allowUpdateImage, get: func(d *model.ImageDefinition) any { return d.SecurityType }},
+	{path: "features", mutableIf: allowUpdateImage, get: func(d *model.ImageDefinition) any { return nonNilMap(d.Features) }},
+	{path: "allowUpdateImage", mutable: true, get: func(d *model.ImageDefinition) any { return d.AllowUpdateImage }},
+	{path: "eula", get: func(d *model.ImageDefinition) any { return d.EULA }},
+	{path: "privacyStatementUri", get: func(d *model.ImageDefinition) any { return d.PrivacyStatementURI }},
+	{path: "purchasePlan", get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
+	{path: "description", mutable: true, get: func(d *model.ImageDefinition) any { return d.Description }},
+	{path: "releaseNoteUri", mutable: true, get: func(d *model.ImageDefinition) any { return d.ReleaseNoteURI }},
 	// The service keeps an end-of-life date once set: one removed from the
 	// configuration is left as it is (and the plan warns), so that the
 	// plan converges.
-	{path: "endOfLife", mutable: true, unsetZero: true, get: func(d *schema.ImageDefinition) any { return d.EndOfLife }},
-	{path: "recommended", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Recommended }},
-	{path: "disallowedDiskTypes", mutable: true, get: func(d *schema.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(d *schema.ImageDefinition) any { return userTags(d.Tags) }},
+	{path: "endOfLife", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return d.EndOfLife }},
+	{path: "recommended", mutable: true, get: func(d *model.ImageDefinition) any { return d.Recommended }},
+	{path: "disallowedDiskTypes", mutable: true, get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) }},
 }
 
-var versionFields = []field[schema.ImageVersion]{
-	{path: "location", get: func(v *schema.ImageVersion) any { return v.Location }},
-	{path: "replicationMode", get: func(v *schema.ImageVersion) any { return orDefault(v.ReplicationMode, "Full") }},
-	{path: "replicas", mutable: true, get: func(v *schema.ImageVersion) any { return v.Replicas }},
-	{path: "excludeFromLatest", mutable: true, get: func(v *schema.ImageVersion) any { return v.ExcludeFromLatest }},
-	{path: "endOfLife", mutable: true, unsetZero: true, get: func(v *schema.ImageVersion) any { return v.EndOfLife }},
-	{path: "safety", mutable: true, get: func(v *schema.ImageVersion) any { return effectiveSafety(v.Safety) }},
-	{path: "edgeZones", mutable: true, get: func(v *schema.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(v *schema.ImageVersion) any { return userTags(v.Tags) }},
+var versionFields = []field[model.ImageVersion]{
+	{path: "location", get: func(v *model.ImageVersion) any { return v.Location }},
+	{path: "replicationMode", get: func(v *model.ImageVersion) any { return orDefault(v.ReplicationMode, "Full") }},
+	{path: "replicas", mutable: true, get: func(v *model.ImageVersion) any { return v.Replicas }},
+	{path: "excludeFromLatest", mutable: true, get: func(v *model.ImageVersion) any { return v.ExcludeFromLatest }},
+	{path: "endOfLife", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return v.EndOfLife }},
+	{path: "safety", mutable: true, get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) }},
+	{path: "edgeZones", mutable: true, get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) }},
 }
 
-func allowUpdateImage(d *schema.ImageDefinition) bool { return d.AllowUpdateImage }
+func allowUpdateImage(d *model.ImageDefinition) bool { return d.AllowUpdateImage }
 
 // nonNil makes an absent map and an empty one the same.
 func nonNilMap[V any](m map[string]V) map[string]V {
@@ -408,7 +407,7 @@ func userTags(tags map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		if k != schema.ManagedByTag {
+		if k != model.ManagedByTag {
 			out[k] = v
 		}
 	}
@@ -463,14 +462,14 @@ func immutablePaths[T any](fields []field[T], desired *T, diffs []FieldDiff) []s
 	return out
 }
 
-func (p *planning) image(gallery, name string, parent Action, d, a *schema.ImageDefinition, dg *schema.Gallery) {
-	addr := schema.ImageAddress(gallery, name)
+func (p *planning) image(gallery, name string, parent Action, d, a *model.ImageDefinition, dg *model.Gallery) {
+	addr := model.ImageAddress(gallery, name)
 	if parent == Delete {
 		d = nil
 	}
 	var managed bool
 	if a != nil {
-		managed = schema.IsManaged(a.Tags, p.config)
+		managed = model.IsManaged(a.Tags, p.config)
 	}
 	var fields []FieldDiff
 	var forced []string
@@ -502,7 +501,7 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	admitted := p.admit(c, d != nil, parent, gate{
 		what: "image definition " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
 		replaceDetail: fmt.Sprintf("replacing it deletes and recreates its %d versions too", versions),
-		container:     schema.GalleryAddress(gallery), containerWhat: "gallery",
+		container:     model.GalleryAddress(gallery), containerWhat: "gallery",
 	})
 	if eol != nil {
 		p.refuse(c, *eol)
@@ -510,8 +509,8 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	if !admitted {
 		return
 	}
-	var dv, av map[string]*schema.ImageVersion
-	var ds, as map[string]*schema.Share
+	var dv, av map[string]*model.ImageVersion
+	var ds, as map[string]*model.Share
 	if d != nil {
 		dv, ds = d.Versions, d.Shares
 	}
@@ -527,8 +526,8 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	}
 }
 
-func (p *planning) version(gallery, image, name string, parent Action, d, a *schema.ImageVersion) {
-	addr := schema.VersionAddress(gallery, image, name)
+func (p *planning) version(gallery, image, name string, parent Action, d, a *model.ImageVersion) {
+	addr := model.VersionAddress(gallery, image, name)
 	if parent == Delete {
 		d = nil
 	}
@@ -538,7 +537,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	}
 	var managed bool
 	if a != nil {
-		managed = schema.IsManaged(a.Tags, p.config)
+		managed = model.IsManaged(a.Tags, p.config)
 	}
 	var fields []FieldDiff
 	var forced []string
@@ -607,7 +606,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	p.admit(c, d != nil, parent, gate{
 		what: "image version " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
 		replaceDetail: "it is deleted from every region and published again",
-		container:     schema.ImageAddress(gallery, image), containerWhat: "image definition",
+		container:     model.ImageAddress(gallery, image), containerWhat: "image definition",
 	})
 	if eol != nil {
 		p.refuse(c, *eol)
@@ -617,7 +616,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 // endOfLife checks an end-of-life date that a change writes: the service
 // refuses one in the past. A date removed from the configuration is kept
 // (curator does not clear it), with a warning, so that the plan converges.
-func (p *planning) endOfLife(addr schema.Address, what string, action Action, want, was string) *Refusal {
+func (p *planning) endOfLife(addr model.Address, what string, action Action, want, was string) *Refusal {
 	switch {
 	case want == "" && was != "":
 		p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s keeps its end-of-life date %s: curator does not remove a date once set (set a later one to postpone it)", addr, was))
@@ -652,7 +651,7 @@ type gate struct {
 	adopt, replace bool   // the resource's own adopt and allowReplace
 	replaceDetail  string // what a replace takes with it
 	// container is where an unmanaged resource blocks a delete.
-	container     schema.Address
+	container     model.Address
 	containerWhat string
 }
 
@@ -682,7 +681,7 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 			p.add(c)
 			p.refuse(c, Refusal{
 				Address: c.Address, Rule: RuleAdopt, Summary: "Resource exists but curator does not manage it",
-				Detail:    fmt.Sprintf("%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config),
+				Detail:    fmt.Sprintf("%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, model.ManagedByTag, p.config),
 				AllowFlag: "--adopt", AllowField: "adopt: true",
 			})
 			return false
@@ -730,8 +729,8 @@ func (p *planning) refuse(c *Change, r Refusal) {
 
 // sameSource reports whether two sources name the same OS disk and data
 // disks (resource IDs compared case-insensitively, as ARM does).
-func sameSource(a, b *schema.Source) bool {
-	norm := func(s *schema.Source) model.Source {
+func sameSource(a, b *model.Source) bool {
+	norm := func(s *model.Source) model.Source {
 		c := *s
 		for _, p := range []*string{&c.ManagedImage, &c.Snapshot, &c.Disk, &c.VirtualMachine, &c.Version, &c.CommunityVersion} {
 			*p = strings.ToLower(*p)
@@ -771,7 +770,7 @@ func sameSource(a, b *schema.Source) bool {
 //
 // source is the version's source region, whose storage and encryption
 // cannot change this way (a replace does it): it is never removed here.
-func regionDelta(before, after map[string]schema.TargetRegion, source string) *ReplicationDelta {
+func regionDelta(before, after map[string]model.TargetRegion, source string) *ReplicationDelta {
 	var d ReplicationDelta
 	for _, r := range union(before, after) {
 		b, inB := before[r]

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // depth is a change's level in the resource hierarchy.
@@ -28,22 +28,22 @@ func depth(c *Change) int {
 }
 
 // parentAddress is the address of the resource a change's resource lives in.
-func parentAddress(c *Change) schema.Address {
+func parentAddress(c *Change) model.Address {
 	switch c.Kind {
 	case KindImage, KindSharing:
-		return schema.GalleryAddress(c.Gallery)
+		return model.GalleryAddress(c.Gallery)
 	case KindVersion:
-		return schema.ImageAddress(c.Gallery, c.Image)
+		return model.ImageAddress(c.Gallery, c.Image)
 	case KindShare:
 		if c.Image != "" {
-			return schema.ImageAddress(c.Gallery, c.Image)
+			return model.ImageAddress(c.Gallery, c.Image)
 		}
-		return schema.GalleryAddress(c.Gallery)
+		return model.GalleryAddress(c.Gallery)
 	}
 	return ""
 }
 
-func (p *planning) finish(desired schema.State) {
+func (p *planning) finish(desired model.State) {
 	p.order()
 	p.refuseWithParents()
 	p.massDelete(desired.MaxDeletes)
@@ -84,13 +84,13 @@ func (p *planning) refuseWithParents() {
 
 // ancestors are the addresses of the resources a change's resource lives
 // in, nearest first.
-func ancestors(c *Change) []schema.Address {
-	var out []schema.Address
+func ancestors(c *Change) []model.Address {
+	var out []model.Address
 	if c.Image != "" && c.Kind != KindImage {
-		out = append(out, schema.ImageAddress(c.Gallery, c.Image))
+		out = append(out, model.ImageAddress(c.Gallery, c.Image))
 	}
 	if c.Kind != KindGallery && c.Gallery != "" {
-		out = append(out, schema.GalleryAddress(c.Gallery))
+		out = append(out, model.GalleryAddress(c.Gallery))
 	}
 	return out
 }
@@ -153,7 +153,7 @@ func (p *planning) order() {
 		return a.Address < b.Address
 	})
 	for _, c := range cs {
-		var deps []schema.Address
+		var deps []model.Address
 		if c.Action == Delete {
 			// A parent is deleted after its children.
 			for _, o := range cs {
@@ -167,7 +167,7 @@ func (p *planning) order() {
 			}
 			// A share on a definition also waits for its gallery.
 			if c.Kind == KindShare && c.Image != "" {
-				if gc := p.changes[schema.GalleryAddress(c.Gallery)]; gc != nil && (gc.Action == Create || gc.Action == Replace) && !containsAddr(deps, gc.Address) && p.changes[parent] == nil {
+				if gc := p.changes[model.GalleryAddress(c.Gallery)]; gc != nil && (gc.Action == Create || gc.Action == Replace) && !containsAddr(deps, gc.Address) && p.changes[parent] == nil {
 					deps = append(deps, gc.Address)
 				}
 			}
@@ -185,7 +185,7 @@ func (p *planning) order() {
 	}
 }
 
-func containsAddr(s []schema.Address, a schema.Address) bool {
+func containsAddr(s []model.Address, a model.Address) bool {
 	for _, x := range s {
 		if x == a {
 			return true
@@ -253,13 +253,13 @@ func (p *planning) summarize() {
 // Latest returns the version "latest" resolves to among versions: the
 // highest Major, then Minor, then Patch, skipping those excluded from
 // latest; "" when there is none.
-func Latest(versions map[string]*schema.ImageVersion) string {
+func Latest(versions map[string]*model.ImageVersion) string {
 	best := ""
 	for name, v := range versions {
 		if v == nil || v.ExcludeFromLatest {
 			continue
 		}
-		if best == "" || schema.CompareVersions(name, best) > 0 {
+		if best == "" || model.CompareVersions(name, best) > 0 {
 			best = name
 		}
 	}
@@ -267,34 +267,34 @@ func Latest(versions map[string]*schema.ImageVersion) string {
 }
 
 // latest records, per definition, where "latest" moves.
-func (p *planning) latest(desired schema.State) {
-	after := map[schema.Address]map[string]*schema.ImageVersion{}
-	before := map[schema.Address]map[string]*schema.ImageVersion{}
-	ensure := func(m map[schema.Address]map[string]*schema.ImageVersion, a schema.Address) map[string]*schema.ImageVersion {
+func (p *planning) latest(desired model.State) {
+	after := map[model.Address]map[string]*model.ImageVersion{}
+	before := map[model.Address]map[string]*model.ImageVersion{}
+	ensure := func(m map[model.Address]map[string]*model.ImageVersion, a model.Address) map[string]*model.ImageVersion {
 		if m[a] == nil {
-			m[a] = map[string]*schema.ImageVersion{}
+			m[a] = map[string]*model.ImageVersion{}
 		}
 		return m[a]
 	}
-	images := map[schema.Address]bool{}
+	images := map[model.Address]bool{}
 	for _, c := range p.plan.Changes {
 		if c.Kind != KindVersion {
 			continue
 		}
-		img := schema.ImageAddress(c.Gallery, c.Image)
+		img := model.ImageAddress(c.Gallery, c.Image)
 		if c.Refused != "" {
 			// A refused change does not happen: the version stays as it is.
-			if b, ok := c.Before.(*schema.ImageVersion); ok {
+			if b, ok := c.Before.(*model.ImageVersion); ok {
 				ensure(before, img)[c.Version] = b
 				ensure(after, img)[c.Version] = b
 			}
 			continue
 		}
 		images[img] = true
-		if b, ok := c.Before.(*schema.ImageVersion); ok {
+		if b, ok := c.Before.(*model.ImageVersion); ok {
 			ensure(before, img)[c.Version] = b
 		}
-		if a, ok := c.After.(*schema.ImageVersion); ok && c.Action != Delete {
+		if a, ok := c.After.(*model.ImageVersion); ok && c.Action != Delete {
 			ensure(after, img)[c.Version] = a
 		}
 	}
@@ -305,12 +305,12 @@ func (p *planning) latest(desired schema.State) {
 	// desired state (those the plan does not touch exist as declared).
 	for gname, g := range desired.Galleries {
 		for iname, d := range g.Images {
-			img := schema.ImageAddress(gname, iname)
+			img := model.ImageAddress(gname, iname)
 			if !images[img] {
 				continue
 			}
 			for vname, v := range d.Versions {
-				addr := schema.VersionAddress(gname, iname, vname)
+				addr := model.VersionAddress(gname, iname, vname)
 				if p.changes[addr] == nil && v.Source != nil {
 					ensure(before, img)[vname] = v
 					ensure(after, img)[vname] = v
@@ -326,8 +326,8 @@ func (p *planning) latest(desired schema.State) {
 	}
 }
 
-func sortedAddrs(m map[schema.Address]bool) []schema.Address {
-	out := make([]schema.Address, 0, len(m))
+func sortedAddrs(m map[model.Address]bool) []model.Address {
+	out := make([]model.Address, 0, len(m))
 	for a := range m {
 		out = append(out, a)
 	}
@@ -345,7 +345,7 @@ func (p *planning) prices() *PriceTable {
 // Fingerprint identifies an actual state, observations (replication
 // progress, provisioning state, published date) excluded: two reads of an
 // unchanged estate have the same fingerprint.
-func Fingerprint(actual schema.State) string {
+func Fingerprint(actual model.State) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
 	for _, gname := range sortedKeys(actual.Galleries) {
@@ -367,7 +367,7 @@ func Fingerprint(actual schema.State) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-func writeShares(h interface{ Write([]byte) (int, error) }, enc *json.Encoder, shares map[string]*schema.Share) {
+func writeShares(h interface{ Write([]byte) (int, error) }, enc *json.Encoder, shares map[string]*model.Share) {
 	for _, name := range sortedKeys(shares) {
 		fmt.Fprintf(h, "s %q\n", name)
 		_ = enc.Encode(shares[name])

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // The JSON plan (format_version 1.x) is the saved-plan file and what scripts
@@ -299,7 +299,7 @@ func DecodePlan(data []byte) (*Plan, error) {
 		if jr.Reason == "" || jr.Summary == "" {
 			return nil, fmt.Errorf("errors[%d] %s: a refusal needs a reason and a summary", i, jr.Address)
 		}
-		r := Refusal{Address: schema.Address(jr.Address), Rule: jr.Reason, Summary: jr.Summary, Detail: jr.Detail}
+		r := Refusal{Address: model.Address(jr.Address), Rule: jr.Reason, Summary: jr.Summary, Detail: jr.Detail}
 		if a := jr.AllowedBy; a != nil {
 			if a.Flag == "" && a.Field == "" {
 				return nil, fmt.Errorf("errors[%d] %s: allowed_by names neither a flag nor a field", i, jr.Address)
@@ -317,7 +317,7 @@ func DecodePlan(data []byte) (*Plan, error) {
 			return nil, fmt.Errorf("resource_changes[%d] %s: %w", i, jc.Address, err)
 		}
 		c := &Change{
-			Address: schema.Address(jc.Address), Kind: jc.Kind, Action: action, Reason: jc.Reason,
+			Address: model.Address(jc.Address), Kind: jc.Kind, Action: action, Reason: jc.Reason,
 			Gallery: jc.Gallery, Image: jc.Image, Version: jc.Version, ForcedBy: jc.ForcedBy,
 			Refused: jc.RefusedReason,
 		}
@@ -340,15 +340,15 @@ func DecodePlan(data []byte) (*Plan, error) {
 			c.Sharing = append(c.Sharing, SharingOp(op))
 		}
 		for _, d := range jc.DependsOn {
-			c.DependsOn = append(c.DependsOn, schema.Address(d))
+			c.DependsOn = append(c.DependsOn, model.Address(d))
 		}
 		p.Changes = append(p.Changes, c)
 	}
 	for _, u := range jp.Unmanaged {
-		p.Unmanaged = append(p.Unmanaged, Unmanaged{Address: schema.Address(u.Address), Reason: u.Reason})
+		p.Unmanaged = append(p.Unmanaged, Unmanaged{Address: model.Address(u.Address), Reason: u.Reason})
 	}
 	for _, l := range jp.Latest {
-		p.Latest = append(p.Latest, LatestChange{Image: schema.Address(l.Image), Before: l.Before, After: l.After})
+		p.Latest = append(p.Latest, LatestChange{Image: model.Address(l.Image), Before: l.Before, After: l.After})
 	}
 	return p, nil
 }
@@ -368,15 +368,15 @@ func unmarshalObject(k Kind, raw json.RawMessage) (any, error) {
 	var target any
 	switch k {
 	case KindGallery:
-		target = &schema.Gallery{}
+		target = &model.Gallery{}
 	case KindSharing:
-		target = &schema.Sharing{}
+		target = &model.Sharing{}
 	case KindImage:
-		target = &schema.ImageDefinition{}
+		target = &model.ImageDefinition{}
 	case KindVersion:
-		target = &schema.ImageVersion{}
+		target = &model.ImageVersion{}
 	case KindShare:
-		target = &schema.Share{}
+		target = &model.Share{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", k)
 	}

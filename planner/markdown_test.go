@@ -7,15 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
-	"github.com/curator-dev/curator/schema"
 )
 
 // generated is the estate examples/gen/estate writes, built in memory (the
 // same names, spread and regions, without evaluating CUE): galleries
 // gallery_000…, definitions image-0000… spread over them, versions 1.x.y
 // spread over the definitions, each in the first regions of estate.Regions.
-func generated(galleries, definitions, versions, regions int, nameLen int) schema.State {
+func generated(galleries, definitions, versions, regions int, nameLen int) model.State {
 	targets := []string{"westeurope", "northeurope", "eastus", "eastus2", "westus2", "uksouth", "francecentral", "swedencentral"}
 	long := func(s string) string {
 		if len(s) >= nameLen {
@@ -23,23 +23,23 @@ func generated(galleries, definitions, versions, regions int, nameLen int) schem
 		}
 		return s + strings.Repeat("x", nameLen-len(s))
 	}
-	st := schema.State{Name: "generated", Target: schema.Target{Local: &schema.LocalTarget{}}, Prune: true, MaxDeletes: versions + definitions + galleries, Galleries: map[string]*schema.Gallery{}}
+	st := model.State{Name: "generated", Target: model.Target{Local: &model.LocalTarget{}}, Prune: true, MaxDeletes: versions + definitions + galleries, Galleries: map[string]*model.Gallery{}}
 	for g := range galleries {
-		gal := &schema.Gallery{Location: "westeurope", Description: fmt.Sprintf("Generated gallery %d", g), Images: map[string]*schema.ImageDefinition{},
-			Shares: map[string]*schema.Share{"readers-0": {PrincipalID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", g), PrincipalType: "Group", Role: "Compute Gallery Image Reader"}}}
+		gal := &model.Gallery{Location: "westeurope", Description: fmt.Sprintf("Generated gallery %d", g), Images: map[string]*model.ImageDefinition{},
+			Shares: map[string]*model.Share{"readers-0": {PrincipalID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", g), PrincipalType: "Group", Role: "Compute Gallery Image Reader"}}}
 		st.Galleries[long(fmt.Sprintf("gallery_%03d", g))] = gal
 		for d := definitions * g / galleries; d < definitions*(g+1)/galleries; d++ {
-			img := &schema.ImageDefinition{Publisher: "Contoso", Offer: fmt.Sprintf("Offer%04d", d/10), SKU: fmt.Sprintf("sku-%d", d%10), OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2", Versions: map[string]*schema.ImageVersion{}}
+			img := &model.ImageDefinition{Publisher: "Contoso", Offer: fmt.Sprintf("Offer%04d", d/10), SKU: fmt.Sprintf("sku-%d", d%10), OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2", Versions: map[string]*model.ImageVersion{}}
 			gal.Images[long(fmt.Sprintf("image-%04d", d))] = img
 			lo, hi := versions*d/definitions, versions*(d+1)/definitions
 			for v := lo; v < hi; v++ {
 				n := v - lo
-				rs := map[string]schema.TargetRegion{}
+				rs := map[string]model.TargetRegion{}
 				for r := range regions {
-					rs[targets[r]] = schema.TargetRegion{Replicas: 1 + (v+r)%3, Storage: "Standard_LRS"}
+					rs[targets[r]] = model.TargetRegion{Replicas: 1 + (v+r)%3, Storage: "Standard_LRS"}
 				}
-				img.Versions[fmt.Sprintf("1.%d.%d", n/10, n%10)] = &schema.ImageVersion{
-					Source:   &schema.Source{ManagedImage: fmt.Sprintf("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute/images/image-%04d-%d", d, n)},
+				img.Versions[fmt.Sprintf("1.%d.%d", n/10, n%10)] = &model.ImageVersion{
+					Source:   &model.Source{ManagedImage: fmt.Sprintf("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute/images/image-%04d-%d", d, n)},
 					Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: rs, SizeGB: float64(5 + v%60),
 				}
 			}
@@ -100,7 +100,7 @@ func checkMarkdown(t *testing.T, p *planner.Plan, md string) {
 // 10 galleries, all to create — 82,332 characters before the Markdown plan
 // was bounded, with no gallery shown.
 func TestMarkdownOfAGeneratedEstate(t *testing.T) {
-	p, diags := planner.Compute(generated(10, 1000, 10000, 3, 0), schema.State{}, planner.Options{Now: now})
+	p, diags := planner.Compute(generated(10, 1000, 10000, 3, 0), model.State{}, planner.Options{Now: now})
 	if diags.HasErrors() {
 		t.Fatal(diags.Err())
 	}
@@ -125,7 +125,7 @@ func TestMarkdownOfAGeneratedEstate(t *testing.T) {
 func TestMarkdownWorstCase(t *testing.T) {
 	desired := generated(100, 1000, 5000, 8, 80)
 	desired.Name = config // applied marks what it copies as managed by config
-	actual := schema.State{Galleries: map[string]*schema.Gallery{}}
+	actual := model.State{Galleries: map[string]*model.Gallery{}}
 	i := 0
 	for name, g := range desired.Galleries {
 		i++
@@ -133,13 +133,13 @@ func TestMarkdownWorstCase(t *testing.T) {
 			continue // to create
 		}
 		// Exists with every version published by someone else: adoption refused.
-		a := applied(schema.State{Galleries: map[string]*schema.Gallery{name: g}})
+		a := applied(model.State{Galleries: map[string]*model.Gallery{name: g}})
 		for _, img := range a.Galleries[name].Images {
 			for _, v := range img.Versions {
 				v.Tags = map[string]string{"built-by": "packer"}
 			}
 		}
-		a.Galleries[name].Images[strings.Repeat("u", 80)] = &schema.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux"}
+		a.Galleries[name].Images[strings.Repeat("u", 80)] = &model.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux"}
 		actual.Galleries[name] = a.Galleries[name]
 	}
 	p, _ := planner.Compute(desired, actual, planner.Options{Now: now})
@@ -162,7 +162,7 @@ func TestMarkdownWorstCase(t *testing.T) {
 // TestMarkdownWithMoreGalleriesThanFit: past what sections can frame, the
 // galleries are listed with their counts, still under the limit.
 func TestMarkdownWithMoreGalleriesThanFit(t *testing.T) {
-	p, _ := planner.Compute(generated(1000, 1000, 0, 1, 80), schema.State{}, planner.Options{Now: now})
+	p, _ := planner.Compute(generated(1000, 1000, 0, 1, 80), model.State{}, planner.Options{Now: now})
 	md := planner.RenderMarkdown(p)
 	if n := len([]rune(md)); n >= planner.MarkdownLimit {
 		t.Fatalf("%d characters", n)

@@ -12,7 +12,7 @@ package planner
 import (
 	"time"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // FormatVersion is the version of the JSON plan format. Readers must refuse a
@@ -46,13 +46,13 @@ const (
 // Change is one planned change to one resource.
 //
 // Before and After are shallow copies of the model object (children such as a
-// gallery's images and shares removed): *schema.Gallery, *schema.Sharing,
-// *schema.ImageDefinition, *schema.ImageVersion or *schema.Share by Kind.
+// gallery's images and shares removed): *model.Gallery, *model.Sharing,
+// *model.ImageDefinition, *model.ImageVersion or *model.Share by Kind.
 // Before is nil for Create, After is nil for Delete; for Update, Replace and
 // Adopt both are set. Gallery, Image and Version name the resource (or, for a
 // share, its scope).
 type Change struct {
-	Address schema.Address
+	Address model.Address
 	Kind    Kind
 	Action  Action
 	Reason  Reason
@@ -74,7 +74,7 @@ type Change struct {
 	Sharing []SharingOp
 	// DependsOn lists the addresses of changes in the same plan that must
 	// finish before this one starts.
-	DependsOn []schema.Address
+	DependsOn []model.Address
 	// Refused is the safety rule that refuses this change, "" when none
 	// does. A refused change stays in the plan so that every rendering
 	// shows it; the plan's Errors say why and what would allow it.
@@ -116,7 +116,7 @@ const (
 // of the configuration or of the cloud can (an unmanaged resource in the
 // way).
 type Refusal struct {
-	Address    schema.Address
+	Address    model.Address
 	Rule       Rule
 	Summary    string
 	Detail     string
@@ -166,14 +166,14 @@ type SharingOp struct {
 // undeclared and without this configuration's mark (or declared without
 // adoption allowed, reported as an error instead).
 type Unmanaged struct {
-	Address schema.Address
+	Address model.Address
 	Reason  string
 }
 
 // LatestChange reports which version "latest" resolves to for a definition,
 // before and after the plan, when that changes.
 type LatestChange struct {
-	Image  schema.Address
+	Image  model.Address
 	Before string
 	After  string
 }
@@ -269,7 +269,7 @@ func (p *Plan) Err() error {
 // plan-wide; nil when none.
 func (p *Plan) refusals() func(*Change) *Refusal {
 	type key struct {
-		addr schema.Address
+		addr model.Address
 		rule Rule
 	}
 	index := make(map[key]*Refusal, len(p.Errors))

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
-	"github.com/curator-dev/curator/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -27,19 +27,19 @@ const (
 
 // desired is a small declared estate: one gallery with a share, one
 // definition with two versions.
-func desired() schema.State {
-	return schema.State{
-		Name: config, Target: schema.Target{Local: &schema.LocalTarget{}}, MaxDeletes: 10,
-		Galleries: map[string]*schema.Gallery{
+func desired() model.State {
+	return model.State{
+		Name: config, Target: model.Target{Local: &model.LocalTarget{}}, MaxDeletes: 10,
+		Galleries: map[string]*model.Gallery{
 			"acme": {
 				Location: "westeurope", Description: "golden images",
-				Shares: map[string]*schema.Share{"readers": {PrincipalID: principal, PrincipalType: "Group", Role: "Reader"}},
-				Images: map[string]*schema.ImageDefinition{
+				Shares: map[string]*model.Share{"readers": {PrincipalID: principal, PrincipalType: "Group", Role: "Reader"}},
+				Images: map[string]*model.ImageDefinition{
 					"web": {
 						Publisher: "Contoso", Offer: "Web", SKU: "nginx", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
-						Versions: map[string]*schema.ImageVersion{
-							"1.0.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}),
-							"1.1.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "eastus": {Replicas: 1, Storage: "Standard_ZRS"}}),
+						Versions: map[string]*model.ImageVersion{
+							"1.0.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}),
+							"1.1.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "eastus": {Replicas: 1, Storage: "Standard_ZRS"}}),
 						},
 					},
 				},
@@ -48,35 +48,35 @@ func desired() schema.State {
 	}
 }
 
-func version(regions map[string]schema.TargetRegion) *schema.ImageVersion {
-	return &schema.ImageVersion{Source: &schema.Source{ManagedImage: imageID}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions, SizeGB: 10}
+func version(regions map[string]model.TargetRegion) *model.ImageVersion {
+	return &model.ImageVersion{Source: &model.Source{ManagedImage: imageID}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions, SizeGB: 10}
 }
 
 // applied is what the cloud holds after desired was applied: the same
 // estate, tagged as managed, shares named and described, versions observed.
-func applied(d schema.State) schema.State {
+func applied(d model.State) model.State {
 	data, _ := json.Marshal(d)
-	var a schema.State
+	var a model.State
 	_ = json.Unmarshal(data, &a)
-	a.Name, a.Target, a.Prune, a.MaxDeletes = "", schema.Target{}, false, 0
+	a.Name, a.Target, a.Prune, a.MaxDeletes = "", model.Target{}, false, 0
 	mark := func(tags map[string]string) map[string]string {
-		out := map[string]string{schema.ManagedByTag: config}
+		out := map[string]string{model.ManagedByTag: config}
 		for k, v := range tags {
 			out[k] = v
 		}
 		return out
 	}
 	name := 0
-	shares := func(in map[string]*schema.Share) map[string]*schema.Share {
+	shares := func(in map[string]*model.Share) map[string]*model.Share {
 		if len(in) == 0 {
 			return nil
 		}
-		out := map[string]*schema.Share{}
+		out := map[string]*model.Share{}
 		for _, s := range in {
 			name++
 			c := *s
 			c.Name = strings.Repeat(string(rune('a'+name)), 8) + "-0000-0000-0000-000000000000"
-			c.Description = schema.ShareDescription(config)
+			c.Description = model.ShareDescription(config)
 			out[c.Name] = &c
 		}
 		return out
@@ -90,7 +90,7 @@ func applied(d schema.State) schema.State {
 			img.Shares = shares(img.Shares)
 			for _, v := range img.Versions {
 				v.Tags = mark(v.Tags)
-				v.Observed = &schema.VersionObserved{ProvisioningState: "Succeeded", AggregatedState: "Completed"}
+				v.Observed = &model.VersionObserved{ProvisioningState: "Succeeded", AggregatedState: "Completed"}
 			}
 		}
 	}
@@ -99,154 +99,154 @@ func applied(d schema.State) schema.State {
 
 type scenario struct {
 	name    string
-	desired func() schema.State
-	actual  func() schema.State
+	desired func() model.State
+	actual  func() model.State
 	opts    planner.Options
 	// errors are substrings the plan's error diagnostics must contain
 	// (none: the plan must be valid).
 	errors []string
 	// refused are the addresses of the changes a safety rule refuses, by
 	// the rule; allow is the flag that would allow each rule ("" none).
-	refused map[schema.Address]planner.Rule
+	refused map[model.Address]planner.Rule
 	allow   map[planner.Rule]string
 }
 
 func scenarios() []scenario {
-	empty := func() schema.State { return schema.State{} }
-	same := func() schema.State { return applied(desired()) }
+	empty := func() model.State { return model.State{} }
+	same := func() model.State { return applied(desired()) }
 	return []scenario{
 		{name: "create-all", desired: desired, actual: empty},
 		{name: "no-op", desired: desired, actual: same},
-		{name: "update-replicas", desired: func() schema.State {
+		{name: "update-replicas", desired: func() model.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
-			v.Regions["westeurope"] = schema.TargetRegion{Replicas: 4, Storage: "Standard_LRS"}
+			v.Regions["westeurope"] = model.TargetRegion{Replicas: 4, Storage: "Standard_LRS"}
 			v.EndOfLife = "2027-06-30"
 			return d
 		}, actual: same},
-		{name: "add-remove-region", desired: func() schema.State {
+		{name: "add-remove-region", desired: func() model.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
 			delete(v.Regions, "eastus")
-			v.Regions["northeurope"] = schema.TargetRegion{Replicas: 2, Storage: "Standard_LRS"}
+			v.Regions["northeurope"] = model.TargetRegion{Replicas: 2, Storage: "Standard_LRS"}
 			return d
 		}, actual: same},
-		{name: "storage-change", desired: func() schema.State {
+		{name: "storage-change", desired: func() model.State {
 			d := desired()
-			d.Galleries["acme"].Images["web"].Versions["1.1.0"].Regions["eastus"] = schema.TargetRegion{Replicas: 1, Storage: "Premium_LRS"}
+			d.Galleries["acme"].Images["web"].Versions["1.1.0"].Regions["eastus"] = model.TargetRegion{Replicas: 1, Storage: "Premium_LRS"}
 			return d
 		}, actual: same},
-		{name: "replace-refused", desired: func() schema.State {
+		{name: "replace-refused", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			return d
 		}, actual: same, errors: []string{"osType", "--allow-replace"},
-			refused: map[schema.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
+			refused: map[model.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
 			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
-		{name: "replace-refused-beside-creates", desired: func() schema.State {
+		{name: "replace-refused-beside-creates", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
-			d.Galleries["acme"].Images["api"] = &schema.ImageDefinition{
+			d.Galleries["acme"].Images["api"] = &model.ImageDefinition{
 				Publisher: "Contoso", Offer: "Api", SKU: "go", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
-				Versions: map[string]*schema.ImageVersion{"2.0.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})},
+				Versions: map[string]*model.ImageVersion{"2.0.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})},
 			}
 			return d
 		}, actual: same, errors: []string{"osType", "--allow-replace"},
-			refused: map[schema.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
+			refused: map[model.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
 			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
-		{name: "prune-refused-unmanaged-inside", desired: func() schema.State {
+		{name: "prune-refused-unmanaged-inside", desired: func() model.State {
 			d := desired()
 			d.Prune = true
-			d.Galleries = map[string]*schema.Gallery{}
+			d.Galleries = map[string]*model.Gallery{}
 			return d
-		}, actual: func() schema.State {
+		}, actual: func() model.State {
 			a := applied(desired())
-			a.Galleries["acme"].Images["handmade"] = &schema.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1"}
+			a.Galleries["acme"].Images["handmade"] = &model.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1"}
 			return a
 		}, errors: []string{"Cannot delete", "image definition handmade"},
-			refused: map[schema.Address]planner.Rule{"gallery/acme": planner.RuleHoldsUnmanaged},
+			refused: map[model.Address]planner.Rule{"gallery/acme": planner.RuleHoldsUnmanaged},
 			allow:   map[planner.Rule]string{planner.RuleHoldsUnmanaged: ""}},
-		{name: "replace-allowed", desired: func() schema.State {
+		{name: "replace-allowed", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			return d
 		}, actual: same, opts: planner.Options{AllowReplace: true}},
-		{name: "replace-takes-undeclared-children", desired: func() schema.State {
+		{name: "replace-takes-undeclared-children", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			d.Galleries["acme"].Images["web"].AllowReplace = true
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
 			return d
 		}, actual: same},
-		{name: "delete-without-prune", desired: func() schema.State {
+		{name: "delete-without-prune", desired: func() model.State {
 			d := desired()
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
 			return d
 		}, actual: same},
-		{name: "delete-with-prune", desired: func() schema.State {
+		{name: "delete-with-prune", desired: func() model.State {
 			d := desired()
 			d.Prune = true
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
 			return d
 		}, actual: same},
-		{name: "unmanaged-present", desired: desired, actual: func() schema.State {
+		{name: "unmanaged-present", desired: desired, actual: func() model.State {
 			a := applied(desired())
-			a.Galleries["legacy"] = &schema.Gallery{Location: "eastus", Description: "made by hand"}
-			a.Galleries["acme"].Images["web"].Versions["0.9.0"] = version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
-			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &schema.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
+			a.Galleries["legacy"] = &model.Gallery{Location: "eastus", Description: "made by hand"}
+			a.Galleries["acme"].Images["web"].Versions["0.9.0"] = version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
+			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &model.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
 			return a
 		}, opts: planner.Options{Prune: true}},
 		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"},
-			refused: map[schema.Address]planner.Rule{"gallery/acme/image/web/version/1.1.0": planner.RuleAdopt},
+			refused: map[model.Address]planner.Rule{"gallery/acme/image/web/version/1.1.0": planner.RuleAdopt},
 			allow:   map[planner.Rule]string{planner.RuleAdopt: "--adopt"}},
-		{name: "adopt-allowed", desired: func() schema.State {
+		{name: "adopt-allowed", desired: func() model.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
 			v.Source, v.Adopt = nil, true
 			return d
 		}, actual: packerPublished},
-		{name: "latest-changes", desired: func() schema.State {
+		{name: "latest-changes", desired: func() model.State {
 			d := desired()
-			d.Galleries["acme"].Images["web"].Versions["1.2.0"] = version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
+			d.Galleries["acme"].Images["web"].Versions["1.2.0"] = version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
 			d.Galleries["acme"].Images["web"].Versions["1.1.0"].ExcludeFromLatest = true
 			return d
 		}, actual: same},
-		{name: "mass-delete-refused", desired: func() schema.State {
+		{name: "mass-delete-refused", desired: func() model.State {
 			d := desired()
 			d.Prune, d.MaxDeletes = true, 1
-			d.Galleries = map[string]*schema.Gallery{}
+			d.Galleries = map[string]*model.Gallery{}
 			return d
 		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"},
-			refused: map[schema.Address]planner.Rule{
+			refused: map[model.Address]planner.Rule{
 				"gallery/acme": planner.RuleTooManyDeletes, "gallery/acme/image/web": planner.RuleTooManyDeletes,
 				"gallery/acme/image/web/version/1.0.0": planner.RuleTooManyDeletes, "gallery/acme/image/web/version/1.1.0": planner.RuleTooManyDeletes,
 			},
 			allow: map[planner.Rule]string{planner.RuleTooManyDeletes: "--allow-mass-delete"}},
-		{name: "share-add-remove", desired: func() schema.State {
+		{name: "share-add-remove", desired: func() model.State {
 			d := desired()
 			d.Prune = true
-			d.Galleries["acme"].Shares = map[string]*schema.Share{"publishers": {PrincipalID: principal, Role: "Compute Gallery Artifacts Publisher"}}
-			d.Galleries["acme"].Images["web"].Shares = map[string]*schema.Share{"readers": {PrincipalID: principal, Role: "Reader"}}
+			d.Galleries["acme"].Shares = map[string]*model.Share{"publishers": {PrincipalID: principal, Role: "Compute Gallery Artifacts Publisher"}}
+			d.Galleries["acme"].Images["web"].Shares = map[string]*model.Share{"readers": {PrincipalID: principal, Role: "Reader"}}
 			return d
 		}, actual: same},
-		{name: "sharing-profile", desired: func() schema.State {
+		{name: "sharing-profile", desired: func() model.State {
 			d := desired()
-			d.Galleries["acme"].Sharing = &schema.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
+			d.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
 			return d
-		}, actual: func() schema.State {
+		}, actual: func() model.State {
 			a := applied(desired())
-			a.Galleries["acme"].Sharing = &schema.Sharing{Permission: "Groups", Subscriptions: []string{"33333333-3333-3333-3333-333333333333"}}
+			a.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"33333333-3333-3333-3333-333333333333"}}
 			return a
 		}},
 	}
 }
 
 // packerPublished: version 1.1.0 exists without curator's mark.
-func packerPublished() schema.State {
+func packerPublished() model.State {
 	a := applied(desired())
 	v := a.Galleries["acme"].Images["web"].Versions["1.1.0"]
 	v.Tags = map[string]string{"built-by": "packer"}
-	v.Regions = map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
+	v.Regions = map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
 	return a
 }
 
@@ -342,21 +342,21 @@ func TestDecide(t *testing.T) {
 		}
 	}
 	// Dependencies: versions wait for their definition, which waits for its gallery.
-	deps := map[schema.Address][]schema.Address{}
+	deps := map[model.Address][]model.Address{}
 	for _, c := range p.Changes {
 		deps[c.Address] = c.DependsOn
 	}
-	if got := deps[schema.VersionAddress("acme", "web", "1.0.0")]; len(got) != 1 || got[0] != schema.ImageAddress("acme", "web") {
+	if got := deps[model.VersionAddress("acme", "web", "1.0.0")]; len(got) != 1 || got[0] != model.ImageAddress("acme", "web") {
 		t.Errorf("version depends on %v", got)
 	}
-	if got := deps[schema.ImageAddress("acme", "web")]; len(got) != 1 || got[0] != schema.GalleryAddress("acme") {
+	if got := deps[model.ImageAddress("acme", "web")]; len(got) != 1 || got[0] != model.GalleryAddress("acme") {
 		t.Errorf("image depends on %v", got)
 	}
 }
 
 func TestFingerprintIgnoresObservations(t *testing.T) {
 	a, b := applied(desired()), applied(desired())
-	b.Galleries["acme"].Images["web"].Versions["1.0.0"].Observed = &schema.VersionObserved{AggregatedState: "InProgress", Replication: map[string]schema.RegionReplication{"westeurope": {State: "Replicating", Progress: 40}}}
+	b.Galleries["acme"].Images["web"].Versions["1.0.0"].Observed = &model.VersionObserved{AggregatedState: "InProgress", Replication: map[string]model.RegionReplication{"westeurope": {State: "Replicating", Progress: 40}}}
 	if planner.Fingerprint(a) != planner.Fingerprint(b) {
 		t.Error("replication progress changed the fingerprint")
 	}
@@ -367,7 +367,7 @@ func TestFingerprintIgnoresObservations(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
-	vs := map[string]*schema.ImageVersion{
+	vs := map[string]*model.ImageVersion{
 		"1.9.0": {}, "1.10.0": {}, "2.0.0": {ExcludeFromLatest: true}, "1.10.1": {},
 	}
 	if got := planner.Latest(vs); got != "1.10.1" {
@@ -414,7 +414,7 @@ func TestRefusedChangesStayInThePlan(t *testing.T) {
 	for _, s := range scenarios() {
 		t.Run(s.name, func(t *testing.T) {
 			p, diags := compute(s)
-			got := map[schema.Address]planner.Rule{}
+			got := map[model.Address]planner.Rule{}
 			for _, c := range p.Changes {
 				if c.Refused != "" {
 					got[c.Address] = c.Refused
@@ -483,7 +483,7 @@ func TestRefusedChangesStayInThePlan(t *testing.T) {
 				t.Errorf("JSON errors[] has %d entries, want %d", len(doc.Errors), len(p.Errors))
 			}
 			for _, rc := range doc.ResourceChanges {
-				if want := s.refused[schema.Address(rc.Address)]; want != "" && (!rc.Refused || rc.RefusedReason != string(want)) {
+				if want := s.refused[model.Address(rc.Address)]; want != "" && (!rc.Refused || rc.RefusedReason != string(want)) {
 					t.Errorf("JSON %s: refused %v %q, want %q", rc.Address, rc.Refused, rc.RefusedReason, want)
 				}
 			}

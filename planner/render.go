@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // Symbol is how the text rendering shows an action.
@@ -196,21 +196,21 @@ func note(n string) string {
 
 func createDetails(c *Change) []string {
 	switch v := c.After.(type) {
-	case *schema.Gallery:
+	case *model.Gallery:
 		out := []string{"location: " + value(v.Location)}
 		if v.Description != "" {
 			out = append(out, "description: "+value(v.Description))
 		}
 		return out
-	case *schema.ImageDefinition:
+	case *model.ImageDefinition:
 		return []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", v.Publisher, v.Offer, v.SKU, v.OSType, v.OSState, v.HyperVGeneration)}
-	case *schema.ImageVersion:
+	case *model.ImageVersion:
 		out := []string{"source region: " + v.Location}
 		if v.Source != nil {
 			out = append(out, "source: "+value(v.Source))
 		}
 		return out
-	case *schema.Share:
+	case *model.Share:
 		return []string{fmt.Sprintf("role %s for %s %s", v.Role, orDefault(v.PrincipalType, "principal"), v.PrincipalID)}
 	}
 	return nil
