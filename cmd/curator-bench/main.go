@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,8 +55,8 @@ func run(bin, sizes string, applyN int, latency time.Duration, parallelism int) 
 	}
 	defer os.RemoveAll(work)
 
-	fmt.Println("| versions | cold plan | peak RSS | load | read actual | plan | render | ARM requests | per-resource baseline | fewer by | no-op re-plan |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| versions | cold plan | peak RSS | load | read actual | plan | render | ARM requests | per-resource baseline | fewer by | no-op re-plan | import | import RSS | import requests |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
@@ -145,10 +146,32 @@ func planRow(bin, work string, n int) error {
 	if err != nil {
 		return err
 	}
+	// Import the same estate: the same reader as plan, so the same
+	// requests, and the files it writes plan to no changes.
+	out := filepath.Join(work, fmt.Sprintf("import-%d", n))
+	imp, err := exe(bin, "--state", state, "import", "--name", "bench", "--out", out)
+	if err != nil {
+		return err
+	}
+	var importRequests int64
+	if m := regexp.MustCompile(`(\d+) requests`).FindSubmatch(imp.out); m != nil {
+		importRequests, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
+	check, err := exeEnv(bin, []string{"CURATOR_NO_CACHE=1"}, "--state", state, "plan", "--detailed-exitcode", "-o", "json", out)
+	if err != nil {
+		return err
+	}
+	var ip struct {
+		Changes []json.RawMessage `json:"resource_changes"`
+	}
+	if err := json.Unmarshal(check.out, &ip); err != nil || len(ip.Changes) != 0 {
+		return fmt.Errorf("the imported configuration plans %d changes (%v)", len(ip.Changes), err)
+	}
 	baseline := int64(o.Galleries + o.Definitions + n + o.Galleries*o.Shares)
-	fmt.Printf("| %d | %s | %d MB | %s | %s | %s | %s | %d | %d | %.0f× | %s |\n",
+	fmt.Printf("| %d | %s | %d MB | %s | %s | %s | %s | %d | %d | %.0f× | %s | %s | %d MB | %d |\n",
 		n, secs(cold.wall), cold.rss/1024, secs(load), secs(read), secs(compute), secs(render),
-		p.ARMRequests, baseline, float64(baseline)/float64(p.ARMRequests), secs(again.wall))
+		p.ARMRequests, baseline, float64(baseline)/float64(p.ARMRequests), secs(again.wall),
+		secs(imp.wall), imp.rss/1024, importRequests)
 	return nil
 }
 
