@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -369,19 +370,108 @@ func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
 		}
 	}
 	files := fstest.MapFS{}
+	var total int64
+	var nested []string
+	short := hash.String()[:12]
 	for _, e := range tree.Entries {
-		// Regular files only: submodules, links and folders are never
-		// followed.
-		if e.Mode != filemode.Regular && e.Mode != filemode.Executable || !isConfigFile(e.Name) {
+		if e.Mode == filemode.Dir {
+			if !skipFolder(e.Name) {
+				found, err := treeConfigFiles(repo, e.Hash, e.Name)
+				if err != nil {
+					return nil, fmt.Errorf("read folder %s at commit %s: %w", e.Name, short, err)
+				}
+				nested = append(nested, found...)
+			}
 			continue
 		}
-		data, err := readBlob(repo, e.Hash)
+		// Regular files, and links to regular files of the folder (read
+		// from the tree, never from a disk); submodules are never
+		// followed.
+		if !isConfigFile(e.Name) || e.Mode != filemode.Regular && e.Mode != filemode.Executable && e.Mode != filemode.Symlink {
+			continue
+		}
+		blobHash := e.Hash
+		if e.Mode == filemode.Symlink {
+			if blobHash, err = linkInTree(repo, tree, e); err != nil {
+				return nil, fmt.Errorf("at commit %s: %w", short, err)
+			}
+		}
+		blob, err := object.GetBlob(repo.Storer, blobHash)
 		if err != nil {
-			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, hash.String()[:12], err)
+			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, short, err)
+		}
+		if total += blob.Size; total > MaxSnapshotBytes {
+			return nil, errTooLarge(total, len(files)+1)
+		}
+		data, err := readBlob(blob)
+		if err != nil {
+			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, short, err)
 		}
 		files[e.Name] = &fstest.MapFile{Data: data, Mode: 0o644}
 	}
+	if len(nested) > 0 {
+		err := errSubfolderFiles(nested)
+		if p := cleanRepoPath(g.Path); p != "" {
+			err = fmt.Errorf("in --path %s: %w", p, err)
+		}
+		return nil, fmt.Errorf("at commit %s: %w", short, err)
+	}
 	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.Origin()}, nil
+}
+
+// linkInTree resolves a link of the configuration folder to the blob of
+// the regular file it names in the same folder tree, or refuses it: a link
+// out of the folder (../…, /etc/…) is never followed, in the tree or on
+// the disk.
+func linkInTree(repo *git.Repository, tree *object.Tree, e object.TreeEntry) (plumbing.Hash, error) {
+	link, err := object.GetBlob(repo.Storer, e.Hash)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read link %s: %w", e.Name, err)
+	}
+	if link.Size > 4096 {
+		return plumbing.ZeroHash, fmt.Errorf("%s is a link of %d bytes: not a path", e.Name, link.Size)
+	}
+	data, err := readBlob(link)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read link %s: %w", e.Name, err)
+	}
+	target := string(data)
+	clean := path.Clean(target)
+	if path.IsAbs(target) || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsRune(target, 0) {
+		return plumbing.ZeroHash, fmt.Errorf("%s links to %s, outside the configuration folder: links are followed only to files inside it; commit the file into the folder instead", e.Name, strconv.Quote(target))
+	}
+	to, err := tree.FindEntry(clean)
+	if err != nil || to.Mode != filemode.Regular && to.Mode != filemode.Executable {
+		return plumbing.ZeroHash, fmt.Errorf("%s links to %s, which is not a file of the configuration folder (links are followed only to files inside it, not to links or folders)", e.Name, strconv.Quote(target))
+	}
+	return to.Hash, nil
+}
+
+// treeConfigFiles lists the configuration files of a folder's tree and its
+// subfolders (but hidden ones and cue.mod), as paths under prefix.
+func treeConfigFiles(repo *git.Repository, h plumbing.Hash, prefix string) ([]string, error) {
+	tree, err := repo.TreeObject(h)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range tree.Entries {
+		p := prefix + "/" + e.Name
+		switch {
+		case e.Mode == filemode.Dir:
+			if skipFolder(e.Name) {
+				continue
+			}
+			found, err := treeConfigFiles(repo, e.Hash, p)
+			if err != nil {
+				return nil, err
+			}
+			names = append(names, found...)
+		case e.Mode != filemode.Submodule && isConfigFile(e.Name):
+			names = append(names, p)
+		}
+	}
+	return names, nil
 }
 
 func cleanRepoPath(p string) string {
@@ -393,11 +483,7 @@ func cleanRepoPath(p string) string {
 	return p
 }
 
-func readBlob(repo *git.Repository, h plumbing.Hash) ([]byte, error) {
-	blob, err := object.GetBlob(repo.Storer, h)
-	if err != nil {
-		return nil, err
-	}
+func readBlob(blob *object.Blob) ([]byte, error) {
 	r, err := blob.Reader()
 	if err != nil {
 		return nil, err
