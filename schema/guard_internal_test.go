@@ -96,3 +96,27 @@ func TestDeclaredCheck(t *testing.T) {
 		t.Errorf("diagnostics %v, want one naming 10001 versions in westeurope and the limit", diags)
 	}
 }
+
+// TestPrescan: large configurations are counted file by file before the
+// parse for evaluation; what is within the limits passes.
+func TestPrescan(t *testing.T) {
+	versions := func(n int) file {
+		var b strings.Builder
+		b.WriteString("package curator\ngalleries: g: {location: \"westeurope\", images: i: versions: {\n")
+		for v := range n {
+			fmt.Fprintf(&b, "\"1.%d.%d\": {}\n", v/100, v%100)
+		}
+		b.WriteString("}}\n")
+		return file{name: "g.cue", data: []byte(b.String())}
+	}
+	over := []file{versions(MaxVersions + 1)}
+	if diags := prescan(over, 0); !diags.HasErrors() || !strings.Contains(diags[0].Message, "10001 image versions in region westeurope") {
+		t.Errorf("over the limit: %v", diags)
+	}
+	if diags := prescan(over, len(over[0].data)+1); diags != nil {
+		t.Errorf("below the size to prescan: %v", diags)
+	}
+	if diags := prescan([]file{versions(MaxVersions)}, 0); diags != nil {
+		t.Errorf("at the limit: %v", diags)
+	}
+}
