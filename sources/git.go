@@ -520,12 +520,7 @@ func (g *Git) endpoint() (string, transport.AuthMethod, error) {
 		return "", nil, fmt.Errorf("%s is not a git URL (https://…, ssh://…, user@host:path, file://… or a folder; percent-encode special characters of a user or password, e.g. %%40 for @): %s",
 			redactURL(g.URL), urlProblem(err))
 	}
-	bare := *ep
-	bare.Password = ""
-	if bare.Protocol != "ssh" {
-		bare.User = ""
-	}
-	remoteURL := bare.String()
+	remoteURL := remoteWithoutCredentials(g.URL, ep)
 	switch ep.Protocol {
 	case "http", "https":
 		if g.Auth != nil {
@@ -552,6 +547,28 @@ func (g *Git) endpoint() (string, transport.AuthMethod, error) {
 		fileTransportOnce.Do(useInProcessFileTransport)
 	}
 	return remoteURL, g.Auth, nil
+}
+
+// remoteWithoutCredentials is the URL the cache records: for http(s), the
+// endpoint without user and password; for ssh, the URL as given but for a
+// password (an scp-like user@host:path stays as written: rewritten as
+// ssh://…/path its path would change from relative to absolute); for
+// files, the endpoint.
+func remoteWithoutCredentials(raw string, ep *transport.Endpoint) string {
+	switch ep.Protocol {
+	case "http", "https", "file":
+		bare := *ep
+		bare.User, bare.Password = "", ""
+		return bare.String()
+	case "ssh":
+		if ep.Password == "" && !strings.Contains(ep.User, ":") {
+			return raw
+		}
+		return redactURL(raw)
+	}
+	bare := *ep
+	bare.Password = ""
+	return bare.String()
 }
 
 // urlProblem says why a URL does not parse without quoting it (url.Error

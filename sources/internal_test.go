@@ -153,3 +153,26 @@ func TestContentRevisionDelimitsNamesAndContents(t *testing.T) {
 		seen[rev] = name
 	}
 }
+
+// TestRemoteWithoutCredentials: the URL recorded in the cache has no
+// credentials, and otherwise names the same repository.
+func TestRemoteWithoutCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:tok3n@github.com/org/repo.git": "https://github.com/org/repo.git",
+		"https://tok3n@github.com:8443/org/repo.git": "https://github.com:8443/org/repo.git",
+		"http://user:p%2Fss@127.0.0.1:8080/repo":     "http://127.0.0.1:8080/repo",
+		"ssh://git@example.com:2222/srv/repo.git":    "ssh://git@example.com:2222/srv/repo.git",
+		"ssh://git:s3cret@example.com/srv/repo.git":  "ssh://git@example.com/srv/repo.git",
+		"git@example.com:relative/to/home.git":       "git@example.com:relative/to/home.git",
+		"/srv/my repos/repo.git":                     "file:///srv/my repos/repo.git",
+		"file:///srv/repo.git":                       "file:///srv/repo.git",
+	} {
+		ep, err := transport.NewEndpoint(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := remoteWithoutCredentials(in, ep); got != want {
+			t.Errorf("remoteWithoutCredentials(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
