@@ -8,18 +8,83 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/curator-dev/curator/schema"
 )
 
 // configCache keeps validated configurations, keyed by a digest of their
-// files and of curator's schema, so that planning an unchanged revision
+// files and of the curator that validated them (its version, build and
+// schema: a newer curator may check rules an older one did not), so that
+// planning an unchanged revision
 // again (a re-plan, a drift check, a scheduled watch) skips the CUE
 // evaluation — most of a large plan's time. Only valid configurations are
 // cached, with their warnings; an entry that cannot be read is ignored.
-type configCache struct{ dir string }
+type configCache struct {
+	dir string
+	// build identifies the curator that validates: see buildIdentity.
+	build string
+}
+
+// Version is curator's version, which the CLI sets from its build (-ldflags
+// "-X main.version=…"). The configuration cache keys on it.
+var Version = "dev"
+
+// buildIdentity identifies this build of curator for the configuration
+// cache: the version, the module's version and checksum, the VCS revision
+// and whether the tree was modified, and every dependency's version (CUE's
+// evaluator decides what is valid too). A build that says too little (a
+// modified or unversioned tree) adds its executable's size and modification
+// time, so two such builds never share entries. The embedded schema is
+// hashed into the key besides.
+func buildIdentity(version string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "curator %s\x00", version)
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		b.WriteString(executableStamp())
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s %s %s %s\x00", info.GoVersion, info.Main.Path, info.Main.Version, info.Main.Sum)
+	revision, modified := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	fmt.Fprintf(&b, "vcs %s %t\x00", revision, modified)
+	for _, d := range info.Deps {
+		fmt.Fprintf(&b, "%s %s %s\x00", d.Path, d.Version, d.Sum)
+	}
+	known := revision != "" || version != "dev" || info.Main.Version != "" && info.Main.Version != "(devel)"
+	if modified || !known {
+		b.WriteString(executableStamp())
+	}
+	return b.String()
+}
+
+// executableStamp is the running executable's path, size and modification
+// time, or "" when they cannot be read.
+func executableStamp() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("exe %s %d %d\x00", exe, fi.Size(), fi.ModTime().UnixNano())
+}
+
+var thisBuild = sync.OnceValue(func() string { return buildIdentity(Version) })
 
 type cachedConfig struct {
 	State    *schema.State      `json:"state"`
@@ -30,6 +95,7 @@ type cachedConfig struct {
 // against.
 func (c configCache) key(fsys fs.FS) (string, error) {
 	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", c.build)
 	h.Write(schema.SchemaSource())
 	fmt.Fprintf(h, "\x00model %d\x00", cacheFormat)
 	var names []string

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -24,7 +25,7 @@ func TestConfigCache(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Err())
 	}
-	cache := configCache{dir: r.opts.ConfigCacheDir}
+	cache := configCache{dir: r.opts.ConfigCacheDir, build: thisBuild()}
 	key, err := cache.key(fsys)
 	if err != nil {
 		t.Fatal(err)
@@ -50,5 +51,51 @@ func TestConfigCache(t *testing.T) {
 	k3, _ := cache.key(invalid)
 	if _, _, ok := cache.get(k3); ok {
 		t.Error("an invalid configuration was cached")
+	}
+}
+
+// TestConfigCacheKeyIncludesCuratorsBuild: what one curator validated is
+// never served to another version, build or schema of it.
+func TestConfigCacheKeyIncludesCuratorsBuild(t *testing.T) {
+	data, err := os.ReadFile("../examples/quickstart/curator.cue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"curator.cue": {Data: data}}
+	st, diags := schema.Load(fsys)
+	if diags.HasErrors() {
+		t.Fatal(diags.Err())
+	}
+	dir := t.TempDir()
+	older := configCache{dir: dir, build: buildIdentity("v1.2.0")}
+	key, err := older.key(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := older.put(key, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := older.get(key); !ok {
+		t.Fatal("the same build missed its own entry")
+	}
+	for name, build := range map[string]string{
+		"another version":       buildIdentity("v1.3.0"),
+		"another build, no tag": buildIdentity("dev") + "vcs 0123abc false\x00",
+		"no build identity":     "",
+	} {
+		newer := configCache{dir: dir, build: build}
+		k, err := newer.key(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == key {
+			t.Errorf("%s: same cache key as v1.2.0", name)
+		}
+		if _, _, ok := newer.get(k); ok {
+			t.Errorf("%s: served what v1.2.0 validated", name)
+		}
+	}
+	if !strings.Contains(buildIdentity("v1.2.0"), "curator v1.2.0") {
+		t.Errorf("build identity %q does not name the version", buildIdentity("v1.2.0"))
 	}
 }

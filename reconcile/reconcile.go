@@ -114,7 +114,7 @@ func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *schema.State
 // validate loads a configuration, from the cache of validated ones when
 // the same files were validated before.
 func (r *Reconciler) validate(fsys fs.FS) (*schema.State, schema.Diagnostics) {
-	cache := configCache{dir: r.opts.ConfigCacheDir}
+	cache := configCache{dir: r.opts.ConfigCacheDir, build: thisBuild()}
 	key, err := cache.key(fsys)
 	if err == nil {
 		if st, warnings, ok := cache.get(key); ok {

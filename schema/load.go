@@ -49,8 +49,12 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	if err := schema.Err(); err != nil {
 		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
 	}
+	if diags := prescan(files, prescanBytes); diags.HasErrors() {
+		return nil, diags
+	}
 	inst := build.NewContext().NewInstance(configDir, nil)
 	syntaxes := make([]*ast.File, 0, len(files))
+	counts := newDeclared()
 	for _, f := range files {
 		// Comments mean nothing to curator: not parsing them is cheaper.
 		syntax, err := parser.ParseFile(f.name, f.data)
@@ -58,7 +62,19 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 			diags = append(diags, fromCUE(err, cue.Value{})...)
 			continue
 		}
+		counts.file(syntax)
 		syntaxes = append(syntaxes, syntax)
+	}
+	if diags.HasErrors() {
+		return nil, diags.sort()
+	}
+	// Before the costly evaluation (and the resolution of references): a
+	// configuration far beyond the service's limits is refused in seconds,
+	// not minutes.
+	if diags := counts.check(); diags.HasErrors() {
+		return nil, diags
+	}
+	for _, syntax := range syntaxes {
 		if err := inst.AddSyntax(syntax); err != nil {
 			diags = append(diags, fromCUE(err, cue.Value{})...)
 		}
@@ -164,10 +180,16 @@ func readFiles(fsys fs.FS) ([]file, Diagnostics) {
 		return nil, Diagnostics{{Message: fmt.Sprintf("read configuration folder: %v", err)}}
 	}
 	var files []file
+	var total int64
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || path.Ext(name) != ".cue" || strings.HasSuffix(name, "_tool.cue") || strings.HasPrefix(name, ".") {
 			continue
+		}
+		if info, err := e.Info(); err == nil {
+			if total += info.Size(); total > MaxConfigBytes {
+				return nil, tooLarge(entries)
+			}
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -179,6 +201,50 @@ func readFiles(fsys fs.FS) ([]file, Diagnostics) {
 		return nil, Diagnostics{{Message: "no .cue files found: a configuration is a folder of .cue files in `package curator`"}}
 	}
 	return files, nil
+}
+
+// prescanBytes is the size from which the limits are checked file by file
+// before the configuration is parsed for evaluation: the syntax of one file
+// at a time is kept, not the syntax of all (for 200,000 versions, 56 MB of
+// CUE, that is ~150 MB instead of ~900 MB, and no collector working against
+// the memory limit). Smaller configurations are counted while they are
+// parsed, at no extra cost. A full region (10,000 versions) is about 3 MB.
+const prescanBytes = 16 << 20
+
+// prescan refuses a configuration of from bytes or more that is beyond
+// the service's limits, parsing one file at a time.
+func prescan(files []file, from int) Diagnostics {
+	var total int
+	for _, f := range files {
+		total += len(f.data)
+	}
+	if total < from {
+		return nil
+	}
+	counts := newDeclared()
+	for _, f := range files {
+		syntax, err := parser.ParseFile(f.name, f.data)
+		if err != nil {
+			return nil // reported by the parse for evaluation
+		}
+		counts.file(syntax)
+	}
+	return counts.check()
+}
+
+// tooLarge refuses a configuration of more than MaxConfigBytes.
+func tooLarge(entries []fs.DirEntry) Diagnostics {
+	var total int64
+	n := 0
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && !e.IsDir() && path.Ext(e.Name()) == ".cue" {
+			total += info.Size()
+			n++
+		}
+	}
+	return Diagnostics{{Message: fmt.Sprintf(
+		"the configuration's %d .cue files hold %.1f MiB, more than curator reads (%d MiB): the service's limits (10,000 image versions per subscription and region) fit in a few MiB; split the estate into several configurations",
+		n, float64(total)/(1<<20), MaxConfigBytes>>20)}}
 }
 
 // fromCUE turns CUE errors into diagnostics positioned in the user's files.

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -245,12 +247,15 @@ func (g *Git) sync(ctx context.Context, dir string) (*git.Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, err := git.PlainOpen(dir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return g.clone(ctx, dir, remoteURL, auth)
 	}
+	repo, err := openCache(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open git cache %s (delete it to clone again): %w", dir, err)
+	}
+	if err := keepRemoteURL(repo, remoteURL); err != nil {
+		return nil, fmt.Errorf("git cache %s (delete it to clone again): %w", dir, err)
 	}
 	if fullSHA.MatchString(g.Ref) {
 		// A commit never changes: once it is in the cache, there is
@@ -262,22 +267,35 @@ func (g *Git) sync(ctx context.Context, dir string) (*git.Repository, error) {
 	return repo, g.fetch(ctx, repo, auth)
 }
 
+// keepRemoteURL makes the cache's remote the URL without credentials. A
+// cache made by an earlier curator may hold the URL with a token in it: it
+// is rewritten, so that no old token stays on disk.
+func keepRemoteURL(repo *git.Repository, remoteURL string) error {
+	cfg, err := repo.Config()
+	if err != nil {
+		return err
+	}
+	if rc, ok := cfg.Remotes["origin"]; ok && len(rc.URLs) == 1 && rc.URLs[0] == remoteURL {
+		return nil
+	}
+	cfg.Remotes["origin"] = &config.RemoteConfig{Name: "origin", URLs: []string{remoteURL}}
+	return repo.Storer.SetConfig(cfg)
+}
+
 // clone makes the bare cache in a temporary folder and moves it into place
 // once the first fetch succeeded, so a failed clone leaves nothing behind.
 func (g *Git) clone(ctx context.Context, dir, remoteURL string, auth transport.AuthMethod) (*git.Repository, error) {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, fmt.Errorf("create git cache: %w", err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-*")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-*") // private: 0700
 	if err != nil {
 		return nil, fmt.Errorf("create git cache: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	repo, err := git.PlainInitWithOptions(tmp, &git.PlainInitOptions{Bare: true})
+	repo, err := git.Init(privateStorage(tmp), nil) // no work tree: bare
 	if err != nil {
 		return nil, fmt.Errorf("create git cache: %w", err)
 	}
-	// The cache's configuration names the URL without credentials.
+	// The cache's configuration names the URL without credentials; they
+	// are given to each fetch.
 	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{remoteURL}}); err != nil {
 		return nil, fmt.Errorf("create git cache: %w", err)
 	}
@@ -287,7 +305,7 @@ func (g *Git) clone(ctx context.Context, dir, remoteURL string, auth transport.A
 	if err := os.Rename(tmp, dir); err != nil {
 		return nil, fmt.Errorf("place git cache in %s: %w", dir, err)
 	}
-	repo, err = git.PlainOpen(dir)
+	repo, err = openCache(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open git cache %s: %w", dir, err)
 	}
@@ -357,19 +375,108 @@ func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
 		}
 	}
 	files := fstest.MapFS{}
+	var total int64
+	var nested []string
+	short := hash.String()[:12]
 	for _, e := range tree.Entries {
-		// Regular files only: submodules, links and folders are never
-		// followed.
-		if e.Mode != filemode.Regular && e.Mode != filemode.Executable || !isConfigFile(e.Name) {
+		if e.Mode == filemode.Dir {
+			if !skipFolder(e.Name) {
+				found, err := treeConfigFiles(repo, e.Hash, e.Name)
+				if err != nil {
+					return nil, fmt.Errorf("read folder %s at commit %s: %w", e.Name, short, err)
+				}
+				nested = append(nested, found...)
+			}
 			continue
 		}
-		data, err := readBlob(repo, e.Hash)
+		// Regular files, and links to regular files of the folder (read
+		// from the tree, never from a disk); submodules are never
+		// followed.
+		if !isConfigFile(e.Name) || e.Mode != filemode.Regular && e.Mode != filemode.Executable && e.Mode != filemode.Symlink {
+			continue
+		}
+		blobHash := e.Hash
+		if e.Mode == filemode.Symlink {
+			if blobHash, err = linkInTree(repo, tree, e); err != nil {
+				return nil, fmt.Errorf("at commit %s: %w", short, err)
+			}
+		}
+		blob, err := object.GetBlob(repo.Storer, blobHash)
 		if err != nil {
-			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, hash.String()[:12], err)
+			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, short, err)
+		}
+		if total += blob.Size; total > MaxSnapshotBytes {
+			return nil, errTooLarge(total, len(files)+1)
+		}
+		data, err := readBlob(blob)
+		if err != nil {
+			return nil, fmt.Errorf("read %s at commit %s: %w", e.Name, short, err)
 		}
 		files[e.Name] = &fstest.MapFile{Data: data, Mode: 0o644}
 	}
+	if len(nested) > 0 {
+		err := errSubfolderFiles(nested)
+		if p := cleanRepoPath(g.Path); p != "" {
+			err = fmt.Errorf("in --path %s: %w", p, err)
+		}
+		return nil, fmt.Errorf("at commit %s: %w", short, err)
+	}
 	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.Origin()}, nil
+}
+
+// linkInTree resolves a link of the configuration folder to the blob of
+// the regular file it names in the same folder tree, or refuses it: a link
+// out of the folder (../…, /etc/…) is never followed, in the tree or on
+// the disk.
+func linkInTree(repo *git.Repository, tree *object.Tree, e object.TreeEntry) (plumbing.Hash, error) {
+	link, err := object.GetBlob(repo.Storer, e.Hash)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read link %s: %w", e.Name, err)
+	}
+	if link.Size > 4096 {
+		return plumbing.ZeroHash, fmt.Errorf("%s is a link of %d bytes: not a path", e.Name, link.Size)
+	}
+	data, err := readBlob(link)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read link %s: %w", e.Name, err)
+	}
+	target := string(data)
+	clean := path.Clean(target)
+	if path.IsAbs(target) || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsRune(target, 0) {
+		return plumbing.ZeroHash, fmt.Errorf("%s links to %s, outside the configuration folder: links are followed only to files inside it; commit the file into the folder instead", e.Name, strconv.Quote(target))
+	}
+	to, err := tree.FindEntry(clean)
+	if err != nil || to.Mode != filemode.Regular && to.Mode != filemode.Executable {
+		return plumbing.ZeroHash, fmt.Errorf("%s links to %s, which is not a file of the configuration folder (links are followed only to files inside it, not to links or folders)", e.Name, strconv.Quote(target))
+	}
+	return to.Hash, nil
+}
+
+// treeConfigFiles lists the configuration files of a folder's tree and its
+// subfolders (but hidden ones and cue.mod), as paths under prefix.
+func treeConfigFiles(repo *git.Repository, h plumbing.Hash, prefix string) ([]string, error) {
+	tree, err := repo.TreeObject(h)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range tree.Entries {
+		p := prefix + "/" + e.Name
+		switch {
+		case e.Mode == filemode.Dir:
+			if skipFolder(e.Name) {
+				continue
+			}
+			found, err := treeConfigFiles(repo, e.Hash, p)
+			if err != nil {
+				return nil, err
+			}
+			names = append(names, found...)
+		case e.Mode != filemode.Submodule && isConfigFile(e.Name):
+			names = append(names, p)
+		}
+	}
+	return names, nil
 }
 
 func cleanRepoPath(p string) string {
@@ -381,11 +488,7 @@ func cleanRepoPath(p string) string {
 	return p
 }
 
-func readBlob(repo *git.Repository, h plumbing.Hash) ([]byte, error) {
-	blob, err := object.GetBlob(repo.Storer, h)
-	if err != nil {
-		return nil, err
-	}
+func readBlob(blob *object.Blob) ([]byte, error) {
 	r, err := blob.Reader()
 	if err != nil {
 		return nil, err
@@ -414,13 +517,15 @@ func (g *Git) cachePath() (string, error) {
 }
 
 // endpoint returns the URL to record in the cache (without credentials)
-// and the credentials to fetch with.
+// and the credentials to fetch with: read anew on every fetch, so a token
+// rotated in the environment or in the URL is used at once.
 func (g *Git) endpoint() (string, transport.AuthMethod, error) {
 	ep, err := transport.NewEndpoint(g.URL)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s is not a git URL (https://…, ssh://…, user@host:path, file://… or a folder): %w", redactURL(g.URL), err)
+		return "", nil, fmt.Errorf("%s is not a git URL (https://…, ssh://…, user@host:path, file://… or a folder; percent-encode special characters of a user or password, e.g. %%40 for @): %s",
+			redactURL(g.URL), urlProblem(err))
 	}
-	remoteURL := redactURL(g.URL)
+	remoteURL := remoteWithoutCredentials(g.URL, ep)
 	if g.Anonymous {
 		switch ep.Protocol {
 		case "http", "https":
@@ -455,6 +560,52 @@ func (g *Git) endpoint() (string, transport.AuthMethod, error) {
 		fileTransportOnce.Do(useInProcessFileTransport)
 	}
 	return remoteURL, g.Auth, nil
+}
+
+// remoteWithoutCredentials is the URL the cache records: for http(s), the
+// endpoint without user and password; for ssh, the URL as given but for a
+// password (an scp-like user@host:path stays as written: rewritten as
+// ssh://…/path its path would change from relative to absolute); for
+// files, the endpoint.
+func remoteWithoutCredentials(raw string, ep *transport.Endpoint) string {
+	switch ep.Protocol {
+	case "http", "https", "file":
+		bare := *ep
+		bare.User, bare.Password = "", ""
+		return bare.String()
+	case "ssh":
+		if ep.Password == "" && !strings.Contains(ep.User, ":") {
+			return raw
+		}
+		return redactURL(raw)
+	}
+	bare := *ep
+	bare.Password = ""
+	return bare.String()
+}
+
+// urlProblem says why a URL does not parse without quoting it (url.Error
+// does, credentials included).
+func urlProblem(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var escape url.EscapeError
+	var host url.InvalidHostError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &escape):
+		return "a % is not followed by two hexadecimal digits"
+	case errors.As(err, &host):
+		return "the host has a character a host name cannot have"
+	case strings.HasPrefix(msg, "invalid port"):
+		return "what follows the host's colon is not a port (a / in a password is written %2F)"
+	case strings.Contains(msg, `"`):
+		// Other messages that quote a part of the URL.
+		return "it does not parse"
+	}
+	return msg
 }
 
 // sshAuth is the key file of EnvGitSSHKey, or else the ssh-agent, with
@@ -505,87 +656,4 @@ func useInProcessFileTransport() {
 	if _, err := exec.LookPath("git"); err != nil {
 		client.InstallProtocol("file", server.DefaultServer)
 	}
-}
-
-// redactURL removes credentials from a URL: the password, and for http(s)
-// the user too (a token is often given as the user). An ssh user (git@…)
-// is kept: it is not a secret, and the URL needs it.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if u.Scheme == "http" || u.Scheme == "https" {
-		u.User = nil
-	} else {
-		u.User = url.User(u.User.Username())
-	}
-	return u.String()
-}
-
-// secrets are the credential strings that must never be shown.
-func (g *Git) secrets() []string {
-	s := []string{os.Getenv(EnvGitToken), os.Getenv(EnvGitSSHKeyPass)}
-	if u, err := url.Parse(g.URL); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			s = append(s, p, u.User.String())
-		} else if u.Scheme == "http" || u.Scheme == "https" {
-			s = append(s, u.User.Username()) // a token given as the user
-		}
-	}
-	if b, ok := g.Auth.(*githttp.BasicAuth); ok {
-		s = append(s, b.Password)
-	}
-	if t, ok := g.Auth.(*githttp.TokenAuth); ok {
-		s = append(s, t.Token)
-	}
-	return s
-}
-
-// redactedError is an error whose text has the secrets removed. errors.Is
-// still sees the original chain (a sentinel has no secret in it), but
-// errors.Unwrap does not hand out text that may hold one.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-
-func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
-
-// escapeAll percent-encodes every byte of s but letters, digits and
-// "-._~", as the most careful URL encoders do.
-func escapeAll(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
-}
-
-// redact removes every secret, also in its URL-escaped forms, from err's
-// text.
-func redact(err error, secrets []string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue // too short to be a credential, and would mangle the text
-		}
-		var forms []string
-		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), url.UserPassword("", s).String()[1:], escapeAll(s)} {
-			forms = append(forms, regexp.QuoteMeta(form))
-		}
-		// Percent-escapes may be in either case.
-		msg = regexp.MustCompile("(?i)"+strings.Join(forms, "|")).ReplaceAllString(msg, "REDACTED")
-	}
-	return &redactedError{msg: msg, err: err}
 }

@@ -48,14 +48,16 @@ func files(t *testing.T, s *sources.Snapshot) string {
 func TestGitResolvesRefsAndPaths(t *testing.T) {
 	r := newRemote(t)
 	first := r.commit("main", map[string]string{
-		"config/main.cue":        "one",
-		"config/deploy_tool.cue": "tool",
-		"config/.hidden.cue":     "hidden",
-		"config/README.md":       "readme",
-		"config/nested/x.cue":    "nested",
-		"top.cue":                "top",
+		"config/main.cue":           "one",
+		"config/deploy_tool.cue":    "tool",
+		"config/.hidden.cue":        "hidden",
+		"config/README.md":          "readme",
+		"config/.github/x.cue":      "hidden folder",
+		"config/cue.mod/module.cue": "CUE's module folder",
+		"other/nested/x.cue":        "nested",
+		"top.cue":                   "top",
 	}, map[string]entry{
-		"config/link.cue":   {mode: filemode.Symlink, data: "../../../etc/passwd"},
+		"config/link.cue":   {mode: filemode.Symlink, data: "main.cue"},
 		"config/module.cue": {mode: filemode.Submodule, hash: plumbing.NewHash("0123456789012345678901234567890123456789")},
 		"config/run.cue":    {mode: filemode.Executable, data: "exec"},
 	})
@@ -75,13 +77,12 @@ func TestGitResolvesRefsAndPaths(t *testing.T) {
 		{"branch", "main", "config", second, "main.cue=two"},
 		{"other branch", "release", "config", release, "main.cue=release"},
 		{"full ref name", "refs/heads/release", "config", release, "main.cue=release"},
-		{"lightweight tag", "v1", "config", first, "main.cue=one;run.cue=exec"},
-		{"annotated tag", "v1-annotated", "config", first, "main.cue=one;run.cue=exec"},
-		{"commit", first, "config", first, "main.cue=one;run.cue=exec"},
-		{"abbreviated commit", first[:10], "config", first, "main.cue=one;run.cue=exec"},
-		{"root", "v1", "", first, "top.cue=top"},
-		{"path with slashes", "v1", "/config/", first, "main.cue=one;run.cue=exec"},
-		{"nested path", "v1", "config/nested", first, "x.cue=nested"},
+		{"lightweight tag", "v1", "config", first, "link.cue=one;main.cue=one;run.cue=exec"},
+		{"annotated tag", "v1-annotated", "config", first, "link.cue=one;main.cue=one;run.cue=exec"},
+		{"commit", first, "config", first, "link.cue=one;main.cue=one;run.cue=exec"},
+		{"abbreviated commit", first[:10], "config", first, "link.cue=one;main.cue=one;run.cue=exec"},
+		{"path with slashes", "v1", "/config/", first, "link.cue=one;main.cue=one;run.cue=exec"},
+		{"nested path", "v1", "other/nested", first, "x.cue=nested"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := &sources.Git{URL: r.dir, Ref: tc.ref, Path: tc.path, CacheDir: cache}
@@ -93,7 +94,7 @@ func TestGitResolvesRefsAndPaths(t *testing.T) {
 				t.Errorf("revision %s, want %s", s.Revision, tc.rev)
 			}
 			if got := files(t, s); got != tc.files {
-				t.Errorf("files %q, want %q (no _tool.cue, hidden, link, submodule or subfolder files)", got, tc.files)
+				t.Errorf("files %q, want %q (no _tool.cue, hidden, submodule or hidden-folder files; a link to a file of the folder read as that file)", got, tc.files)
 			}
 			again, err := sources.FromOrigin(s.Origin)
 			if err != nil {
@@ -120,6 +121,40 @@ func TestGitResolvesRefsAndPaths(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cache, clones[0], "config", "main.cue")); err == nil {
 		t.Error("the clone has a work tree")
+	}
+}
+
+// TestGitRefusesSubfolderFilesAndLinksOut: .cue files the loader would not
+// read, and links out of the folder, are errors naming them.
+func TestGitRefusesSubfolderFilesAndLinksOut(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		path  string
+		files map[string]entry
+		want  string
+	}{
+		{"file in a subfolder", "", map[string]entry{"sub/x.cue": {mode: filemode.Regular, data: "x"}}, "sub/x.cue: .cue files in subfolders are not read"},
+		{"file deep under --path", "config", map[string]entry{"config/a/b/y.cue": {mode: filemode.Regular, data: "y"}}, "in --path config: a/b/y.cue: .cue files in subfolders are not read"},
+		{"link up and out", "config", map[string]entry{"config/evil.cue": {mode: filemode.Symlink, data: "../../../etc/passwd"}}, `evil.cue links to "../../../etc/passwd", outside the configuration folder`},
+		{"link out of --path into the repository", "config", map[string]entry{"config/up.cue": {mode: filemode.Symlink, data: "../top.cue"}}, `up.cue links to "../top.cue", outside the configuration folder`},
+		{"absolute link", "config", map[string]entry{"config/abs.cue": {mode: filemode.Symlink, data: "/etc/passwd"}}, `abs.cue links to "/etc/passwd", outside the configuration folder`},
+		{"link to nothing", "config", map[string]entry{"config/gone.cue": {mode: filemode.Symlink, data: "gone.txt"}}, `gone.cue links to "gone.txt", which is not a file of the configuration folder`},
+		{"link to a link", "config", map[string]entry{
+			"config/a.cue": {mode: filemode.Symlink, data: "b.cue"},
+			"config/b.cue": {mode: filemode.Symlink, data: "main.cue"},
+		}, `a.cue links to "b.cue", which is not a file of the configuration folder`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRemote(t)
+			r.commit("main", map[string]string{"main.cue": "top", "top.cue": "top", "config/main.cue": "main"}, tc.files)
+			s, err := (&sources.Git{URL: r.dir, Path: tc.path, CacheDir: t.TempDir()}).Snapshot(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one saying %q", err, tc.want)
+			}
+			if s != nil {
+				t.Errorf("a snapshot with no good revision: %+v", s)
+			}
+		})
 	}
 }
 

@@ -22,8 +22,9 @@ const DefaultDebounce = 500 * time.Millisecond
 
 // Local is a configuration in a folder on disk.
 type Local struct {
-	// Dir is the folder; its `.cue` files (not those of its subfolders)
-	// are the configuration, as the loader reads them.
+	// Dir is the folder; its `.cue` files are the configuration, as the
+	// loader reads them. A `.cue` file in a subfolder (but hidden ones and
+	// cue.mod) is an error, and so is a link to a file outside the folder.
 	Dir string
 	// Debounce is how long Watch waits after the last write of a burst
 	// before it signals; 0 means DefaultDebounce.
@@ -81,24 +82,43 @@ func readFolderOnce(dir string) (files fstest.MapFS, vanished bool, err error) {
 		return nil, false, err
 	}
 	files = fstest.MapFS{}
+	var total int64
+	var nested []string
 	for _, e := range entries {
-		if !isConfigFile(e.Name()) || e.IsDir() {
+		if e.IsDir() {
+			if !skipFolder(e.Name()) {
+				nested = append(nested, subfolderFiles(dir, e.Name())...)
+			}
+			continue
+		}
+		if !isConfigFile(e.Name()) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if !e.Type().IsRegular() {
-			// A link is followed to a regular file; anything else (a
-			// link to a folder, a socket) is not configuration.
-			fi, err := os.Stat(p)
+		var size int64
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link is followed to a regular file inside the folder;
+			// a link to a folder or a socket is not configuration.
+			fi, err := linkInside(dir, e.Name())
 			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) && e.Type()&fs.ModeSymlink != 0 {
-					return nil, false, fmt.Errorf("%s is a link to a file that does not exist", e.Name())
-				}
+				return nil, errors.Is(err, errVanished), err
+			}
+			if !fi.Mode().IsRegular() {
+				continue
+			}
+			size = fi.Size()
+		} else {
+			fi, err := e.Info()
+			if err != nil {
 				return nil, errors.Is(err, fs.ErrNotExist), err
 			}
 			if !fi.Mode().IsRegular() {
 				continue
 			}
+			size = fi.Size()
+		}
+		if total += size; total > MaxSnapshotBytes {
+			return nil, false, errTooLarge(total, len(files)+1)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -106,7 +126,62 @@ func readFolderOnce(dir string) (files fstest.MapFS, vanished bool, err error) {
 		}
 		files[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o644}
 	}
+	if len(nested) > 0 {
+		return nil, false, errSubfolderFiles(nested)
+	}
 	return files, false, nil
+}
+
+// errVanished marks a file that disappeared while the folder was read.
+var errVanished = errors.New("vanished")
+
+// linkInside resolves the link dir/name and returns what it points at, or
+// an error naming the link when that is outside dir: a configuration is
+// what its folder holds, not whatever a link in it reaches (/etc/…).
+func linkInside(dir, name string) (fs.FileInfo, error) {
+	target, err := filepath.EvalSymlinks(filepath.Join(dir, name))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s is a link to a file that does not exist", name)
+		}
+		return nil, err
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("%s links to %s, outside the configuration folder: links are followed only to files inside it; copy the file into the folder instead", name, target)
+	}
+	fi, err := os.Stat(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", name, errVanished)
+	}
+	return fi, err
+}
+
+// subfolderFiles lists the configuration files below dir/sub, as paths
+// relative to dir, leaving out hidden folders and cue.mod. Links to folders
+// are not followed.
+func subfolderFiles(dir, sub string) []string {
+	var names []string
+	_ = filepath.WalkDir(filepath.Join(dir, sub), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a folder that vanished or cannot be read
+		}
+		if d.IsDir() {
+			if skipFolder(d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if isConfigFile(d.Name()) && !editorTemp(d.Name()) {
+			rel, _ := filepath.Rel(dir, p)
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return names
 }
 
 // editorTemp reports whether a file is one of the temporary, backup or

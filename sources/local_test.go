@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,15 +40,17 @@ func TestLocalSnapshotReadsTheConfigurationFiles(t *testing.T) {
 	write(t, filepath.Join(dir, "deploy_tool.cue"), "tool")
 	write(t, filepath.Join(dir, ".hidden.cue"), "hidden")
 	write(t, filepath.Join(dir, "README.md"), "readme")
-	write(t, filepath.Join(dir, "sub", "nested.cue"), "nested")
-	write(t, filepath.Join(dir, "folder.cue", "x.cue"), "a folder named like a file")
-	shared := filepath.Join(t.TempDir(), "shared.cue")
-	write(t, shared, "shared")
-	if err := os.Symlink(shared, filepath.Join(dir, "linked.cue")); err != nil {
+	write(t, filepath.Join(dir, ".git", "x.cue"), "hidden folder")
+	write(t, filepath.Join(dir, "cue.mod", "module.cue"), "CUE's module folder")
+	write(t, filepath.Join(dir, "docs", "README.md"), "no .cue file")
+	if err := os.Mkdir(filepath.Join(dir, "folder.cue"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("versions.cue", filepath.Join(dir, "linked.cue")); err != nil {
 		t.Fatal(err)
 	}
 	s := snapshot(t, sources.NewLocal(dir))
-	if got, want := files(t, s), "linked.cue=shared;main.cue=main;versions.cue=versions"; got != want {
+	if got, want := files(t, s), "linked.cue=versions;main.cue=main;versions.cue=versions"; got != want {
 		t.Errorf("files %q, want %q", got, want)
 	}
 	abs, _ := filepath.Abs(dir)
@@ -295,5 +298,84 @@ func BenchmarkLocalSnapshot(b *testing.B) {
 		if _, err := src.Snapshot(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLocalRefusesSubfolderFilesAndLinksOut: what the loader would not
+// read, or should not, is an error naming it, never dropped in silence.
+func TestLocalRefusesSubfolderFilesAndLinksOut(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "outside.cue")
+	write(t, outside, "secret")
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  string
+	}{
+		{"file in a subfolder", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "sub", "nested.cue"), "nested")
+		}, "sub/nested.cue: .cue files in subfolders are not read"},
+		{"file deep in a folder named like a file", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "folder.cue", "a", "x.cue"), "deep")
+		}, "folder.cue/a/x.cue: .cue files in subfolders are not read"},
+		{"many files in subfolders", func(t *testing.T, dir string) {
+			for i := range 7 {
+				write(t, filepath.Join(dir, "sub", fmt.Sprintf("f%d.cue", i)), "x")
+			}
+		}, "sub/f4.cue (and 2 more): .cue files in subfolders"},
+		{"absolute link out", func(t *testing.T, dir string) {
+			if err := os.Symlink(outside, filepath.Join(dir, "linked.cue")); err != nil {
+				t.Fatal(err)
+			}
+		}, "linked.cue links to " + outside + ", outside the configuration folder"},
+		{"relative link out", func(t *testing.T, dir string) {
+			rel, err := filepath.Rel(dir, outside)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(rel, filepath.Join(dir, "rel.cue")); err != nil {
+				t.Fatal(err)
+			}
+		}, "rel.cue links to " + outside + ", outside the configuration folder"},
+		{"link to /etc", func(t *testing.T, dir string) {
+			if err := os.Symlink("/etc/passwd", filepath.Join(dir, "passwd.cue")); err != nil {
+				t.Fatal(err)
+			}
+		}, "passwd.cue links to /etc/passwd, outside the configuration folder"},
+		{"link through an inside link to the outside", func(t *testing.T, dir string) {
+			if err := os.Symlink(outside, filepath.Join(dir, "hop")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("hop", filepath.Join(dir, "twice.cue")); err != nil {
+				t.Fatal(err)
+			}
+		}, "twice.cue links to " + outside + ", outside"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "main.cue"), "main")
+			tc.setup(t, dir)
+			s, err := sources.NewLocal(dir).Snapshot(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one saying %q", err, tc.want)
+			}
+			if s != nil {
+				t.Errorf("a snapshot with no good read: %+v", s)
+			}
+		})
+	}
+}
+
+// TestLocalRefusesOversizedConfiguration: more than MaxSnapshotBytes of
+// .cue files is refused before they are read (the file is sparse: nothing
+// is written).
+func TestLocalRefusesOversizedConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "main.cue"), "main")
+	if err := os.Truncate(filepath.Join(dir, "main.cue"), sources.MaxSnapshotBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sources.NewLocal(dir).Snapshot(context.Background())
+	if err == nil || s != nil || !strings.Contains(err.Error(), "more than 64 MiB") {
+		t.Fatalf("%+v, %v; want a refusal naming the limit", s, err)
 	}
 }

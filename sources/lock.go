@@ -1,8 +1,6 @@
 package sources
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 )
@@ -17,9 +15,9 @@ var cacheLocks sync.Map // folder → *sync.Mutex
 func lockCache(dir string) (unlock func(), err error) {
 	mu, _ := cacheLocks.LoadOrStore(dir, new(sync.Mutex))
 	mu.(*sync.Mutex).Lock()
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := privateCacheRoot(filepath.Dir(dir)); err != nil {
 		mu.(*sync.Mutex).Unlock()
-		return nil, fmt.Errorf("create git cache: %w", err)
+		return nil, err
 	}
 	unlockFile, err := lockFile(dir)
 	if err != nil {

@@ -38,7 +38,9 @@ type Snapshot struct {
 	Revision string
 	// FS holds the configuration files at the root of the source folder
 	// (the `.cue` files, without `_tool.cue` command files and hidden
-	// files), read into memory.
+	// files), read into memory. A `.cue` file in a subfolder (but hidden
+	// ones and cue.mod), a link to a file outside the folder, or more than
+	// MaxSnapshotBytes of files is an error, never dropped in silence.
 	FS fs.FS
 	// Origin says where the snapshot came from, without credentials: the
 	// absolute path of a local folder, or "git+URL#ref=…&path=…" for a git
@@ -103,6 +105,38 @@ func FromOrigin(origin string) (Source, error) {
 func isConfigFile(name string) bool {
 	base := path.Base(name)
 	return strings.HasSuffix(base, ".cue") && !strings.HasSuffix(base, "_tool.cue") && !strings.HasPrefix(base, ".")
+}
+
+// MaxSnapshotBytes is the most configuration a snapshot holds: far more
+// than the service's limits let one subscription hold (10,000 versions per
+// region are about 3 MB of CUE), little enough to refuse at once.
+const MaxSnapshotBytes = 64 << 20
+
+// errTooLarge refuses a snapshot of more than MaxSnapshotBytes.
+func errTooLarge(total int64, files int) error {
+	return fmt.Errorf("the configuration's .cue files hold more than %d MiB (%.1f MiB in the first %d files), more than curator reads: the service's limits fit in a few MiB; split the estate into several configurations",
+		MaxSnapshotBytes>>20, float64(total)/(1<<20), files)
+}
+
+// skipFolder reports whether a subfolder of a configuration folder is never
+// searched for .cue files: hidden folders (.git, .github) and CUE's module
+// folder, cue.mod.
+func skipFolder(name string) bool {
+	return strings.HasPrefix(name, ".") || name == "cue.mod"
+}
+
+// errSubfolderFiles refuses .cue files in subfolders rather than dropping
+// them in silence: what they declare would be missing from the plan (and
+// deleted with prune).
+func errSubfolderFiles(names []string) error {
+	sort.Strings(names)
+	shown := names
+	more := ""
+	if len(names) > 5 {
+		shown, more = names[:5], fmt.Sprintf(" (and %d more)", len(names)-5)
+	}
+	return fmt.Errorf("%s%s: .cue files in subfolders are not read (a configuration is the .cue files of one folder, one CUE package): move them up into the configuration folder, or out of it",
+		strings.Join(shown, ", "), more)
 }
 
 // contentRevision is a digest of a snapshot's file names and contents.

@@ -124,6 +124,7 @@ func (g *globals) open(cmd *cobra.Command, src *sourceFlags, args []string) (sou
 // planFlags are the planner's switches.
 type planFlags struct {
 	prune, allowReplace, adopt, allowMassDelete bool
+	prices                                      pricesFlag
 }
 
 func (p *planFlags) register(cmd *cobra.Command) {
@@ -132,10 +133,36 @@ func (p *planFlags) register(cmd *cobra.Command) {
 	f.BoolVar(&p.allowReplace, "allow-replace", false, "allow replacing resources whose immutable fields changed")
 	f.BoolVar(&p.adopt, "adopt", false, "take over declared resources that exist without curator's mark")
 	f.BoolVar(&p.allowMassDelete, "allow-mass-delete", false, "allow plans that delete more than maxDeletes resources")
+	p.prices.register(cmd)
 }
 
 func (p *planFlags) options() planner.Options {
-	return planner.Options{Prune: p.prune, AllowReplace: p.allowReplace, Adopt: p.adopt, AllowMassDelete: p.allowMassDelete}
+	return planner.Options{Prune: p.prune, AllowReplace: p.allowReplace, Adopt: p.adopt, AllowMassDelete: p.allowMassDelete, Prices: p.prices.table}
+}
+
+// pricesFlag is --prices FILE: a price table for the cost estimate, read
+// and checked strictly when the flag is parsed, so that a bad file stops
+// the command before anything is read or planned.
+type pricesFlag struct {
+	path  string
+	table *planner.PriceTable // nil: the shipped table
+}
+
+func (p *pricesFlag) register(cmd *cobra.Command) {
+	cmd.Flags().Var(p, "prices", "price table for the cost estimate (JSON in the format of planner/prices.json) instead of the shipped one")
+}
+
+func (p *pricesFlag) String() string { return p.path }
+
+func (p *pricesFlag) Type() string { return "FILE" }
+
+func (p *pricesFlag) Set(path string) error {
+	t, err := planner.ReadPrices(path)
+	if err != nil {
+		return err
+	}
+	p.path, p.table = path, t
+	return nil
 }
 
 // isTerminal reports whether w is a terminal.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 )
 
@@ -12,6 +13,7 @@ func newDriftCmd(g *globals) *cobra.Command {
 	var (
 		src    sourceFlags
 		output string
+		prices pricesFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "drift [PATH]",
@@ -30,7 +32,7 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 			if err != nil {
 				return err
 			}
-			r := reconcile.New(reconcile.Options{Source: source, Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
+			r := reconcile.New(reconcile.Options{Source: source, Plan: planner.Options{Prices: prices.table}, Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
 			p, applied, err := r.Drift(ctxOf(cmd))
 			if err != nil {
 				return reportLoad(cmd.ErrOrStderr(), err)
@@ -53,6 +55,7 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 		},
 	}
 	src.register(cmd)
+	prices.register(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text, json or markdown")
 	return cmd
 }

@@ -6,6 +6,8 @@ package main
 import (
 	"os"
 	"runtime/debug"
+
+	"github.com/curator-dev/curator/reconcile"
 )
 
 // memoryLimit is the soft limit curator gives the Go runtime unless
@@ -19,5 +21,6 @@ func main() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	reconcile.Version = version // the configuration cache keys on it
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -24,6 +24,7 @@ func main() {
 	flag.Int64Var(&o.Seed, "seed", 1, "seed for the deterministic choices")
 	flag.StringVar(&o.Name, "name", "generated", "configuration name")
 	flag.StringVar(&o.Target, "target", "local: {}", "the target, as CUE")
+	flag.BoolVar(&o.OverLimits, "over-limits", false, "allow sizes beyond the service's limits (a configuration curator refuses)")
 	out := flag.String("out", "", "folder to write the configuration into (created if missing)")
 	flag.Parse()
 	if *out == "" {

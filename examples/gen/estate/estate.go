@@ -15,6 +15,9 @@ type Options struct {
 	Galleries, Definitions, Versions, Regions, Shares int
 	Seed                                              int64
 	Name, Target                                      string
+	// OverLimits lets the sizes exceed the service's limits, to make
+	// configurations curator must refuse.
+	OverLimits bool
 }
 
 // Regions are the target regions versions are spread over, in order.
@@ -22,6 +25,12 @@ var Regions = []string{"westeurope", "northeurope", "eastus", "eastus2", "westus
 
 // Validate checks the sizes against the service's limits.
 func (o Options) Validate() error {
+	if o.OverLimits {
+		if o.Galleries < 1 || o.Definitions < o.Galleries || o.Versions < 0 || o.Regions < 1 || o.Regions > len(Regions) {
+			return fmt.Errorf("want at least one gallery, a definition per gallery, and 1..%d regions", len(Regions))
+		}
+		return nil
+	}
 	switch {
 	case o.Galleries < 1 || o.Galleries > 100:
 		return fmt.Errorf("-galleries %d: want 1..100 (the per-region limit)", o.Galleries)
