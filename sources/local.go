@@ -267,7 +267,8 @@ func (l *Local) watchFolder(ctx context.Context, changed chan<- struct{}, first 
 	timer.Stop()
 	defer timer.Stop()
 	if !first {
-		l.logger().Info("watching the configuration folder again", "folder", l.Dir)
+		// At the level of the loss, so whoever saw that sees this.
+		l.logger().Warn("watching the configuration folder again", "folder", l.Dir)
 		timer.Reset(debounce) // the new folder's files may differ
 	}
 	check := time.NewTicker(interval)
