@@ -14,8 +14,11 @@ all: lint build test
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/curator
 
+# The watch soak (500 reconciles) is built without the race detector, so
+# it runs on its own after the race-checked suite.
 test:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestWatchSoak$$' ./reconcile
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

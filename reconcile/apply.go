@@ -1,9 +1,10 @@
 // Package reconcile runs curator: it reads a configuration snapshot, loads
 // and validates it, reads the actual state of the target, plans, and applies
 // the plan — walking its dependency graph with bounded parallelism, waiting
-// for long-running operations with progress, retrying what is transient,
-// under a lock so that one applier writes at a time. It also holds the
-// watch and schedule loops and drift detection.
+// for long-running operations with progress, under a lock so that one
+// applier writes at a time (transient failures are retried by the cloud
+// client's retry policy alone). It also holds the watch and schedule loops,
+// with a typed Outcome per reconcile, and drift detection.
 //
 // reconcile decides nothing about what to change: that is the planner's.
 package reconcile
@@ -27,10 +28,15 @@ type Status int
 const (
 	Done Status = iota
 	Failed
+	// Skipped: a change it depends on failed, so it was not started.
 	Skipped
+	// Cancelled: the apply was interrupted (its context ended) before the
+	// change started, or while it ran. A change cut short may still finish
+	// in the cloud; the next plan shows where it stands.
+	Cancelled
 )
 
-func (s Status) String() string { return [...]string{"done", "failed", "skipped"}[s] }
+func (s Status) String() string { return [...]string{"done", "failed", "skipped", "cancelled"}[s] }
 
 // ChangeResult is the outcome of one change.
 type ChangeResult struct {
@@ -58,17 +64,31 @@ func (r Result) Count(s Status) int {
 	return n
 }
 
-// Err summarises failures; nil when every change was done.
+// Interrupted reports whether the apply was cut short by its context:
+// some changes were cancelled.
+func (r Result) Interrupted() bool { return r.Count(Cancelled) > 0 }
+
+// Err summarises failures; nil when every change was done. When the apply
+// was interrupted, errors.Is(err, context.Canceled) (or the context's
+// other error) holds.
 func (r Result) Err() error {
-	failed, skipped := r.Count(Failed), r.Count(Skipped)
-	if failed+skipped == 0 {
+	failed, skipped, cancelled := r.Count(Failed), r.Count(Skipped), r.Count(Cancelled)
+	if failed+skipped+cancelled == 0 {
 		return nil
 	}
 	var errs []error
+	var interrupted error
 	for _, c := range r.Changes {
-		if c.Status == Failed {
+		switch {
+		case c.Status == Failed:
 			errs = append(errs, c.Err)
+		case c.Status == Cancelled && interrupted == nil:
+			interrupted = c.Err
 		}
+	}
+	if cancelled > 0 {
+		errs = append(errs, fmt.Errorf("the apply was interrupted: %w", interrupted))
+		return fmt.Errorf("%d of %d changes failed, %d were skipped and %d cancelled: %w", failed, len(r.Changes), skipped, cancelled, errors.Join(errs...))
 	}
 	return fmt.Errorf("%d of %d changes failed and %d were skipped: %w", failed, len(r.Changes), skipped, errors.Join(errs...))
 }
@@ -88,28 +108,29 @@ type ApplyOptions struct {
 	// without waiting for replication.
 	NoWait bool
 	Hooks  Hooks
-	// Retries of a change that failed transiently, beyond the SDK's own
-	// request retries; default 3.
-	Retries int
-	// Backoff before the first retry, doubling after; default 2s.
-	Backoff time.Duration
 }
 
 // Apply carries out plan's changes against cloud in dependency order: each
 // change starts when the changes it depends on are done; a failed change
 // skips its dependents, and the rest go on.
+//
+// When ctx ends, no further change starts, running ones are cut short
+// (their requests are cancelled), and every change that did not finish is
+// Cancelled; Apply still returns a result for every change.
+//
+// Each change is tried once: transient failures (throttling, server
+// errors, dropped connections) are retried by the cloud client's retry
+// policy, which honours Retry-After, and by nothing else, so that the
+// attempts for one change are at most that policy's.
 func Apply(ctx context.Context, cloud Cloud, plan *planner.Plan, opts ApplyOptions) Result {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 8
 	}
-	if opts.Retries <= 0 {
-		opts.Retries = 3
-	}
-	if opts.Backoff <= 0 {
-		opts.Backoff = 2 * time.Second
-	}
 	n := len(plan.Changes)
-	results := make([]ChangeResult, n) // each goroutine writes its own slot
+	// Each goroutine writes its own slot, then closes its done channel;
+	// another reads a slot only after that channel closed (never on the
+	// cancellation path, where the writer may still be running).
+	results := make([]ChangeResult, n)
 	done := make([]chan struct{}, n)
 	index := make(map[schema.Address]int, n)
 	for i, c := range plan.Changes {
@@ -124,71 +145,78 @@ func Apply(ctx context.Context, cloud Cloud, plan *planner.Plan, opts ApplyOptio
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
-			res := ChangeResult{Address: c.Address, Action: c.Action}
-			for _, dep := range c.DependsOn {
+			results[i] = ex.run(ctx, c, sem, func(dep schema.Address) (Status, bool) {
 				j, ok := index[dep]
 				if !ok {
-					continue
+					return Done, true
 				}
 				select {
 				case <-done[j]:
+					return results[j].Status, true
 				case <-ctx.Done():
+					return 0, false
 				}
-				if results[j].Status != Done || ctx.Err() != nil {
-					res.Status = Skipped
-					res.Err = fmt.Errorf("%s: skipped: upstream dependency %s did not complete", c.Address, dep)
-					results[i] = res
-					return
-				}
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				res.Status, res.Err = Skipped, fmt.Errorf("%s: skipped: %w", c.Address, ctx.Err())
-				results[i] = res
-				return
-			}
-			defer func() { <-sem }()
-			if opts.Hooks != nil {
-				opts.Hooks.PreApply(c)
-			}
-			start := time.Now()
-			err := ex.withRetry(ctx, c)
-			res.Duration = time.Since(start)
-			if err != nil {
-				res.Status, res.Err = Failed, err
-			}
-			results[i] = res
-			if opts.Hooks != nil {
-				opts.Hooks.PostApply(c, res)
-			}
+			})
 		}()
 	}
 	wg.Wait()
 	return Result{Changes: results}
 }
 
+// run carries out change c once what it depends on is done and a slot of
+// sem is free. wait blocks until dependency dep finished and returns its
+// status, or returns false when ctx ended first.
+func (ex *executor) run(ctx context.Context, c *planner.Change, sem chan struct{}, wait func(dep schema.Address) (Status, bool)) ChangeResult {
+	res := ChangeResult{Address: c.Address, Action: c.Action}
+	notStarted := func() ChangeResult {
+		res.Status, res.Err = Cancelled, fmt.Errorf("%s: not started: %w", c.Address, context.Cause(ctx))
+		return res
+	}
+	for _, dep := range c.DependsOn {
+		status, ok := wait(dep)
+		switch {
+		case !ok:
+			return notStarted()
+		case status == Cancelled:
+			res.Status, res.Err = Cancelled, fmt.Errorf("%s: not started: upstream dependency %s was cancelled: %w", c.Address, dep, context.Cause(ctx))
+			return res
+		case status != Done:
+			res.Status, res.Err = Skipped, fmt.Errorf("%s: skipped: upstream dependency %s did not complete", c.Address, dep)
+			return res
+		}
+	}
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return notStarted()
+	}
+	defer func() { <-sem }()
+	if ctx.Err() != nil {
+		// Both were ready and select chose the slot.
+		return notStarted()
+	}
+	if ex.opts.Hooks != nil {
+		ex.opts.Hooks.PreApply(c)
+	}
+	start := time.Now()
+	err := ex.apply(ctx, c)
+	res.Duration = time.Since(start)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		res.Status, res.Err = Cancelled, fmt.Errorf("%s: cut short by %w: %v", c.Address, context.Cause(ctx), err)
+	case err != nil:
+		res.Status, res.Err = Failed, err
+	}
+	if ex.opts.Hooks != nil {
+		ex.opts.Hooks.PostApply(c, res)
+	}
+	return res
+}
+
 type executor struct {
 	cloud Cloud
 	plan  *planner.Plan
 	opts  ApplyOptions
-}
-
-func (ex *executor) withRetry(ctx context.Context, c *planner.Change) error {
-	delay := ex.opts.Backoff
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = ex.apply(ctx, c)
-		if err == nil || !azure.IsTransient(err) || attempt >= ex.opts.Retries {
-			return err
-		}
-		select {
-		case <-time.After(delay):
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		}
-		delay *= 2
-	}
 }
 
 func (ex *executor) progress(c *planner.Change) func(map[string]schema.RegionReplication) {

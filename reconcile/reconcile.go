@@ -212,18 +212,18 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 	if !r.locked {
 		lock, err := r.lock(ctx, t)
 		if err != nil {
-			return Result{}, err
+			return notStarted(ctx, plan, err)
 		}
 		defer lock.Release()
 	}
 	target, err := OpenTarget(ctx, plan.Configuration, t, r.opts.Target)
 	if err != nil {
-		return Result{}, err
+		return notStarted(ctx, plan, err)
 	}
 	defer target.Close()
 	actual, err := target.Cloud.ReadState(ctx)
 	if err != nil {
-		return Result{}, fmt.Errorf("read the actual state of %s: %w", target.Scope, err)
+		return notStarted(ctx, plan, fmt.Errorf("read the actual state of %s: %w", target.Scope, err))
 	}
 	if fp := planner.Fingerprint(*actual); fp != plan.ActualStateFingerprint {
 		return Result{}, fmt.Errorf("%w: %s", ErrStalePlan, StaleDetail)
@@ -239,7 +239,7 @@ func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Targe
 	}
 	if plan.HasChanges() {
 		if err := target.Cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
-			return Result{}, err
+			return notStarted(ctx, plan, err)
 		}
 	}
 	res := Apply(ctx, target.Cloud, plan, r.opts.Apply)
@@ -247,6 +247,21 @@ func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Targe
 		if err := r.recordApplied(t, plan.Configuration, revision, snap); err != nil {
 			r.log.Warn("could not record the applied revision for drift detection", "error", err)
 		}
+	}
+	return res, res.Err()
+}
+
+// notStarted is the outcome of an apply that failed with err before its
+// first change: when ctx ended, every change is Cancelled, so that an
+// interrupted apply reports each change like one interrupted later.
+func notStarted(ctx context.Context, plan *planner.Plan, err error) (Result, error) {
+	if ctx.Err() == nil {
+		return Result{}, err
+	}
+	res := Result{Changes: make([]ChangeResult, len(plan.Changes))}
+	for i, c := range plan.Changes {
+		res.Changes[i] = ChangeResult{Address: c.Address, Action: c.Action, Status: Cancelled,
+			Err: fmt.Errorf("%s: not started: %w", c.Address, context.Cause(ctx))}
 	}
 	return res, res.Err()
 }

@@ -96,7 +96,7 @@ func TestFailedChangeSkipsDependents(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Err())
 	}
-	res := reconcile.Apply(ctx, client, plan, reconcile.ApplyOptions{Parallelism: 4, Backoff: time.Millisecond})
+	res := reconcile.Apply(ctx, client, plan, reconcile.ApplyOptions{Parallelism: 4})
 	status := map[schema.Address]reconcile.Status{}
 	for _, r := range res.Changes {
 		status[r.Address] = r.Status

@@ -86,6 +86,9 @@ type Server struct {
 	st    *state
 	fault faultState
 	stats map[string]int64
+	// stopOnDone unregisters the Close that Start arranged for when its
+	// context is done.
+	stopOnDone func() bool
 }
 
 // Start starts an emulator listening on opts.Addr. It stops when ctx is done
@@ -162,10 +165,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{certs.leaf}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
 	}
 	go func() { _ = s.http.Serve(ln) }()
-	go func() {
-		<-ctx.Done()
-		s.Close()
-	}()
+	// No goroutine waits on ctx: one that outlived Close would hold the
+	// server and its estate for as long as ctx lives (a watch's whole
+	// life, one emulator per reconcile).
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	s.mu.Lock()
+	s.stopOnDone = stop
+	s.mu.Unlock()
 	return s, nil
 }
 
@@ -183,6 +189,12 @@ func (s *Server) Close() error {
 	// connections a client opened but never used) would hold every
 	// in-process emulator's Close, and a request cut short is retried by
 	// its client like any dropped connection.
+	s.mu.Lock()
+	stop := s.stopOnDone
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	err := s.http.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()

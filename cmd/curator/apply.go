@@ -31,6 +31,12 @@ progress. Given a PLANFILE saved by "plan --out", it applies exactly that plan,
 and refuses it when the configuration or the cloud changed since.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// SIGINT and SIGTERM cancel the apply through its context:
+			// no further change starts, and the summary says what was
+			// done and what was cancelled.
+			ctx, stop := interruptible(ctxOf(cmd))
+			defer stop()
+			cmd.SetContext(ctx)
 			log, err := g.logger(cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -58,7 +64,6 @@ and refuses it when the configuration or the cloud changed since.`,
 			}
 			opts.Source = source
 			r := reconcile.New(opts)
-			ctx := ctxOf(cmd)
 			snap, desired, warnings, err := r.Load(ctx)
 			if snap == nil || desired == nil {
 				return reportLoad(cmd.ErrOrStderr(), err)
@@ -86,7 +91,7 @@ and refuses it when the configuration or the cloud changed since.`,
 			}
 			fmt.Fprintf(stdout, "\nSource: %s at %s\nTarget: %s (configuration %q)\n", p.Plan.Source, p.Plan.SourceRevision, p.Plan.Target, p.Plan.Configuration)
 			if !autoApprove {
-				if err := confirm(cmd.InOrStdin(), stdout); err != nil {
+				if err := confirm(ctxOf(cmd), cmd.InOrStdin(), stdout); err != nil {
 					return err
 				}
 			}
@@ -155,7 +160,7 @@ func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, fil
 	}
 	fmt.Fprintf(stdout, "\nSource: %s at %s\nTarget: %s (configuration %q)\n", p.Plan.Source, p.Plan.SourceRevision, p.Plan.Target, p.Plan.Configuration)
 	if !autoApprove {
-		if err := confirm(cmd.InOrStdin(), stdout); err != nil {
+		if err := confirm(ctxOf(cmd), cmd.InOrStdin(), stdout); err != nil {
 			return err
 		}
 	}

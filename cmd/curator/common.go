@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,6 +119,9 @@ func (g *globals) open(cmd *cobra.Command, src *sourceFlags, args []string) (sou
 	log, err := g.logger(cmd.ErrOrStderr())
 	if err != nil {
 		return nil, nil, err
+	}
+	if l, ok := source.(*sources.Local); ok {
+		l.Logger = log // a watch logs losing and regaining its folder
 	}
 	return source, log, nil
 }
@@ -224,17 +229,35 @@ func printWarnings(stderr io.Writer, ds schema.Diagnostics) {
 	}
 }
 
-// confirm asks on a terminal; without one it refuses.
-func confirm(stdin io.Reader, stdout io.Writer) error {
+// confirm asks on a terminal; without one it refuses. An interrupt
+// (ctx done) while it waits is a no.
+func confirm(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
 	if !isTerminal(stdin) {
 		return withExitCode(exitError, errors.New("apply asks for confirmation, and there is no terminal to ask on: review the plan and pass --auto-approve"))
 	}
 	fmt.Fprint(stdout, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-	line, _ := bufio.NewReader(stdin).ReadString('\n')
-	if strings.TrimSpace(line) != "yes" {
-		return withExitCode(exitError, errors.New("apply cancelled"))
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		if strings.TrimSpace(line) == "yes" {
+			return nil
+		}
+	case <-ctx.Done():
+		fmt.Fprintln(stdout)
 	}
-	return nil
+	return withExitCode(exitError, errors.New("apply cancelled"))
+}
+
+// interruptible returns ctx, cancelled by the first SIGINT or SIGTERM; a
+// second one ends the process as usual.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // progress prints apply progress: a line per change, and per-region
@@ -364,8 +387,15 @@ func verb(a planner.Action) string {
 	return "checking"
 }
 
+// summarizeResult prints an apply's closing line; an interrupted apply
+// says so and counts what it cancelled.
 func summarizeResult(w io.Writer, r reconcile.Result) {
-	fmt.Fprintf(w, "\nApply complete: %d done, %d failed, %d skipped.\n", r.Count(reconcile.Done), r.Count(reconcile.Failed), r.Count(reconcile.Skipped))
+	done, failed, skipped := r.Count(reconcile.Done), r.Count(reconcile.Failed), r.Count(reconcile.Skipped)
+	if cancelled := r.Count(reconcile.Cancelled); cancelled > 0 {
+		fmt.Fprintf(w, "\nApply interrupted: %d done, %d failed, %d skipped, %d cancelled (not started, or cut short and possibly still running in the cloud): plan again to see where they stand.\n", done, failed, skipped, cancelled)
+		return
+	}
+	fmt.Fprintf(w, "\nApply complete: %d done, %d failed, %d skipped.\n", done, failed, skipped)
 }
 
 func ctxOf(cmd *cobra.Command) context.Context {

@@ -1,25 +1,20 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
-	"os/signal"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/sources"
 )
 
 // metrics are what watch serves on /metrics.
@@ -66,10 +61,16 @@ func newWatchCmd(g *globals) *cobra.Command {
 		Long: `watch runs a reconciliation at start, whenever the configuration changes
 (fsnotify for a folder, a fetch every --interval for --git), and on the cron
 --schedule (5 fields or @every 15m). With --apply it applies the plans; with
---plan-only (the default) it reports drift without changing anything. It
-serves /healthz, /readyz and Prometheus /metrics on --listen, and stops
-cleanly on SIGINT or SIGTERM, letting a running apply finish its current
-changes.`,
+--plan-only (the default) it reports drift without changing anything. A
+failed reconciliation is retried after 5 s, doubling to 5 min; an invalid
+configuration waits for the next change. A folder that is removed or
+replaced (git checkout, a deploy) is watched again when it is back.
+
+It serves /healthz, /readyz and Prometheus /metrics on --listen; /readyz
+answers 503 with the reason until a reconciliation succeeded and while the
+configuration is not being watched. On SIGINT or SIGTERM it cancels the
+running reconciliation (an apply starts no further change, stops waiting
+for those running and prints its summary) and stops.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if doApply && planOnly {
@@ -79,91 +80,44 @@ changes.`,
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(ctxOf(cmd), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := interruptible(ctxOf(cmd))
 			defer stop()
-
-			triggers := make(chan string, 1)
-			trigger := func(why string) {
-				select {
-				case triggers <- why:
-				default: // one pending run covers every trigger
-				}
-			}
-			if schedule != "" {
-				c := cron.New()
-				if _, err := c.AddFunc(schedule, func() { trigger("schedule") }); err != nil {
-					return fmt.Errorf("--schedule %q: %w", schedule, err)
-				}
-				c.Start()
-				defer c.Stop()
-			}
+			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			m := newMetrics()
-			var ready atomic.Bool
+			r := reconcile.New(reconcile.Options{
+				Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
+				Target: g.targetOptions(log),
+				Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
+			})
+			w, err := reconcile.NewWatcher(r, reconcile.WatchOptions{
+				Apply:    doApply,
+				Schedule: schedule,
+				OnStart: func(why string) {
+					fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
+				},
+				OnPlan: func(p *planner.Plan) {
+					m.requests.Add(float64(p.ARMRequests))
+					m.drift.Set(float64(len(p.Changes)))
+					fmt.Fprintln(out, planner.SummaryLine(p))
+				},
+				OnOutcome: func(o reconcile.Outcome) { reportOutcome(out, errw, m, o) },
+			})
+			if err != nil {
+				return fmt.Errorf("--schedule: %w", err)
+			}
 			if listen != "" {
 				ln, err := net.Listen("tcp", listen)
 				if err != nil {
 					return fmt.Errorf("--listen %s: %w", listen, err)
 				}
-				mux := http.NewServeMux()
-				mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-				mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-					if !ready.Load() {
-						http.Error(w, "no reconciliation has succeeded yet", http.StatusServiceUnavailable)
-						return
-					}
-					fmt.Fprintln(w, "ok")
-				})
-				mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
-				srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+				srv := &http.Server{Handler: watchMux(w, m), ReadHeaderTimeout: 5 * time.Second}
 				go srv.Serve(ln)
 				defer srv.Close()
-				fmt.Fprintf(cmd.ErrOrStderr(), "serving /healthz, /readyz and /metrics on http://%s\n", ln.Addr())
+				fmt.Fprintf(errw, "serving /healthz, /readyz and /metrics on http://%s\n", ln.Addr())
 			}
-			changed := make(chan struct{}, 1)
-			go func() {
-				if err := source.Watch(ctx, changed); err != nil {
-					log.Error("watching the source failed", "source", source.String(), "error", err)
-				}
-			}()
-			go func() {
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case <-changed:
-						trigger("source changed")
-					}
-				}
-			}()
-			trigger("start")
-			out := cmd.OutOrStdout()
-			var backoff time.Duration
-			for {
-				select {
-				case <-ctx.Done():
-					fmt.Fprintln(cmd.ErrOrStderr(), "stopping")
-					return nil
-				case why := <-triggers:
-					fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
-					start := time.Now()
-					result := reconcileOnce(ctx, cmd, g, source, pf, doApply, parallelism, m)
-					m.runs.WithLabelValues(result).Inc()
-					m.duration.Observe(time.Since(start).Seconds())
-					switch result {
-					case "ok":
-						m.lastSuccess.SetToCurrentTime()
-						ready.Store(true)
-						backoff = 0
-					case "error":
-						// Throttling, server errors, a failed fetch: try again
-						// after a growing pause. An invalid configuration waits
-						// for the source to change instead.
-						backoff = min(max(2*backoff, 5*time.Second), 5*time.Minute)
-						fmt.Fprintf(cmd.ErrOrStderr(), "retrying in %s\n", backoff)
-						time.AfterFunc(backoff, func() { trigger("retry") })
-					}
-				}
-			}
+			err = w.Run(ctx)
+			fmt.Fprintln(errw, "stopping")
+			return err
 		},
 	}
 	src.register(cmd)
@@ -178,48 +132,59 @@ changes.`,
 	return cmd
 }
 
-// reconcileOnce plans and, if asked, applies; it returns ok, invalid or
-// error for the metrics. A stop signal does not cut an apply short: it
-// finishes, so no change is left half done.
-func reconcileOnce(ctx context.Context, cmd *cobra.Command, g *globals, source sources.Source, pf planFlags, doApply bool, parallelism int, m *metrics) string {
-	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	log, _ := g.logger(errw)
-	r := reconcile.New(reconcile.Options{
-		Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
-		Target: g.targetOptions(log),
-		Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
-	})
-	p, err := r.Plan(ctx)
-	if err != nil {
-		var invalid *reconcile.InvalidConfigError
-		if errors.As(err, &invalid) {
-			reportLoad(errw, err)
-			fmt.Fprintln(errw, "waiting for the configuration to change")
-			return "invalid"
+// watchMux serves /healthz (the process is alive), /readyz (503 with the
+// reason while the watch is not ready) and /metrics.
+func watchMux(w *reconcile.Watcher, m *metrics) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
+	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
+		if err := w.Ready(); err != nil {
+			http.Error(rw, err.Error(), http.StatusServiceUnavailable)
+			return
 		}
-		fmt.Fprintf(errw, "reconcile failed: %v\n", err)
-		return "error"
+		fmt.Fprintln(rw, "ok")
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// reportOutcome prints a reconcile's outcome and counts it in the metrics
+// (curator_reconcile_total's result: ok, invalid or error).
+func reportOutcome(out, errw io.Writer, m *metrics, o reconcile.Outcome) {
+	result := "ok"
+	switch o.Kind {
+	case reconcile.InvalidConfig:
+		result = "invalid"
+	case reconcile.Errored:
+		result = "error"
 	}
-	m.requests.Add(float64(p.Plan.ARMRequests))
-	m.throttles.Add(float64(p.Target().Cloud.Throttled()))
-	m.drift.Set(float64(len(p.Plan.Changes)))
-	fmt.Fprintln(out, planner.SummaryLine(p.Plan))
-	if err := p.Refusals.Err(); err != nil {
-		p.Close()
-		fmt.Fprintf(errw, "%v\n", err)
-		return "error"
+	m.runs.WithLabelValues(result).Inc()
+	m.duration.Observe(o.Duration.Seconds())
+	m.throttles.Add(float64(o.Throttled))
+	if len(o.Apply.Changes) > 0 {
+		m.applied.Add(float64(o.Apply.Count(reconcile.Done)))
+		summarizeResult(out, o.Apply)
 	}
-	p.Close()
-	if !doApply || !p.Plan.HasChanges() {
-		return "ok"
+	switch o.Kind {
+	case reconcile.NoChanges, reconcile.ChangesPlanned, reconcile.Applied:
+		m.lastSuccess.SetToCurrentTime()
+		if o.Kind == reconcile.Applied {
+			m.drift.Set(0)
+		}
+	case reconcile.InvalidConfig:
+		reportLoad(errw, o.Err)
+		fmt.Fprintln(errw, "waiting for the configuration to change")
+	case reconcile.Errored:
+		switch {
+		case len(o.Apply.Changes) > 0:
+			fmt.Fprintf(errw, "apply failed: %v\n", o.Err)
+		case o.Plan != nil:
+			fmt.Fprintf(errw, "%v\n", o.Err) // the plan was refused
+		default:
+			fmt.Fprintf(errw, "reconcile failed: %v\n", o.Err)
+		}
+		if o.RetryAfter > 0 {
+			fmt.Fprintf(errw, "retrying in %s\n", o.RetryAfter)
+		}
 	}
-	res, err := r.ApplyPlanned(context.WithoutCancel(ctx), p)
-	m.applied.Add(float64(res.Count(reconcile.Done)))
-	summarizeResult(out, res)
-	if err != nil {
-		fmt.Fprintf(errw, "apply failed: %v\n", err)
-		return "error"
-	}
-	m.drift.Set(0)
-	return "ok"
 }

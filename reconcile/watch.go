@@ -1,0 +1,303 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/sources"
+)
+
+// OutcomeKind is how one reconcile of a watch ended.
+type OutcomeKind int
+
+const (
+	// NoChanges: the cloud matches the configuration.
+	NoChanges OutcomeKind = iota
+	// ChangesPlanned: the plan has changes and the watch only plans
+	// (drift).
+	ChangesPlanned
+	// Applied: the plan's changes were applied, every one of them.
+	Applied
+	// InvalidConfig is terminal: the configuration does not validate, and
+	// the watch waits for the source to change instead of retrying.
+	InvalidConfig
+	// Errored: reading the source or the cloud failed, the plan was
+	// refused, or the apply did not finish. The watch retries after a
+	// backoff.
+	Errored
+)
+
+func (k OutcomeKind) String() string {
+	return [...]string{"no changes", "planned", "applied", "invalid configuration", "error"}[k]
+}
+
+// Outcome is what one reconcile did, controller-runtime style: a value the
+// loop acts on (retry, wait for a change) and the caller reports.
+type Outcome struct {
+	Kind OutcomeKind
+	// Trigger is why the reconcile ran: "start", "source changed",
+	// "schedule", "retry".
+	Trigger string
+	// Revision of the configuration reconciled; "" when none was read.
+	Revision string
+	// Warnings from loading the configuration.
+	Warnings schema.Diagnostics
+	// Plan is the plan computed, nil when planning did not get that far.
+	Plan *planner.Plan
+	// Apply is the result of applying Plan; empty unless an apply ran
+	// (with Applied, or with Errored when it did not finish).
+	Apply Result
+	// Err says what went wrong, for InvalidConfig (an
+	// *InvalidConfigError) and Errored.
+	Err error
+	// RetryAfter is, for Errored, when the watch tries again.
+	RetryAfter time.Duration
+	// Requests and Throttled count the Resource Manager requests of the
+	// plan's read and the 429 answers among them.
+	Requests, Throttled int64
+	Started             time.Time
+	Duration            time.Duration
+}
+
+// Succeeded reports whether the reconcile did what it was asked.
+func (o Outcome) Succeeded() bool { return o.Kind <= Applied }
+
+// WatchOptions steer a Watcher.
+type WatchOptions struct {
+	// Apply applies the plans; otherwise the watch only plans and reports
+	// drift.
+	Apply bool
+	// Schedule is a cron schedule (5 fields, or "@every 15m") of extra
+	// reconciles for drift detection; "" for none.
+	Schedule string
+	// MinBackoff and MaxBackoff bound the wait before retrying a failed
+	// reconcile, doubling from the one to the other; default 5 s and 5 min.
+	MinBackoff, MaxBackoff time.Duration
+	// OnStart is told when a reconcile starts, and why.
+	OnStart func(trigger string)
+	// OnPlan is given a reconcile's plan before it is applied.
+	OnPlan func(p *planner.Plan)
+	// OnOutcome is given each reconcile's outcome.
+	OnOutcome func(Outcome)
+}
+
+// Watcher is the long-running loop of a watch: it reconciles at start,
+// when the source changes, on the schedule, and after a failure with a
+// growing backoff; an invalid configuration waits for the source to change.
+type Watcher struct {
+	r        *Reconciler
+	opts     WatchOptions
+	sched    cron.Schedule
+	triggers chan string
+
+	mu        sync.Mutex
+	succeeded bool
+	// watchErr is set when the source's Watch ended with an error.
+	watchErr error
+	watching bool
+}
+
+// NewWatcher returns the watch loop of r.
+func NewWatcher(r *Reconciler, opts WatchOptions) (*Watcher, error) {
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 5 * time.Second
+	}
+	if opts.MaxBackoff < opts.MinBackoff {
+		opts.MaxBackoff = max(5*time.Minute, opts.MinBackoff)
+	}
+	w := &Watcher{r: r, opts: opts, triggers: make(chan string, 1)}
+	if opts.Schedule != "" {
+		s, err := cron.ParseStandard(opts.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("schedule %q: %w (use 5 cron fields, e.g. \"*/15 * * * *\", or \"@every 15m\")", opts.Schedule, err)
+		}
+		w.sched = s
+	}
+	return w, nil
+}
+
+// Trigger asks for a reconcile; one pending request covers every trigger.
+func (w *Watcher) Trigger(why string) {
+	select {
+	case w.triggers <- why:
+	default:
+	}
+}
+
+// Ready returns nil when the watch is ready: a reconcile has succeeded and
+// the source is being watched. Otherwise it says why not.
+func (w *Watcher) Ready() error {
+	w.mu.Lock()
+	succeeded, watching, watchErr := w.succeeded, w.watching, w.watchErr
+	w.mu.Unlock()
+	src := w.r.opts.Source
+	switch {
+	case watchErr != nil:
+		return fmt.Errorf("not watching %s: %w", src, watchErr)
+	case !watching:
+		return fmt.Errorf("not watching %s yet", src)
+	}
+	if wr, ok := src.(sources.WatchReporter); ok {
+		if err := wr.Watching(); err != nil {
+			return err
+		}
+	}
+	if !succeeded {
+		return errors.New("no reconciliation has succeeded yet")
+	}
+	return nil
+}
+
+// Run reconciles until ctx is done, then returns nil once the source's
+// watch has stopped too. A reconcile running when ctx ends is cancelled
+// through it: an apply starts no further change, stops waiting for those
+// running, and reports them Cancelled in its outcome.
+func (w *Watcher) Run(ctx context.Context) error {
+	log := w.r.log
+	src := w.r.opts.Source
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	changed := make(chan struct{})
+	watchDone := make(chan error, 1)
+	w.mu.Lock()
+	w.watching, w.watchErr = true, nil
+	w.mu.Unlock()
+	go func() { watchDone <- src.Watch(ctx, changed) }()
+	defer func() {
+		cancel()
+		if watchDone != nil {
+			<-watchDone
+		}
+	}()
+
+	var next <-chan time.Time // the schedule's next reconcile
+	var schedTimer *time.Timer
+	arm := func() {
+		if w.sched == nil {
+			return
+		}
+		now := w.r.opts.Now()
+		schedTimer = time.NewTimer(w.sched.Next(now).Sub(now))
+		next = schedTimer.C
+	}
+	arm()
+	defer func() {
+		if schedTimer != nil {
+			schedTimer.Stop()
+		}
+	}()
+
+	var retry *time.Timer
+	defer func() {
+		if retry != nil {
+			retry.Stop()
+		}
+	}()
+	var backoff time.Duration
+
+	w.Trigger("start")
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-watchDone:
+			watchDone = nil
+			if err == nil {
+				err = errors.New("the watch ended")
+			}
+			w.mu.Lock()
+			w.watching, w.watchErr = false, err
+			w.mu.Unlock()
+			log.Error("watching the source failed; reconciling on the schedule only", "source", src.String(), "error", err)
+		case <-changed:
+			w.Trigger("source changed")
+		case <-next:
+			arm()
+			w.Trigger("schedule")
+		case why := <-w.triggers:
+			o := w.Reconcile(ctx, why)
+			switch {
+			case ctx.Err() != nil:
+			case o.Kind == Errored:
+				// Throttling, server errors, a failed fetch: try again
+				// after a growing pause.
+				backoff = min(max(2*backoff, w.opts.MinBackoff), w.opts.MaxBackoff)
+				o.RetryAfter = backoff
+				if retry != nil {
+					retry.Stop()
+				}
+				retry = time.AfterFunc(backoff, func() { w.Trigger("retry") })
+			case o.Succeeded():
+				backoff = 0
+			}
+			if w.opts.OnOutcome != nil {
+				w.opts.OnOutcome(o)
+			}
+		}
+	}
+}
+
+// Reconcile runs one reconcile: load the configuration, plan against the
+// cloud, and with WatchOptions.Apply apply the plan. It never panics on a
+// failure: every way it can end is an Outcome.
+func (w *Watcher) Reconcile(ctx context.Context, trigger string) Outcome {
+	o := Outcome{Trigger: trigger, Started: time.Now()}
+	if w.opts.OnStart != nil {
+		w.opts.OnStart(trigger)
+	}
+	w.reconcile(ctx, &o)
+	o.Duration = time.Since(o.Started)
+	if o.Succeeded() {
+		w.mu.Lock()
+		w.succeeded = true
+		w.mu.Unlock()
+	}
+	return o
+}
+
+func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
+	p, err := w.r.Plan(ctx)
+	if err != nil {
+		var invalid *InvalidConfigError
+		o.Kind, o.Err = Errored, err
+		if errors.As(err, &invalid) {
+			o.Kind, o.Revision = InvalidConfig, invalid.Revision
+		}
+		return
+	}
+	o.Revision, o.Warnings, o.Plan = p.Snapshot.Revision, p.Warnings, p.Plan
+	o.Requests, o.Throttled = p.Plan.ARMRequests, p.Target().Cloud.Throttled()
+	if w.opts.OnPlan != nil {
+		w.opts.OnPlan(p.Plan)
+	}
+	if err := p.Refusals.Err(); err != nil {
+		p.Close()
+		o.Kind, o.Err = Errored, err
+		return
+	}
+	switch {
+	case !p.Plan.HasChanges():
+		p.Close()
+		o.Kind = NoChanges
+		return
+	case !w.opts.Apply:
+		p.Close()
+		o.Kind = ChangesPlanned
+		return
+	}
+	o.Apply, err = w.r.ApplyPlanned(ctx, p)
+	p.Close()
+	if err != nil {
+		o.Kind, o.Err = Errored, err
+		return
+	}
+	o.Kind = Applied
+}
