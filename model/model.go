@@ -416,3 +416,10 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// StorageTypes are the storage account types of a replica in a region.
+var StorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"}
+
+// EdgeStorageTypes are the storage account types of a replica in an edge
+// zone.
+var EdgeStorageTypes = []string{"Standard_LRS", "Standard_ZRS", "StandardSSD_LRS", "Premium_LRS"}

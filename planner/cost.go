@@ -34,23 +34,23 @@ func estimate(changes []*Change, prices *PriceTable) Cost {
 		size, source := versionSize(c)
 		r := c.Replication
 		for _, a := range r.Added {
-			cost.MonthlyStorageDelta += size * float64(a.AfterReplicas) * prices.StorageGBMonth[a.AfterStorage]
+			cost.MonthlyStorageDelta += size * float64(a.AfterReplicas) * prices.Storage(a.AfterStorage)
 			if a.Region != source {
 				cost.OneTimeEgress += size * prices.EgressGB
 			}
 		}
 		for _, rm := range r.Removed {
-			cost.MonthlyStorageDelta -= size * float64(rm.BeforeReplicas) * prices.StorageGBMonth[rm.BeforeStorage]
+			cost.MonthlyStorageDelta -= size * float64(rm.BeforeReplicas) * prices.Storage(rm.BeforeStorage)
 		}
 		if before := versionOf(c.Before); c.Action == Replace && before != nil {
 			// The replaced version's replicas are deleted; its successor's
 			// are counted as added above.
 			for _, tr := range before.Regions {
-				cost.MonthlyStorageDelta -= size * float64(tr.Replicas) * prices.StorageGBMonth[tr.Storage]
+				cost.MonthlyStorageDelta -= size * float64(tr.Replicas) * prices.Storage(tr.Storage)
 			}
 		}
 		for _, ch := range r.Changed {
-			cost.MonthlyStorageDelta += size * float64(ch.AfterReplicas-ch.BeforeReplicas) * prices.StorageGBMonth[ch.AfterStorage]
+			cost.MonthlyStorageDelta += size * float64(ch.AfterReplicas-ch.BeforeReplicas) * prices.Storage(ch.AfterStorage)
 		}
 	}
 	cost.MonthlyStorageDelta = round2(cost.MonthlyStorageDelta)

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // ReadPrices reads a price table file, in the format of the shipped
@@ -54,7 +54,7 @@ func ParsePrices(data []byte) (*PriceTable, error) {
 		problems = append(problems, fmt.Sprintf("date %q is not YYYY-MM-DD", raw.Date))
 	}
 	t := &PriceTable{Date: raw.Date, Source: raw.Source, StorageGBMonth: map[string]float64{}}
-	for _, st := range schema.StorageTypes {
+	for _, st := range pricedStorageTypes {
 		if _, ok := raw.StorageGBMonth[st]; !ok {
 			problems = append(problems, fmt.Sprintf("storageGBMonth has no price for %s", st))
 		}
@@ -62,8 +62,8 @@ func ParsePrices(data []byte) (*PriceTable, error) {
 	for _, st := range sortedKeys(raw.StorageGBMonth) {
 		p := raw.StorageGBMonth[st]
 		switch {
-		case !slices.Contains(schema.StorageTypes, st):
-			problems = append(problems, fmt.Sprintf("storageGBMonth: %q is not a storage type (want %s)", st, strings.Join(schema.StorageTypes, ", ")))
+		case !slices.Contains(model.StorageTypes, st):
+			problems = append(problems, fmt.Sprintf("storageGBMonth: %q is not a storage type (want %s)", st, strings.Join(model.StorageTypes, ", ")))
 		case p == nil:
 			problems = append(problems, fmt.Sprintf("storageGBMonth.%s is null: give a price", st))
 		case *p < 0 || math.IsNaN(*p) || math.IsInf(*p, 0):
@@ -84,4 +84,19 @@ func ParsePrices(data []byte) (*PriceTable, error) {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return t, nil
+}
+
+// pricedStorageTypes must have a price in every table; a table without a
+// price for PremiumV2_LRS prices it as Premium_LRS (see PriceTable.Storage).
+var pricedStorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS"}
+
+// Storage is the price of one GB-month of a storage type.
+func (t *PriceTable) Storage(storageType string) float64 {
+	if p, ok := t.StorageGBMonth[storageType]; ok {
+		return p
+	}
+	if storageType == "PremiumV2_LRS" {
+		return t.StorageGBMonth["Premium_LRS"]
+	}
+	return 0
 }

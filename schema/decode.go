@@ -563,13 +563,6 @@ func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name st
 	return v
 }
 
-// StorageTypes are the storage account types of a replica in a region.
-var StorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"}
-
-// EdgeStorageTypes are the storage account types of a replica in an edge
-// zone.
-var EdgeStorageTypes = []string{"Standard_LRS", "Standard_ZRS", "StandardSSD_LRS", "Premium_LRS"}
-
 func (d *decoder) storage(labels []string, s string) {
 	for _, t := range StorageTypes {
 		if s == t {

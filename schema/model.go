@@ -62,4 +62,6 @@ var (
 	IsGUID           = model.IsGUID
 	NormalizeRegion  = model.NormalizeRegion
 	CompareVersions  = model.CompareVersions
+	StorageTypes     = model.StorageTypes
+	EdgeStorageTypes = model.EdgeStorageTypes
 )
