@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -199,12 +200,34 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 		b.close()
 	}
 	e.shares(g.Shares)
-	for _, iname := range sortedKeys(g.Images) {
-		e.image(iname, g, g.Images[iname])
+	b.close()
+	b.close()
+	head, err := b.format(name + ".cue")
+	if err != nil {
+		return nil, err
 	}
-	b.close()
-	b.close()
-	return b.format(name + ".cue")
+	// Each image definition is formatted on its own and set inside the
+	// gallery, so that formatting a gallery of thousands of versions never
+	// holds the syntax tree of all of them at once.
+	head = bytes.TrimSuffix(head, []byte("}\n"))
+	out := bytes.NewBuffer(head)
+	for _, iname := range sortedKeys(g.Images) {
+		ie := encoder{config: e.config}
+		ie.image(iname, g, g.Images[iname])
+		e.warnings = append(e.warnings, ie.warnings...)
+		piece, err := ie.b.format(name + ".cue")
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range bytes.SplitAfter(piece, []byte("\n")) {
+			if len(line) > 1 {
+				out.WriteByte('\t')
+			}
+			out.Write(line)
+		}
+	}
+	out.WriteString("}\n")
+	return out.Bytes(), nil
 }
 
 // shares writes role assignments, labelled by role and principal; an

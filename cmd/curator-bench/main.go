@@ -206,11 +206,19 @@ func phases(dir, state string) (load, read, compute, render time.Duration, err e
 }
 
 func emulatorStats(endpoint string) (int64, error) {
-	resp, err := http.Get(endpoint + "/_emulator/stats")
+	req, err := http.NewRequest(http.MethodGet, endpoint+"/_emulator/stats", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer curator-bench") // the estate's owner
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("emulator stats: %s", resp.Status)
+	}
 	var s struct {
 		Total int64 `json:"total"`
 	}
@@ -222,7 +230,7 @@ func emulatorStats(endpoint string) (int64, error) {
 // parallelism: every request's latency, divided over the parallel changes.
 func applyRow(bin, work string, n int, latency time.Duration, parallelism int) error {
 	state := filepath.Join(work, "state-apply")
-	srv := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "emulator", "serve", "--addr", "127.0.0.1:0")
+	srv := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "emulator", "serve", "--addr", "127.0.0.1:0", "--tls=false")
 	srv.Stderr = os.Stderr
 	stdout, err := srv.StdoutPipe()
 	if err != nil {
@@ -257,6 +265,7 @@ func applyRow(bin, work string, n int, latency time.Duration, parallelism int) e
 	}
 	faults := fmt.Sprintf(`{"latency":%d}`, latency.Nanoseconds())
 	req, _ := http.NewRequest(http.MethodPut, endpoint+"/_emulator/faults", strings.NewReader(faults))
+	req.Header.Set("Authorization", "Bearer curator-bench") // the estate's owner
 	if resp, err := http.DefaultClient.Do(req); err != nil {
 		return err
 	} else {
