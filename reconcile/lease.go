@@ -211,7 +211,7 @@ func (b *BlobLease) safeWindow() time.Duration { return b.opts.Duration - b.opts
 // another holds it; wait is called once, with who holds it and since when.
 func (b *BlobLease) Acquire(ctx context.Context, timeout time.Duration, wait func(holder string)) (*HeldLease, error) {
 	deadline := time.Now().Add(timeout)
-	told := false
+	told, unnamed := false, 0
 	for {
 		h, err := b.TryAcquire(ctx)
 		if !errors.Is(err, ErrLeaseHeld) {
@@ -221,14 +221,21 @@ func (b *BlobLease) Acquire(ctx context.Context, timeout time.Duration, wait fun
 		if !time.Now().Before(deadline) {
 			return nil, fmt.Errorf("%w (%s); wait for it, or raise --lock-timeout: lease on %s", ErrLocked, holder, b.url)
 		}
-		if !told && wait != nil {
+		// A holder names itself just after taking the lease: give it a
+		// moment before telling the waiter it is unknown.
+		unnamed++
+		if !told && wait != nil && (!strings.HasPrefix(holder, "holder unknown") || unnamed > 3) {
 			wait(holder + "; lease on " + b.url)
 			told = true
+		}
+		pause := b.opts.Poll
+		if !told {
+			pause = min(pause, 200*time.Millisecond)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(min(b.opts.Poll, time.Until(deadline)+time.Millisecond)):
+		case <-time.After(min(pause, time.Until(deadline)+time.Millisecond)):
 		}
 	}
 }
