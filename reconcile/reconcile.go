@@ -34,9 +34,9 @@ type Options struct {
 	Lease LeaseOptions
 	// Fence, if set, is checked with the lock before every write: e.g. a
 	// watch leader's term.
-	Fence func() error
-	Logger     *slog.Logger
-	Now        func() time.Time
+	Fence  func() error
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Reconciler runs the level-based loop: snapshot the source, load and
