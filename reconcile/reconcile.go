@@ -230,30 +230,6 @@ func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, erro
 	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
 }
 
-// ErrStalePlan is returned when a saved plan no longer matches the source
-// or the cloud.
-var ErrStalePlan = errors.New("Saved plan is stale")
-
-// StaleDetail is the model explanation of a stale plan.
-const StaleDetail = "The given plan file can no longer be applied because the state was changed by another operation after the plan was created."
-
-// ApplySaved applies a saved plan exactly, after checking that the source
-// revision and the actual state are those it was computed from.
-func (r *Reconciler) ApplySaved(ctx context.Context, plan *planner.Plan) (Result, error) {
-	t, err := DecodeTarget(plan.Target)
-	if err != nil {
-		return Result{}, err
-	}
-	snap, srcErr := r.opts.Source.Snapshot(ctx)
-	if snap == nil {
-		return Result{}, fmt.Errorf("read the plan's source %s: %w", r.opts.Source, srcErr)
-	}
-	if snap.Revision != plan.SourceRevision {
-		return Result{}, fmt.Errorf("%w: %s The configuration is now at revision %s, the plan was made at %s.", ErrStalePlan, StaleDetail, snap.Revision, plan.SourceRevision)
-	}
-	return r.applyChecked(ctx, t, plan, plan.SourceRevision, snap)
-}
-
 func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
 	guard := r.guard
 	if guard == nil {
@@ -334,6 +310,10 @@ func firstLocation(plan *planner.Plan) string {
 // appliedDir is where the last applied configuration is kept, for drift
 // detection: in the local state folder, or the user's cache for Azure.
 func (r *Reconciler) appliedDir(t schema.Target, config string) (string, error) {
+	// The name becomes a folder that is replaced: never a path.
+	if err := schema.CheckConfigName(config); err != nil {
+		return "", err
+	}
 	lp, err := lockPath(t, r.opts.Target.StateDir)
 	if err != nil {
 		return "", err

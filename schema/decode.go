@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ type rawGallery struct {
 	Sharing      *Sharing             `json:"sharing"`
 	Shares       map[string]*Share    `json:"shares"`
 	Images       map[string]*rawImage `json:"images"`
+	SoftDelete   bool                 `json:"softDelete"`
 	Adopt        bool                 `json:"adopt"`
 	AllowReplace bool                 `json:"allowReplace"`
 }
@@ -61,6 +63,9 @@ type rawVersion struct {
 	Replicas          json.RawMessage      `json:"replicas"`
 	Storage           string               `json:"storage"`
 	Regions           map[string]rawRegion `json:"regions"`
+	EdgeZones         map[string]rawEdge   `json:"edgeZones"`
+	ReplicationMode   string               `json:"replicationMode"`
+	Safety            *rawSafety           `json:"safety"`
 	ExcludeFromLatest bool                 `json:"excludeFromLatest"`
 	EndOfLife         string               `json:"endOfLife"`
 	Tags              map[string]string    `json:"tags"`
@@ -71,8 +76,24 @@ type rawVersion struct {
 }
 
 type rawRegion struct {
-	Replicas json.RawMessage `json:"replicas"`
-	Storage  string          `json:"storage"`
+	Replicas          json.RawMessage `json:"replicas"`
+	Storage           string          `json:"storage"`
+	ExcludeFromLatest bool            `json:"excludeFromLatest"`
+	Encryption        *Encryption     `json:"encryption"`
+}
+
+type rawEdge struct {
+	Region     string          `json:"region"`
+	Replicas   json.RawMessage `json:"replicas"`
+	Storage    string          `json:"storage"`
+	Encryption *Encryption     `json:"encryption"`
+}
+
+// rawSafety keeps "not written" apart from false: the service's default
+// of allowDeletionOfReplicatedLocations is true.
+type rawSafety struct {
+	AllowDeletionOfReplicatedLocations *bool `json:"allowDeletionOfReplicatedLocations"`
+	BlockDeletionBeforeEndOfLife       bool  `json:"blockDeletionBeforeEndOfLife"`
 }
 
 // Limits of the service per subscription and region.
@@ -81,6 +102,9 @@ const (
 	MaxDefinitions = 1000
 	MaxVersions    = 10000
 	MaxReplicas    = 10
+	// MaxTags is Azure's limit of tags on a resource, curator's ownership
+	// tag included.
+	MaxTags = 50
 	// VMsPerReplica is the documents' sizing advice: one replica per 20 VMs
 	// created concurrently.
 	VMsPerReplica = 20
@@ -88,8 +112,9 @@ const (
 
 var (
 	configNameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-	galleryNameRE   = regexp.MustCompile(`^[A-Za-z0-9_.]{1,80}$`)
-	imageNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,80}$`)
+	galleryNameRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.]{0,78}[A-Za-z0-9])?$`)
+	imageNameRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9])?$`)
+	edgeZoneRE      = regexp.MustCompile(`^[a-z0-9]{2,60}$`)
 	versionNameRE   = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 	resourceGroupRE = regexp.MustCompile(`^[-\w._()]{1,90}$`)
 	regionRE        = regexp.MustCompile(`^[a-z0-9]{2,40}$`)
@@ -245,13 +270,14 @@ func (d *decoder) uri(labels []string, s string) {
 func (d *decoder) gallery(name string, rg *rawGallery) *Gallery {
 	p := []string{"galleries", name}
 	if !galleryNameRE.MatchString(name) {
-		d.errorf(p, "gallery name %q: use 1-80 letters, digits, '_' or '.' (no '-')", name)
+		d.errorf(p, "gallery name %q: use 1-80 letters, digits, '_' or '.' (no '-'), starting and ending with a letter or digit", name)
 	}
 	g := &Gallery{
 		Location:     d.region(at(p, "location"), rg.Location),
 		Description:  rg.Description,
 		Tags:         d.tags(at(p, "tags"), rg.Tags),
 		Sharing:      rg.Sharing,
+		SoftDelete:   rg.SoftDelete,
 		Adopt:        rg.Adopt,
 		AllowReplace: rg.AllowReplace,
 		Pos:          d.pos(p...),
@@ -283,8 +309,8 @@ func (d *decoder) tags(labels []string, tags map[string]string) map[string]strin
 	if len(tags) == 0 {
 		return nil
 	}
-	if len(tags) > 50 {
-		d.errorf(labels, "%d tags: Azure allows at most 50 per resource", len(tags))
+	if len(tags) > MaxTags-1 {
+		d.errorf(labels, "%d tags: Azure allows at most %d per resource, and curator adds its ownership tag (%s), so at most %d can be declared", len(tags), MaxTags, ManagedByTag, MaxTags-1)
 	}
 	for k, v := range tags {
 		switch {
@@ -369,13 +395,15 @@ func (d *decoder) shares(labels []string, shares map[string]*Share) map[string]*
 func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *ImageDefinition {
 	p := at(gp, "images", name)
 	if !imageNameRE.MatchString(name) {
-		d.errorf(p, "image definition name %q: use 1-80 letters, digits, '-', '_' or '.'", name)
+		d.errorf(p, "image definition name %q: use 1-80 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", name)
 	}
 	img := ri.ImageDefinition
 	img.Pos = d.pos(p...)
 	if img.HyperVGeneration == "" {
 		img.HyperVGeneration = "V1"
 	}
+	d.identifier(p, &img)
+	d.features(p, &img)
 	d.date(at(p, "endOfLife"), img.EndOfLife)
 	d.uri(at(p, "privacyStatementUri"), img.PrivacyStatementURI)
 	d.uri(at(p, "releaseNoteUri"), img.ReleaseNoteURI)
@@ -430,7 +458,7 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 				regions, regionsPath = ri.Replication.Narrow, at(p, "replication", "narrow")
 			}
 		}
-		img.Versions[vname] = d.version(vp, g, vname, rv, regions, regionsPath)
+		img.Versions[vname] = d.version(vp, g, &img, vname, rv, regions, regionsPath)
 	}
 	return &img
 }
@@ -488,7 +516,7 @@ func (d *decoder) replicas(labels []string, raw json.RawMessage) (int, bool) {
 	return count, true
 }
 
-func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, regions map[string]rawRegion, regionsPath []string) *ImageVersion {
+func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name string, rv *rawVersion, regions map[string]rawRegion, regionsPath []string) *ImageVersion {
 	if !versionNameRE.MatchString(name) {
 		d.errorf(vp, "version name %q must be Major.Minor.Patch, three non-negative integers such as 1.4.0", name)
 	} else {
@@ -507,6 +535,8 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 	v := &ImageVersion{
 		Source:            rv.Source,
 		Storage:           storage,
+		ReplicationMode:   rv.ReplicationMode,
+		Safety:            safety(rv.Safety),
 		ExcludeFromLatest: rv.ExcludeFromLatest,
 		EndOfLife:         rv.EndOfLife,
 		Tags:              d.tags(at(vp, "tags"), rv.Tags),
@@ -517,6 +547,11 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 	}
 	d.date(at(vp, "endOfLife"), v.EndOfLife)
 	d.source(at(vp, "source"), v.Source)
+	switch v.ReplicationMode {
+	case "", "Full", "Shallow":
+	default:
+		d.errorf(at(vp, "replicationMode"), "replication mode %q is not Full or Shallow", v.ReplicationMode)
+	}
 	if len(rv.Shares) > 0 {
 		d.shares(at(vp, "shares"), rv.Shares)
 		d.warnf(at(vp, "shares"), "shares on a single image version are not applied (the service's documents discourage them): move them to the image definition, which makes all its versions visible, or to the gallery")
@@ -530,6 +565,7 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 		v.Replicas = n
 	}
 	v.Regions = map[string]TargetRegion{}
+	defer d.edgeZones(vp, v, img, rv.EdgeZones)
 	if len(regions) == 0 {
 		v.Regions[v.Location] = TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
 		return v
@@ -552,6 +588,8 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 			d.storage(at(rp, "storage"), rr.Storage)
 			tr.Storage = rr.Storage
 		}
+		tr.ExcludeFromLatest = rr.ExcludeFromLatest
+		tr.Encryption = d.encryption(at(rp, "encryption"), rr.Encryption, v.Source, img)
 		v.Regions[n] = tr
 	}
 	if _, ok := v.Regions[v.Location]; !ok && v.Location != "" {
@@ -560,8 +598,12 @@ func (d *decoder) version(vp []string, g *Gallery, name string, rv *rawVersion, 
 	return v
 }
 
-// StorageTypes are the storage account types of a replica.
-var StorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS"}
+// StorageTypes are the storage account types of a replica in a region.
+var StorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"}
+
+// EdgeStorageTypes are the storage account types of a replica in an edge
+// zone.
+var EdgeStorageTypes = []string{"Standard_LRS", "Standard_ZRS", "StandardSSD_LRS", "Premium_LRS"}
 
 func (d *decoder) storage(labels []string, s string) {
 	for _, t := range StorageTypes {
@@ -576,27 +618,223 @@ func (d *decoder) source(labels []string, s *Source) {
 	if s == nil {
 		return
 	}
-	n := 0
-	for _, set := range []bool{s.ManagedImage != "", s.Snapshot != "", s.VHD != nil, s.Version != ""} {
-		if set {
-			n++
+	osDisk := map[string]bool{
+		"managedImage": s.ManagedImage != "", "snapshot": s.Snapshot != "", "disk": s.Disk != "", "vhd": s.VHD != nil,
+		"virtualMachine": s.VirtualMachine != "", "version": s.Version != "", "communityVersion": s.CommunityVersion != "",
+	}
+	var set []string
+	for _, k := range sortedKeys(osDisk) {
+		if osDisk[k] {
+			set = append(set, k)
 		}
 	}
-	if n != 1 {
-		d.errorf(labels, "a source is exactly one of managedImage, snapshot, vhd or version (found %d); omit source for versions published by someone else", n)
+	if len(set) != 1 {
+		d.errorf(labels, "a source's OS disk is exactly one of communityVersion, disk, managedImage, snapshot, version, vhd or virtualMachine (found %d: %s); omit source for versions published by someone else", len(set), strings.Join(set, ", "))
 		return
 	}
-	for field, id := range map[string]string{"managedImage": s.ManagedImage, "snapshot": s.Snapshot, "version": s.Version} {
-		if id != "" && !strings.HasPrefix(strings.ToLower(id), "/subscriptions/") {
-			d.errorf(at(labels, field), "%q is not an Azure resource ID (/subscriptions/…/providers/…)", id)
+	d.resourceID(at(labels, "managedImage"), s.ManagedImage, "images")
+	d.resourceID(at(labels, "snapshot"), s.Snapshot, "snapshots")
+	d.resourceID(at(labels, "disk"), s.Disk, "disks")
+	d.resourceID(at(labels, "virtualMachine"), s.VirtualMachine, "virtualMachines")
+	d.resourceID(at(labels, "version"), s.Version, "versions")
+	if s.CommunityVersion != "" && !strings.HasPrefix(strings.ToLower(s.CommunityVersion), "/communitygalleries/") {
+		d.errorf(at(labels, "communityVersion"), "%q is not a community gallery image version ID (/CommunityGalleries/…/Images/…/Versions/…)", s.CommunityVersion)
+	}
+	d.vhd(at(labels, "vhd"), s.VHD)
+	d.hostCaching(at(labels, "hostCaching"), s.HostCaching)
+	if len(s.DataDisks) > 0 && !osDisk["snapshot"] && !osDisk["disk"] && !osDisk["vhd"] {
+		d.errorf(at(labels, "dataDisks"), "data disks go with an OS disk from a snapshot, disk or vhd: a %s brings its own data disks", set[0])
+	}
+	luns := map[int]bool{}
+	for i, dd := range s.DataDisks {
+		p := at(labels, "dataDisks", strconv.Itoa(i))
+		if luns[dd.LUN] {
+			d.errorf(at(p, "lun"), "LUN %d is used by two data disks", dd.LUN)
+		}
+		luns[dd.LUN] = true
+		n := 0
+		for _, ok := range []bool{dd.Snapshot != "", dd.Disk != "", dd.VHD != nil} {
+			if ok {
+				n++
+			}
+		}
+		if n != 1 {
+			d.errorf(p, "a data disk is exactly one of snapshot, disk or vhd (found %d)", n)
+		}
+		d.resourceID(at(p, "snapshot"), dd.Snapshot, "snapshots")
+		d.resourceID(at(p, "disk"), dd.Disk, "disks")
+		d.vhd(at(p, "vhd"), dd.VHD)
+		d.hostCaching(at(p, "hostCaching"), dd.HostCaching)
+	}
+}
+
+// resourceID checks that id, when set, is an Azure resource ID of the given
+// resource type (the last type segment, case-insensitive).
+func (d *decoder) resourceID(labels []string, id, typ string) {
+	if id == "" {
+		return
+	}
+	parts := strings.Split(strings.Trim(id, "/"), "/")
+	if !strings.HasPrefix(strings.ToLower(id), "/subscriptions/") || len(parts) < 8 || len(parts)%2 != 0 {
+		d.errorf(labels, "%q is not an Azure resource ID (/subscriptions/…/resourceGroups/…/providers/…/%s/NAME)", id, typ)
+		return
+	}
+	if got := parts[len(parts)-2]; !strings.EqualFold(got, typ) {
+		d.errorf(labels, "%q names a resource of type %s, not %s", id, got, typ)
+	}
+}
+
+func (d *decoder) vhd(labels []string, v *VHDSource) {
+	if v == nil {
+		return
+	}
+	d.uri(at(labels, "uri"), v.URI)
+	d.resourceID(at(labels, "storageAccount"), v.StorageAccount, "storageAccounts")
+}
+
+func (d *decoder) hostCaching(labels []string, c string) {
+	switch c {
+	case "", "None", "ReadOnly", "ReadWrite":
+	default:
+		d.errorf(labels, "host caching %q is not None, ReadOnly or ReadWrite", c)
+	}
+}
+
+// identifier checks the lengths the service allows for publisher, offer
+// and SKU.
+func (d *decoder) identifier(p []string, img *ImageDefinition) {
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"publisher", img.Publisher, 128}, {"offer", img.Offer, 64}, {"sku", img.SKU, 64}} {
+		if len(f.value) > f.max {
+			d.errorf(at(p, f.name), "%s is %d characters: the service allows at most %d", f.name, len(f.value), f.max)
 		}
 	}
-	if s.VHD != nil {
-		d.uri(at(labels, "vhd", "uri"), s.VHD.URI)
-		if !strings.HasPrefix(strings.ToLower(s.VHD.StorageAccount), "/subscriptions/") {
-			d.errorf(at(labels, "vhd", "storageAccount"), "%q is not a storage account resource ID", s.VHD.StorageAccount)
+}
+
+// features checks the security type, the other features and the
+// architecture of an image definition.
+func (d *decoder) features(p []string, img *ImageDefinition) {
+	if img.Architecture == "" {
+		img.Architecture = "x64"
+	}
+	if img.Architecture == "Arm64" && img.HyperVGeneration != "V2" {
+		d.errorf(at(p, "architecture"), "Arm64 images need hyperVGeneration: \"V2\"")
+	}
+	if img.SecurityType != "" && img.HyperVGeneration != "V2" {
+		d.errorf(at(p, "securityType"), "%s images need hyperVGeneration: \"V2\" (Trusted Launch and Confidential VMs are Generation 2 only)", img.SecurityType)
+	}
+	for _, name := range sortedKeys(img.Features) {
+		switch {
+		case strings.EqualFold(name, "SecurityType"):
+			d.errorf(at(p, "features", name), "write the SecurityType feature as securityType: %q", img.Features[name])
+		case img.Features[name] == "":
+			d.errorf(at(p, "features", name), "feature %s has no value", name)
 		}
 	}
+	if len(img.Features) == 0 {
+		img.Features = nil
+	}
+}
+
+// ConfidentialVMEncryptionTypes are the confidential encryption types of a
+// Confidential VM image's OS disk.
+var ConfidentialVMEncryptionTypes = []string{"EncryptedVMGuestStateOnlyWithPmk", "EncryptedWithPmk", "EncryptedWithCmk", "NonPersistedTPM", "DataDiskEncryptedWithCmk"}
+
+// encryption checks one region's encryption against the version's source
+// and its definition's security type.
+func (d *decoder) encryption(labels []string, e *Encryption, src *Source, img *ImageDefinition) *Encryption {
+	if e == nil {
+		return nil
+	}
+	d.resourceID(at(labels, "osDisk"), e.OSDisk, "diskEncryptionSets")
+	d.resourceID(at(labels, "confidentialVMEncryptionSet"), e.ConfidentialVMEncryptionSet, "diskEncryptionSets")
+	if e.ConfidentialVM != "" {
+		if !slices.Contains(ConfidentialVMEncryptionTypes, e.ConfidentialVM) {
+			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption %q is not one of %s", e.ConfidentialVM, strings.Join(ConfidentialVMEncryptionTypes, ", "))
+		}
+		if img != nil && !strings.Contains(strings.ToLower(img.SecurityType), "confidentialvm") {
+			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption needs an image definition whose securityType supports Confidential VMs (ConfidentialVM, ConfidentialVmSupported or TrustedLaunchAndConfidentialVmSupported)")
+		}
+	}
+	if e.ConfidentialVMEncryptionSet != "" && e.ConfidentialVM == "" {
+		d.errorf(at(labels, "confidentialVMEncryptionSet"), "a secure VM disk encryption set goes with confidentialVM (e.g. \"EncryptedWithCmk\")")
+	}
+	// A snapshot, disk or VHD source lists its data disks; the other kinds
+	// bring theirs along, unseen here.
+	explicit := src != nil && (src.Snapshot != "" || src.Disk != "" || src.VHD != nil)
+	sourceLUNs := map[int]bool{}
+	if src != nil {
+		for _, dd := range src.DataDisks {
+			sourceLUNs[dd.LUN] = true
+		}
+	}
+	seen := map[int]bool{}
+	for i, dd := range e.DataDisks {
+		p := at(labels, "dataDisks", strconv.Itoa(i))
+		if seen[dd.LUN] {
+			d.errorf(at(p, "lun"), "LUN %d is encrypted twice", dd.LUN)
+		}
+		seen[dd.LUN] = true
+		if explicit && !sourceLUNs[dd.LUN] {
+			d.errorf(at(p, "lun"), "the source has no data disk at LUN %d", dd.LUN)
+		}
+		d.resourceID(at(p, "diskEncryptionSet"), dd.DiskEncryptionSet, "diskEncryptionSets")
+	}
+	if len(e.DataDisks) == 0 {
+		e.DataDisks = nil
+	}
+	return e
+}
+
+// edgeZones decodes a version's edge zones; each zone's parent region must
+// be a target region of the version.
+func (d *decoder) edgeZones(vp []string, v *ImageVersion, img *ImageDefinition, zones map[string]rawEdge) {
+	if len(zones) == 0 {
+		return
+	}
+	v.EdgeZones = map[string]EdgeZone{}
+	for _, name := range sortedKeys(zones) {
+		z := zones[name]
+		p := at(vp, "edgeZones", name)
+		if !edgeZoneRE.MatchString(name) {
+			d.errorf(p, "edge zone name %q: use the zone's name in lower case, e.g. microsoftlosangeles1", name)
+		}
+		ez := EdgeZone{Region: d.region(at(p, "region"), z.Region), Replicas: v.Replicas, Storage: z.Storage}
+		if _, ok := v.Regions[ez.Region]; !ok && ez.Region != "" {
+			d.errorf(at(p, "region"), "edge zone %s's region %s is not a target region of the version: add `%s: {}` to regions", name, ez.Region, ez.Region)
+		}
+		if n, ok := d.replicas(at(p, "replicas"), z.Replicas); ok {
+			ez.Replicas = n
+		}
+		if ez.Storage == "" {
+			ez.Storage = "Standard_LRS"
+		}
+		if !slices.Contains(EdgeStorageTypes, ez.Storage) {
+			d.errorf(at(p, "storage"), "edge zone storage type %q is not one of %s", ez.Storage, strings.Join(EdgeStorageTypes, ", "))
+		}
+		ez.Encryption = d.encryption(at(p, "encryption"), z.Encryption, v.Source, img)
+		v.EdgeZones[name] = ez
+	}
+}
+
+// safety is the version's safety profile; nil when it is the service's
+// default (deletion of replicated locations allowed, no block before end
+// of life), so that a configuration that leaves it out and one that spells
+// the defaults out are the same.
+func safety(r *rawSafety) *Safety {
+	if r == nil {
+		return nil
+	}
+	s := &Safety{AllowDeletionOfReplicatedLocations: true, BlockDeletionBeforeEndOfLife: r.BlockDeletionBeforeEndOfLife}
+	if r.AllowDeletionOfReplicatedLocations != nil {
+		s.AllowDeletionOfReplicatedLocations = *r.AllowDeletionOfReplicatedLocations
+	}
+	if s.AllowDeletionOfReplicatedLocations && !s.BlockDeletionBeforeEndOfLife {
+		return nil
+	}
+	return s
 }
 
 // limits checks the per-subscription, per-region limits of the service over
@@ -623,33 +861,4 @@ func (d *decoder) limits(st *State) {
 	check("galleries", galleries, MaxGalleries)
 	check("image definitions", definitions, MaxDefinitions)
 	check("image versions", versions, MaxVersions)
-}
-
-// Counts are the sizes of a configuration.
-type Counts struct {
-	Galleries, Definitions, Versions, Shares int
-}
-
-// Counts counts the state's resources.
-func (s *State) Counts() Counts {
-	var c Counts
-	for _, g := range s.Galleries {
-		c.Galleries++
-		c.Shares += len(g.Shares)
-		for _, img := range g.Images {
-			c.Definitions++
-			c.Shares += len(img.Shares)
-			c.Versions += len(img.Versions)
-		}
-	}
-	return c
-}
-
-// String is e.g. "3 galleries, 7 definitions, 21 versions, 4 shares".
-func (c Counts) String() string {
-	return fmt.Sprintf("%d %s, %d %s, %d %s, %d %s",
-		c.Galleries, plural(c.Galleries, "gallery", "galleries"),
-		c.Definitions, plural(c.Definitions, "definition", "definitions"),
-		c.Versions, plural(c.Versions, "version", "versions"),
-		c.Shares, plural(c.Shares, "share", "shares"))
 }

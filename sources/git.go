@@ -84,6 +84,11 @@ type Git struct {
 	Timeout time.Duration
 	// Auth, when set, is used instead of credentials from the environment.
 	Auth transport.AuthMethod
+	// Anonymous fetches without any credentials: none from the
+	// environment, the ssh agent or the URL. It is how a source that the
+	// user did not name (one recorded in a saved plan file) is read, so
+	// that a file cannot send the user's token to a host of its choosing.
+	Anonymous bool
 
 	mu   sync.Mutex // guards last
 	last *Snapshot
@@ -416,6 +421,14 @@ func (g *Git) endpoint() (string, transport.AuthMethod, error) {
 		return "", nil, fmt.Errorf("%s is not a git URL (https://…, ssh://…, user@host:path, file://… or a folder): %w", redactURL(g.URL), err)
 	}
 	remoteURL := redactURL(g.URL)
+	if g.Anonymous {
+		switch ep.Protocol {
+		case "http", "https":
+			return remoteURL, nil, nil
+		case "ssh":
+			return "", nil, fmt.Errorf("%s needs ssh credentials, and curator uses none for a repository it did not get from you: name it with --git", remoteURL)
+		}
+	}
 	switch ep.Protocol {
 	case "http", "https":
 		if g.Auth != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 	"github.com/curator-dev/curator/sources"
 )
@@ -85,6 +84,7 @@ and refuses it when the configuration or the cloud changed since.`,
 			if !p.Plan.HasChanges() {
 				return nil
 			}
+			fmt.Fprintf(stdout, "\nSource: %s at %s\nTarget: %s (configuration %q)\n", p.Plan.Source, p.Plan.SourceRevision, p.Plan.Target, p.Plan.Configuration)
 			if !autoApprove {
 				if err := confirm(cmd.InOrStdin(), stdout); err != nil {
 					return err
@@ -111,43 +111,58 @@ and refuses it when the configuration or the cloud changed since.`,
 	return cmd
 }
 
-// applySaved applies a plan file exactly, after the staleness checks.
+// applySaved applies a plan file: a file is untrusted, so its configuration
+// is planned again at the file's revision, against the cloud as it is now,
+// with this command's options, and applied only when that fresh plan is the
+// file's plan. What is shown, confirmed and applied is the fresh plan.
 func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, file string, autoApprove bool) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	plan, err := planner.DecodePlan(data)
+	saved, err := reconcile.ReadSavedPlan(data)
 	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+		return withExitCode(exitError, fmt.Errorf("%s: %w", file, err))
 	}
+	var named sources.Source
 	if src.gitURL != "" {
-		opts.Source, err = src.source(nil)
-	} else {
-		opts.Source, err = sources.FromOrigin(plan.Source)
+		if named, err = src.source(nil); err != nil {
+			return err
+		}
 	}
+	if opts.Source, err = reconcile.SavedPlanSource(saved, named); err != nil {
+		return withExitCode(exitError, fmt.Errorf("%s: the configuration it was planned from cannot be read here: %w (pass --git, --ref and --path to name its repository)", file, err))
+	}
+	r := reconcile.New(opts)
+	ctx := ctxOf(cmd)
+	p, release, err := r.Rederive(ctx, saved)
 	if err != nil {
-		return fmt.Errorf("%s: the configuration it was planned from cannot be read here: %w (pass --git, --ref and --path to name its repository)", file, err)
+		var invalid *reconcile.InvalidConfigError
+		if errors.As(err, &invalid) {
+			return reportLoad(cmd.ErrOrStderr(), err)
+		}
+		return withExitCode(exitError, fmt.Errorf("%s: %w", file, err))
 	}
+	defer release()
+	defer p.Close()
 	stdout := cmd.OutOrStdout()
-	if err := render(stdout, plan, "text"); err != nil {
+	printWarnings(cmd.ErrOrStderr(), p.Warnings)
+	if err := render(stdout, p.Plan, "text"); err != nil {
 		return err
 	}
-	if !plan.HasChanges() {
+	if !p.Plan.HasChanges() {
 		return nil
 	}
+	fmt.Fprintf(stdout, "\nSource: %s at %s\nTarget: %s (configuration %q)\n", p.Plan.Source, p.Plan.SourceRevision, p.Plan.Target, p.Plan.Configuration)
 	if !autoApprove {
 		if err := confirm(cmd.InOrStdin(), stdout); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintln(stdout)
-	res, err := reconcile.New(opts).ApplySaved(ctxOf(cmd), plan)
+	res, err := r.ApplyPlanned(ctx, p)
 	if len(res.Changes) > 0 {
 		summarizeResult(stdout, res)
-	}
-	if errors.Is(err, reconcile.ErrStalePlan) {
-		return withExitCode(exitError, fmt.Errorf("%w; plan again", err))
 	}
 	if err != nil {
 		return withExitCode(exitError, err)

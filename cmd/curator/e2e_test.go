@@ -334,7 +334,7 @@ func TestWatchAppliesAGitCommit(t *testing.T) {
 	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "No changes")
 	writeConfig(t, repoDir, "5", "Linux", false)
 	commit()
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 0, "No changes")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale")
 	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "1 to update")
 	writeConfig(t, repoDir, "6", "Linux", false)
 	commit()

@@ -46,7 +46,9 @@ Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error.`,
 			if err := render(cmd.OutOrStdout(), p.Plan, output); err != nil {
 				return err
 			}
-			if out != "" {
+			if out != "" && p.Refusals.HasErrors() {
+				fmt.Fprintf(cmd.ErrOrStderr(), "The plan is refused, so it was not saved to %s.\n", out)
+			} else if out != "" {
 				data, err := p.Plan.MarshalJSON()
 				if err != nil {
 					return err

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/reconcile"
 )
 
 func newShowCmd() *cobra.Command {
@@ -20,7 +20,7 @@ func newShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := planner.DecodePlan(data)
+			p, err := reconcile.ReadSavedPlan(data)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
