@@ -89,6 +89,8 @@ changes.`,
 				default: // one pending run covers every trigger
 				}
 			}
+			lead := newLeadership(doApply, cmd.ErrOrStderr(), func() { trigger("elected leader") })
+			defer lead.stop()
 			if schedule != "" {
 				c := cron.New()
 				if _, err := c.AddFunc(schedule, func() { trigger("schedule") }); err != nil {
@@ -98,6 +100,7 @@ changes.`,
 				defer c.Stop()
 			}
 			m := newMetrics()
+			m.reg.MustRegister(lead.collectors()...)
 			var ready atomic.Bool
 			if listen != "" {
 				ln, err := net.Listen("tcp", listen)
@@ -146,7 +149,7 @@ changes.`,
 				case why := <-triggers:
 					fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
 					start := time.Now()
-					result := reconcileOnce(ctx, cmd, g, source, pf, doApply, parallelism, m)
+					result := reconcileOnce(ctx, cmd, g, source, pf, lead, parallelism, m)
 					m.runs.WithLabelValues(result).Inc()
 					m.duration.Observe(time.Since(start).Seconds())
 					switch result {
@@ -181,13 +184,15 @@ changes.`,
 // reconcileOnce plans and, if asked, applies; it returns ok, invalid or
 // error for the metrics. A stop signal does not cut an apply short: it
 // finishes, so no change is left half done.
-func reconcileOnce(ctx context.Context, cmd *cobra.Command, g *globals, source sources.Source, pf planFlags, doApply bool, parallelism int, m *metrics) string {
+func reconcileOnce(ctx context.Context, cmd *cobra.Command, g *globals, source sources.Source, pf planFlags, lead *leadership, parallelism int, m *metrics) string {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	log, _ := g.logger(errw)
 	r := reconcile.New(reconcile.Options{
 		Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
 		Target: g.targetOptions(log),
 		Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
+		Lease:  reconcile.LeaseOptions{OnRenewFailure: lead.onRenewFailure},
+		Fence:  lead.fence,
 	})
 	p, err := r.Plan(ctx)
 	if err != nil {
@@ -210,10 +215,21 @@ func reconcileOnce(ctx context.Context, cmd *cobra.Command, g *globals, source s
 		return "error"
 	}
 	p.Close()
-	if !doApply || !p.Plan.HasChanges() {
+	if err := lead.campaign(p.Desired.Target); err != nil {
+		fmt.Fprintf(errw, "%v\n", err)
+		return "error"
+	}
+	term, leads := lead.term(ctx)
+	if !p.Plan.HasChanges() {
 		return "ok"
 	}
-	res, err := r.ApplyPlanned(context.WithoutCancel(ctx), p)
+	if !leads {
+		if lead.apply {
+			fmt.Fprintln(out, "not the leader: planned only")
+		}
+		return "ok"
+	}
+	res, err := r.ApplyPlanned(term, p)
 	m.applied.Add(float64(res.Count(reconcile.Done)))
 	summarizeResult(out, res)
 	if err != nil {
