@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -295,4 +296,192 @@ func listen(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// metricsAddr waits for a watcher to say where it serves /metrics.
+func (p *proc) metricsAddr(t *testing.T) string {
+	t.Helper()
+	const prefix = "serving /healthz, /readyz and /metrics on "
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		s := p.errw.String()
+		if i := strings.Index(s, prefix); i >= 0 {
+			rest := s[i+len(prefix):]
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				return rest[:j]
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the watcher does not serve /metrics:\n%s", p.errw.String())
+	return ""
+}
+
+// leaderMetric reads curator_leader from a watcher; -1 when it does not
+// answer.
+func leaderMetric(client *http.Client, addr string) int {
+	resp, err := client.Get(addr + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	if _, err := io.Copy(&b, resp.Body); err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(b.String(), "\n") {
+		switch line {
+		case "curator_leader 1":
+			return 1
+		case "curator_leader 0":
+			return 0
+		}
+	}
+	return -1
+}
+
+// TestWatchLeaderElection: three `watch --apply` processes with one lock
+// blob. At every sample exactly one is leader (none only while a dead
+// leader's lease runs out); only the leader writes; after kill -9 of the
+// leader another takes over within 30 s and applies the next change; no
+// two processes ever write at once.
+func TestWatchLeaderElection(t *testing.T) {
+	testStart := time.Now()
+	w := newLeaseWorld(t, 500)
+	writeLeaseConfig(t, w.cfg, w.lockBlob, 1, 1)
+	const n = 3
+	procs := make([]*proc, n)
+	addrs := make([]string, n)
+	for i := range procs {
+		procs[i] = w.start(t, i, "watch", "--apply", "--listen", "127.0.0.1:0", w.cfg)
+	}
+	for i, p := range procs {
+		addrs[i] = p.metricsAddr(t)
+	}
+	// Sample curator_leader on every watcher, all along.
+	type sample struct {
+		at      time.Time
+		leaders []int
+	}
+	var (
+		mu      sync.Mutex
+		samples []sample
+		dead    = map[int]bool{}
+	)
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		client := &http.Client{Timeout: time.Second}
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			s := sample{at: time.Now()}
+			for i, a := range addrs {
+				mu.Lock()
+				d := dead[i]
+				mu.Unlock()
+				if !d && leaderMetric(client, a) == 1 {
+					s.leaders = append(s.leaders, i)
+				}
+			}
+			mu.Lock()
+			samples = append(samples, s)
+			mu.Unlock()
+		}
+	}()
+	currentLeader := func(within time.Duration, not int) (int, time.Duration) {
+		t.Helper()
+		start := time.Now()
+		for time.Since(start) < within {
+			mu.Lock()
+			var last sample
+			if len(samples) > 0 {
+				last = samples[len(samples)-1]
+			}
+			mu.Unlock()
+			if len(last.leaders) == 1 && last.leaders[0] != not && last.at.After(start) {
+				return last.leaders[0], last.at.Sub(start)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		var b strings.Builder
+		for i, p := range procs {
+			fmt.Fprintf(&b, "--- watcher %d:\n%s%s", i, p.out.String(), p.errw.String())
+		}
+		t.Fatalf("no new leader within %s:\n%s", within, b.String())
+		return -1, 0
+	}
+	first, _ := currentLeader(30*time.Second, -1)
+	waitFor(t, &procs[first].out, "Apply complete: ", 1, 30*time.Second)
+
+	// A change: the leader applies it, the others only plan.
+	writeLeaseConfig(t, w.cfg, w.lockBlob, 2, 1)
+	waitFor(t, &procs[first].out, "Apply complete: ", 2, 30*time.Second)
+
+	// kill -9 the leader: another takes over once its lease runs out.
+	killedAt := time.Now()
+	if err := procs[first].cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	dead[first] = true
+	mu.Unlock()
+	second, failover := currentLeader(30*time.Second, first)
+	t.Logf("failover: watcher %d leads %s after kill -9 of leader %d (lease 15 s, followers try every 2 s)", second, failover.Round(100*time.Millisecond), first)
+	if failover > 30*time.Second {
+		t.Errorf("failover took %s, want at most 30 s", failover)
+	}
+	// The new leader applies the next change.
+	writeLeaseConfig(t, w.cfg, w.lockBlob, 3, 1)
+	waitFor(t, &procs[second].out, "Apply complete: ", 1, 30*time.Second)
+	close(stopSampling)
+	<-sampled
+
+	mu.Lock()
+	defer mu.Unlock()
+	none := 0
+	for _, s := range samples {
+		if len(s.leaders) > 1 {
+			t.Errorf("%d leaders at %s: %v", len(s.leaders), s.at.Format(time.StampMilli), s.leaders)
+		}
+		// None only before the first election and while the dead
+		// leader's lease ran out.
+		if len(s.leaders) == 0 {
+			none++
+			if s.at.After(testStart.Add(5*time.Second)) && (s.at.Before(killedAt) || s.at.After(killedAt.Add(failover+time.Second))) {
+				t.Errorf("no leader at %s, outside the failover", s.at.Format(time.StampMilli))
+			}
+		}
+	}
+	ws := w.arm.writes()
+	checkNoConcurrentWrites(t, ws)
+	// Writes come from the first leader, then from the second: never from
+	// a follower, never interleaved.
+	seenSecond := false
+	for _, wr := range ws {
+		switch {
+		case wr.process == second:
+			seenSecond = true
+		case wr.process == first && !seenSecond:
+		default:
+			t.Errorf("write %s %s by process %d (first leader %d, second %d, second writing already: %v)", wr.method, wr.path, wr.process, first, second, seenSecond)
+		}
+	}
+	third := 3 - first - second
+	if strings.Contains(procs[third].out.String(), "Apply complete") {
+		t.Errorf("the follower %d applied:\n%s", third, procs[third].out.String())
+	}
+	if !strings.Contains(procs[third].out.String(), "not the leader: planned only") {
+		t.Errorf("the follower %d did not plan the changes:\n%s", third, procs[third].out.String())
+	}
+	resp, err := http.Get(addrs[third] + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the follower's /healthz: %v %v", resp, err)
+	}
+	t.Logf("%d samples of curator_leader on %d watchers, never two leaders, none in %d (start and failover); writes per process %v; test %s",
+		len(samples), n, none, perProcess(ws), time.Since(testStart).Round(100*time.Millisecond))
 }
