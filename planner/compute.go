@@ -7,13 +7,16 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // Compute plans the changes that make actual match desired. It is pure: the
-// same inputs give the same plan. Diagnostics with errors mean the plan must
-// not be applied (a replace or adoption not allowed, too many deletes).
-func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
+// same inputs give the same plan. A change a safety rule refuses (a replace
+// or adoption not allowed, too many deletes, an unmanaged resource in the
+// way) is in the plan, marked refused, and its refusal is in Plan.Errors:
+// such a plan must not be applied (Plan.Refused). The diagnostics returned
+// are those errors and the plan's warnings, for callers that report them.
+func Compute(desired, actual model.State, opts Options) (*Plan, Diagnostics) {
 	p := &planning{
 		config: desired.Name,
 		opts:   opts,
@@ -25,7 +28,7 @@ func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
 			Target:         targetString(desired.Target),
 			CreatedAt:      opts.Now.UTC(),
 		},
-		changes: map[schema.Address]*Change{},
+		changes: map[model.Address]*Change{},
 	}
 	for _, name := range union(desired.Galleries, actual.Galleries) {
 		p.gallery(name, desired.Galleries[name], actual.Galleries[name])
@@ -35,7 +38,7 @@ func Compute(desired, actual schema.State, opts Options) (*Plan, Diagnostics) {
 	return p.plan, p.diags
 }
 
-func targetString(t schema.Target) string {
+func targetString(t model.Target) string {
 	sub, rg := t.Scope()
 	return fmt.Sprintf("%s:/subscriptions/%s/resourceGroups/%s", t.Kind(), sub, rg)
 }
@@ -46,7 +49,7 @@ type planning struct {
 	prune   bool
 	plan    *Plan
 	diags   Diagnostics
-	changes map[schema.Address]*Change
+	changes map[model.Address]*Change
 	noops   int
 }
 
@@ -71,7 +74,7 @@ func (p *planning) add(c *Change) *Change {
 	return c
 }
 
-func (p *planning) unmanaged(addr schema.Address, why string) {
+func (p *planning) unmanaged(addr model.Address, why string) {
 	p.plan.Unmanaged = append(p.plan.Unmanaged, Unmanaged{Address: addr, Reason: why})
 }
 
@@ -99,29 +102,29 @@ func decide(declared, exists, managed, mutableDiff, immutableDiff bool) (Action,
 	return NoOp, ReasonNone
 }
 
-func shallowGallery(g *schema.Gallery) *schema.Gallery {
+func shallowGallery(g *model.Gallery) *model.Gallery {
 	c := *g
 	c.Images, c.Shares = nil, nil
 	return &c
 }
 
-func shallowImage(d *schema.ImageDefinition) *schema.ImageDefinition {
+func shallowImage(d *model.ImageDefinition) *model.ImageDefinition {
 	c := *d
 	c.Versions, c.Shares = nil, nil
 	return &c
 }
 
-func shallowVersion(v *schema.ImageVersion) *schema.ImageVersion {
+func shallowVersion(v *model.ImageVersion) *model.ImageVersion {
 	c := *v
 	c.Observed = nil
 	return &c
 }
 
-func (p *planning) gallery(name string, d, a *schema.Gallery) {
-	addr := schema.GalleryAddress(name)
+func (p *planning) gallery(name string, d, a *model.Gallery) {
+	addr := model.GalleryAddress(name)
 	var managed bool
 	if a != nil {
-		managed = schema.IsManaged(a.Tags, p.config)
+		managed = model.IsManaged(a.Tags, p.config)
 	}
 	var fields []FieldDiff
 	var forced []string
@@ -130,6 +133,16 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 		if a.Location != d.Location {
 			forced = append(forced, "location")
 			fields = append([]FieldDiff{{Path: "location", Before: a.Location, After: d.Location}}, fields...)
+		}
+		// A gallery is shared directly (permission Groups) only when it
+		// was created so: the service does not convert one.
+		if d.Sharing != nil && d.Sharing.Permission == "Groups" && (a.Sharing == nil || a.Sharing.Permission != "Groups") {
+			before := "Private"
+			if a.Sharing != nil {
+				before = a.Sharing.Permission
+			}
+			forced = append(forced, "sharing.permission")
+			fields = append([]FieldDiff{{Path: "sharing.permission", Before: before, After: "Groups"}}, fields...)
 		}
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
@@ -150,8 +163,8 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 	if d == nil && action != Delete {
 		return
 	}
-	var dImages, aImages map[string]*schema.ImageDefinition
-	var dShares, aShares map[string]*schema.Share
+	var dImages, aImages map[string]*model.ImageDefinition
+	var dShares, aShares map[string]*model.Share
 	if d != nil {
 		dImages, dShares = d.Images, d.Shares
 		p.sharing(name, d, a, action)
@@ -170,17 +183,17 @@ func (p *planning) gallery(name string, d, a *schema.Gallery) {
 }
 
 // sharing plans a gallery's sharing-profile operations.
-func (p *planning) sharing(name string, d, a *schema.Gallery, galleryAction Action) {
+func (p *planning) sharing(name string, d, a *model.Gallery, galleryAction Action) {
 	want := d.Sharing
 	if want == nil {
 		return
 	}
-	var have *schema.Sharing
+	var have *model.Sharing
 	if a != nil && galleryAction != Replace {
 		have = a.Sharing
 	}
 	if have == nil {
-		have = &schema.Sharing{Permission: "Private"}
+		have = &model.Sharing{Permission: "Private"}
 	}
 	var ops []SharingOp
 	switch want.Permission {
@@ -217,7 +230,7 @@ func (p *planning) sharing(name string, d, a *schema.Gallery, galleryAction Acti
 	if a == nil || galleryAction == Replace {
 		action = Create
 	}
-	c := &Change{Address: schema.SharingAddress(name), Kind: KindSharing, Action: action, Reason: ReasonDrift, Gallery: name, After: want, Sharing: ops}
+	c := &Change{Address: model.SharingAddress(name), Kind: KindSharing, Action: action, Reason: ReasonDrift, Gallery: name, After: want, Sharing: ops}
 	if a != nil && a.Sharing != nil {
 		c.Before = a.Sharing
 	}
@@ -251,8 +264,8 @@ func setDiff(want, have []string) (add, remove []string) {
 
 type shareKey struct{ principal, role string }
 
-func keyOf(s *schema.Share) shareKey {
-	role, ok := schema.RoleDefinitionID(s.Role)
+func keyOf(s *model.Share) shareKey {
+	role, ok := model.RoleDefinitionID(s.Role)
 	if !ok {
 		role = s.Role
 	}
@@ -260,8 +273,8 @@ func keyOf(s *schema.Share) shareKey {
 }
 
 // shares diffs the role assignments at one scope as sets.
-func (p *planning) shares(scope schema.Address, desired, actual map[string]*schema.Share, scopeAction Action) {
-	have := map[shareKey]*schema.Share{}
+func (p *planning) shares(scope model.Address, desired, actual map[string]*model.Share, scopeAction Action) {
+	have := map[shareKey]*model.Share{}
 	for _, name := range sortedKeys(actual) {
 		have[keyOf(actual[name])] = actual[name]
 	}
@@ -275,7 +288,7 @@ func (p *planning) shares(scope schema.Address, desired, actual map[string]*sche
 			p.noops++
 			continue
 		}
-		p.add(&Change{Address: schema.ShareAddress(scope, s.PrincipalID, s.Role), Kind: KindShare, Action: Create, Reason: ReasonNotFound, Gallery: g, Image: i, After: s})
+		p.add(&Change{Address: model.ShareAddress(scope, s.PrincipalID, s.Role), Kind: KindShare, Action: Create, Reason: ReasonNotFound, Gallery: g, Image: i, After: s})
 	}
 	if scopeAction == Replace {
 		return
@@ -285,9 +298,9 @@ func (p *planning) shares(scope schema.Address, desired, actual map[string]*sche
 		if want[keyOf(s)] {
 			continue
 		}
-		addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+		addr := model.ShareAddress(scope, s.PrincipalID, s.Role)
 		switch {
-		case s.Description != schema.ShareDescription(p.config):
+		case s.Description != model.ShareDescription(p.config):
 			p.unmanaged(addr, "role assignment not made by this configuration")
 		case p.prune || scopeAction == Delete:
 			p.add(&Change{Address: addr, Kind: KindShare, Action: Delete, Reason: ReasonNoConfig, Gallery: g, Image: i, Before: s})
@@ -304,47 +317,87 @@ func (p *planning) shares(scope schema.Address, desired, actual map[string]*sche
 // Pos, Adopt, AllowReplace, SizeGB, Share.Name and Share.Description are
 // curator's own and are not compared either.
 type field[T any] struct {
-	path      string
-	mutable   bool
+	path    string
+	mutable bool
+	// mutableIf, when set, decides mutability from the desired resource
+	// (a definition's features are updatable only with allowUpdateImage).
+	mutableIf func(*T) bool
 	get       func(*T) any
 	unsetZero bool // desired zero value means "not managed": tags nobody declared are left alone
 }
 
-var galleryFields = []field[schema.Gallery]{
-	{path: "description", mutable: true, get: func(g *schema.Gallery) any { return g.Description }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(g *schema.Gallery) any { return userTags(g.Tags) }},
-	{path: "sharing.community", mutable: true, unsetZero: true, get: func(g *schema.Gallery) any {
+func (f field[T]) isMutable(d *T) bool {
+	if f.mutableIf != nil {
+		return f.mutableIf(d)
+	}
+	return f.mutable
+}
+
+var galleryFields = []field[model.Gallery]{
+	{path: "description", mutable: true, get: func(g *model.Gallery) any { return g.Description }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(g *model.Gallery) any { return userTags(g.Tags) }},
+	{path: "sharing.community", mutable: true, unsetZero: true, get: func(g *model.Gallery) any {
 		if g.Sharing == nil || g.Sharing.Community == nil {
-			return (*schema.Community)(nil)
+			return (*model.Community)(nil)
 		}
 		return g.Sharing.Community
 	}},
+	{path: "softDelete", mutable: true, get: func(g *model.Gallery) any { return g.SoftDelete }},
 }
 
-var imageFields = []field[schema.ImageDefinition]{
-	{path: "publisher", get: func(d *schema.ImageDefinition) any { return d.Publisher }},
-	{path: "offer", get: func(d *schema.ImageDefinition) any { return d.Offer }},
-	{path: "sku", get: func(d *schema.ImageDefinition) any { return d.SKU }},
-	{path: "osType", get: func(d *schema.ImageDefinition) any { return d.OSType }},
-	{path: "osState", get: func(d *schema.ImageDefinition) any { return d.OSState }},
-	{path: "hyperVGeneration", get: func(d *schema.ImageDefinition) any { return d.HyperVGeneration }},
-	{path: "eula", get: func(d *schema.ImageDefinition) any { return d.EULA }},
-	{path: "privacyStatementUri", get: func(d *schema.ImageDefinition) any { return d.PrivacyStatementURI }},
-	{path: "purchasePlan", get: func(d *schema.ImageDefinition) any { return d.PurchasePlan }},
-	{path: "description", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Description }},
-	{path: "releaseNoteUri", mutable: true, get: func(d *schema.ImageDefinition) any { return d.ReleaseNoteURI }},
-	{path: "endOfLife", mutable: true, get: func(d *schema.ImageDefinition) any { return d.EndOfLife }},
-	{path: "recommended", mutable: true, get: func(d *schema.ImageDefinition) any { return d.Recommended }},
-	{path: "disallowedDiskTypes", mutable: true, get: func(d *schema.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(d *schema.ImageDefinition) any { return userTags(d.Tags) }},
+var imageFields = []field[model.ImageDefinition]{
+	{path: "publisher", get: func(d *model.ImageDefinition) any { return d.Publisher }},
+	{path: "offer", get: func(d *model.ImageDefinition) any { return d.Offer }},
+	{path: "sku", get: func(d *model.ImageDefinition) any { return d.SKU }},
+	{path: "osType", get: func(d *model.ImageDefinition) any { return d.OSType }},
+	{path: "osState", get: func(d *model.ImageDefinition) any { return d.OSState }},
+	{path: "hyperVGeneration", get: func(d *model.ImageDefinition) any { return d.HyperVGeneration }},
+	{path: "architecture", get: func(d *model.ImageDefinition) any { return orDefault(d.Architecture, "x64") }},
+	{path: "securityType", mutableIf: allowUpdateImage, get: func(d *model.ImageDefinition) any { return d.SecurityType }},
+	{path: "features", mutableIf: allowUpdateImage, get: func(d *model.ImageDefinition) any { return nonNilMap(d.Features) }},
+	{path: "allowUpdateImage", mutable: true, get: func(d *model.ImageDefinition) any { return d.AllowUpdateImage }},
+	{path: "eula", get: func(d *model.ImageDefinition) any { return d.EULA }},
+	{path: "privacyStatementUri", get: func(d *model.ImageDefinition) any { return d.PrivacyStatementURI }},
+	{path: "purchasePlan", get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
+	{path: "description", mutable: true, get: func(d *model.ImageDefinition) any { return d.Description }},
+	{path: "releaseNoteUri", mutable: true, get: func(d *model.ImageDefinition) any { return d.ReleaseNoteURI }},
+	// The service keeps an end-of-life date once set: one removed from the
+	// configuration is left as it is (and the plan warns), so that the
+	// plan converges.
+	{path: "endOfLife", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return d.EndOfLife }},
+	{path: "recommended", mutable: true, get: func(d *model.ImageDefinition) any { return d.Recommended }},
+	{path: "disallowedDiskTypes", mutable: true, get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) }},
 }
 
-var versionFields = []field[schema.ImageVersion]{
-	{path: "location", get: func(v *schema.ImageVersion) any { return v.Location }},
-	{path: "replicas", mutable: true, get: func(v *schema.ImageVersion) any { return v.Replicas }},
-	{path: "excludeFromLatest", mutable: true, get: func(v *schema.ImageVersion) any { return v.ExcludeFromLatest }},
-	{path: "endOfLife", mutable: true, get: func(v *schema.ImageVersion) any { return v.EndOfLife }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(v *schema.ImageVersion) any { return userTags(v.Tags) }},
+var versionFields = []field[model.ImageVersion]{
+	{path: "location", get: func(v *model.ImageVersion) any { return v.Location }},
+	{path: "replicationMode", get: func(v *model.ImageVersion) any { return orDefault(v.ReplicationMode, "Full") }},
+	{path: "replicas", mutable: true, get: func(v *model.ImageVersion) any { return v.Replicas }},
+	{path: "excludeFromLatest", mutable: true, get: func(v *model.ImageVersion) any { return v.ExcludeFromLatest }},
+	{path: "endOfLife", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return v.EndOfLife }},
+	{path: "safety", mutable: true, get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) }},
+	{path: "edgeZones", mutable: true, get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
+	{path: "tags", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) }},
+}
+
+func allowUpdateImage(d *model.ImageDefinition) bool { return d.AllowUpdateImage }
+
+// nonNil makes an absent map and an empty one the same.
+func nonNilMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return map[string]V{}
+	}
+	return m
+}
+
+// effectiveSafety is a safety profile with the service's defaults filled
+// in: deletion of replicated locations allowed, no block before end of life.
+func effectiveSafety(s *model.Safety) model.Safety {
+	if s == nil {
+		return model.Safety{AllowDeletionOfReplicatedLocations: true}
+	}
+	return *s
 }
 
 // userTags drops curator's ownership tag, which desired state never holds.
@@ -354,7 +407,7 @@ func userTags(tags map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		if k != schema.ManagedByTag {
+		if k != model.ManagedByTag {
 			out[k] = v
 		}
 	}
@@ -388,7 +441,7 @@ func diffFields[T any](fields []field[T], d, a *T) []FieldDiff {
 			continue
 		}
 		fd := FieldDiff{Path: f.path, Before: av, After: dv}
-		if f.mutable {
+		if f.isMutable(d) {
 			mut = append(mut, fd)
 		} else {
 			immut = append(immut, fd)
@@ -397,11 +450,11 @@ func diffFields[T any](fields []field[T], d, a *T) []FieldDiff {
 	return append(immut, mut...)
 }
 
-func immutablePaths[T any](fields []field[T], diffs []FieldDiff) []string {
+func immutablePaths[T any](fields []field[T], desired *T, diffs []FieldDiff) []string {
 	var out []string
 	for _, d := range diffs {
 		for _, f := range fields {
-			if f.path == d.Path && !f.mutable {
+			if f.path == d.Path && !f.isMutable(desired) {
 				out = append(out, d.Path)
 			}
 		}
@@ -409,23 +462,31 @@ func immutablePaths[T any](fields []field[T], diffs []FieldDiff) []string {
 	return out
 }
 
-func (p *planning) image(gallery, name string, parent Action, d, a *schema.ImageDefinition, dg *schema.Gallery) {
-	addr := schema.ImageAddress(gallery, name)
+func (p *planning) image(gallery, name string, parent Action, d, a *model.ImageDefinition, dg *model.Gallery) {
+	addr := model.ImageAddress(gallery, name)
 	if parent == Delete {
 		d = nil
 	}
 	var managed bool
 	if a != nil {
-		managed = schema.IsManaged(a.Tags, p.config)
+		managed = model.IsManaged(a.Tags, p.config)
 	}
 	var fields []FieldDiff
 	var forced []string
 	if d != nil && a != nil {
 		fields = diffFields(imageFields, d, a)
-		forced = immutablePaths(imageFields, fields)
+		forced = immutablePaths(imageFields, d, fields)
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
+	var eol *Refusal
+	if d != nil {
+		var was string
+		if a != nil {
+			was = a.EndOfLife
+		}
+		eol = p.endOfLife(addr, "image definition "+name, action, d.EndOfLife, was)
+	}
 	c := &Change{Address: addr, Kind: KindImage, Action: action, Reason: reason, Gallery: gallery, Image: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
 		c.After = shallowImage(d)
@@ -437,15 +498,19 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	if a != nil {
 		versions = len(a.Versions)
 	}
-	if !p.admit(c, d != nil, parent, gate{
+	admitted := p.admit(c, d != nil, parent, gate{
 		what: "image definition " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
 		replaceDetail: fmt.Sprintf("replacing it deletes and recreates its %d versions too", versions),
-		container:     schema.GalleryAddress(gallery), containerWhat: "gallery",
-	}) {
+		container:     model.GalleryAddress(gallery), containerWhat: "gallery",
+	})
+	if eol != nil {
+		p.refuse(c, *eol)
+	}
+	if !admitted {
 		return
 	}
-	var dv, av map[string]*schema.ImageVersion
-	var ds, as map[string]*schema.Share
+	var dv, av map[string]*model.ImageVersion
+	var ds, as map[string]*model.Share
 	if d != nil {
 		dv, ds = d.Versions, d.Shares
 	}
@@ -461,8 +526,8 @@ func (p *planning) image(gallery, name string, parent Action, d, a *schema.Image
 	}
 }
 
-func (p *planning) version(gallery, image, name string, parent Action, d, a *schema.ImageVersion) {
-	addr := schema.VersionAddress(gallery, image, name)
+func (p *planning) version(gallery, image, name string, parent Action, d, a *model.ImageVersion) {
+	addr := model.VersionAddress(gallery, image, name)
 	if parent == Delete {
 		d = nil
 	}
@@ -472,21 +537,42 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	}
 	var managed bool
 	if a != nil {
-		managed = schema.IsManaged(a.Tags, p.config)
+		managed = model.IsManaged(a.Tags, p.config)
 	}
 	var fields []FieldDiff
 	var forced []string
 	var repl *ReplicationDelta
 	if d != nil && a != nil {
 		fields = diffFields(versionFields, d, a)
-		forced = immutablePaths(versionFields, fields)
+		forced = immutablePaths(versionFields, d, fields)
 		if d.Source != nil && a.Source != nil && !sameSource(d.Source, a.Source) {
 			forced = append(forced, "source")
 			fields = append([]FieldDiff{{Path: "source", Before: a.Source, After: d.Source}}, fields...)
 		}
-		repl = regionDelta(a.Regions, d.Regions)
+		// The source region cannot leave the target regions, so what
+		// changes a region by removing and adding it again forces a
+		// replace there.
+		if b, ok := a.Regions[d.Location]; ok && d.Location == a.Location {
+			w := d.Regions[d.Location]
+			if b.Storage != w.Storage {
+				path := "regions." + d.Location + ".storage"
+				forced = append(forced, path)
+				fields = append([]FieldDiff{{Path: path, Before: b.Storage, After: w.Storage}}, fields...)
+			}
+			if !reflect.DeepEqual(b.Encryption, w.Encryption) {
+				path := "regions." + d.Location + ".encryption"
+				forced = append(forced, path)
+				fields = append([]FieldDiff{{Path: path, Before: b.Encryption, After: w.Encryption}}, fields...)
+			}
+		}
+		repl = regionDelta(a.Regions, d.Regions, d.Location)
 		if repl != nil {
 			fields = append(fields, FieldDiff{Path: "regions", Before: a.Regions, After: d.Regions})
+		}
+		for _, r := range sortedKeys(d.Regions) {
+			if b, ok := a.Regions[r]; ok && b.ExcludeFromLatest != d.Regions[r].ExcludeFromLatest {
+				fields = append(fields, FieldDiff{Path: "regions." + r + ".excludeFromLatest", Before: b.ExcludeFromLatest, After: d.Regions[r].ExcludeFromLatest})
+			}
 		}
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
@@ -494,6 +580,14 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 		action, reason = Adopt, ReasonUnmanagedDeclared
 	}
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
+	var eol *Refusal
+	if d != nil {
+		var was string
+		if a != nil {
+			was = a.EndOfLife
+		}
+		eol = p.endOfLife(addr, "image version "+name, action, d.EndOfLife, was)
+	}
 	c := &Change{Address: addr, Kind: KindVersion, Action: action, Reason: reason, Gallery: gallery, Image: image, Version: name, Fields: fields, ForcedBy: forced}
 	if d != nil {
 		c.After = shallowVersion(d)
@@ -503,17 +597,37 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *sch
 	}
 	switch action {
 	case Create, Replace:
-		c.Replication = regionDelta(nil, d.Regions)
+		c.Replication = regionDelta(nil, d.Regions, "")
 	case Update, Adopt:
 		c.Replication = repl
 	case Delete:
-		c.Replication = regionDelta(a.Regions, nil)
+		c.Replication = regionDelta(a.Regions, nil, "")
 	}
 	p.admit(c, d != nil, parent, gate{
 		what: "image version " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
 		replaceDetail: "it is deleted from every region and published again",
-		container:     schema.ImageAddress(gallery, image), containerWhat: "image definition",
+		container:     model.ImageAddress(gallery, image), containerWhat: "image definition",
 	})
+	if eol != nil {
+		p.refuse(c, *eol)
+	}
+}
+
+// endOfLife checks an end-of-life date that a change writes: the service
+// refuses one in the past. A date removed from the configuration is kept
+// (curator does not clear it), with a warning, so that the plan converges.
+func (p *planning) endOfLife(addr model.Address, what string, action Action, want, was string) *Refusal {
+	switch {
+	case want == "" && was != "":
+		p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s keeps its end-of-life date %s: curator does not remove a date once set (set a later one to postpone it)", addr, was))
+	case want == "" || action == NoOp || action == Delete:
+	case (action == Update || action == Adopt) && want == was:
+	case want < p.opts.Now.UTC().Format("2006-01-02"):
+		return &Refusal{Address: addr, Rule: RulePastEndOfLife, Summary: "End of life in the past",
+			Detail:     fmt.Sprintf("%s: endOfLife %s is in the past, and the service refuses a date in the past when it is set; set a future date or remove it", what, want),
+			AllowField: "endOfLife"}
+	}
+	return nil
 }
 
 // withReplacedParent adjusts the action of a resource whose parent is
@@ -537,21 +651,26 @@ type gate struct {
 	adopt, replace bool   // the resource's own adopt and allowReplace
 	replaceDetail  string // what a replace takes with it
 	// container is where an unmanaged resource blocks a delete.
-	container     schema.Address
+	container     model.Address
 	containerWhat string
 }
 
 // admit applies the safety rules to a classified change — adoption and
 // replaces only where allowed, deletes only with pruning, unmanaged
-// resources never touched — and records it. It reports whether planning
-// goes on to the resource's children.
+// resources never touched — and records it; a change a rule refuses is
+// recorded too, marked refused. It reports whether planning goes on to the
+// resource's children.
 func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	switch c.Action {
 	case NoOp:
 		if !declared {
 			p.unmanaged(c.Address, "not declared and not managed by this configuration")
 			if parent == Delete || parent == Replace {
-				p.diags.errorf(g.container, "Cannot delete", "the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what)
+				verb := map[Action]string{Delete: "delete", Replace: "replace"}[parent]
+				p.refuse(p.changes[g.container], Refusal{
+					Address: g.container, Rule: RuleHoldsUnmanaged, Summary: "Cannot " + verb,
+					Detail: fmt.Sprintf("the %s holds %s, which curator does not manage; remove it by hand or declare it", g.containerWhat, g.what),
+				})
 			}
 			return false
 		}
@@ -559,16 +678,30 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 		return true
 	case Adopt:
 		if !p.allowAdopt(g.adopt) {
-			p.diags.errorf(c.Address, "Resource exists but curator does not manage it", "%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, schema.ManagedByTag, p.config)
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleAdopt, Summary: "Resource exists but curator does not manage it",
+				Detail:    fmt.Sprintf("%s exists without the %s tag of configuration %q; set `adopt: true` on it or pass --adopt to take it over", g.what, model.ManagedByTag, p.config),
+				AllowFlag: "--adopt", AllowField: "adopt: true",
+			})
 			return false
 		}
 		if len(c.ForcedBy) > 0 {
-			p.diags.errorf(c.Address, "Cannot adopt", "%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", "))
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleAdoptImmutable, Summary: "Cannot adopt",
+				Detail: fmt.Sprintf("%s differs in %s, which cannot change in place, and curator never replaces what it did not create", g.what, strings.Join(c.ForcedBy, ", ")),
+			})
 			return false
 		}
 	case Replace:
 		if c.Reason == ReasonCannotUpdate && !p.allowReplace(g.replace) {
-			p.diags.errorf(c.Address, "Replace not allowed", "%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail)
+			p.add(c)
+			p.refuse(c, Refusal{
+				Address: c.Address, Rule: RuleReplace, Summary: "Replace not allowed",
+				Detail:    fmt.Sprintf("%s must be replaced because %s cannot change in place; %s. Set `allowReplace: true` on it or pass --allow-replace", g.what, strings.Join(c.ForcedBy, ", "), g.replaceDetail),
+				AllowFlag: "--allow-replace", AllowField: "allowReplace: true",
+			})
 			return false
 		}
 	case Delete:
@@ -584,20 +717,60 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 	return true
 }
 
-func sameSource(a, b *schema.Source) bool {
-	id := func(s *schema.Source) string {
-		if s.VHD != nil {
-			return strings.ToLower(s.VHD.URI)
-		}
-		return strings.ToLower(s.ManagedImage + s.Snapshot + s.Version)
+// refuse records a refusal and marks the change it refuses (nil for a
+// rule on the whole plan). A change keeps the first rule that refused it.
+func (p *planning) refuse(c *Change, r Refusal) {
+	p.plan.Errors = append(p.plan.Errors, r)
+	p.diags = append(p.diags, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
+	if c != nil && c.Refused == "" {
+		c.Refused = r.Rule
 	}
-	return id(a) == id(b)
+}
+
+// sameSource reports whether two sources name the same OS disk and data
+// disks (resource IDs compared case-insensitively, as ARM does).
+func sameSource(a, b *model.Source) bool {
+	norm := func(s *model.Source) model.Source {
+		c := *s
+		for _, p := range []*string{&c.ManagedImage, &c.Snapshot, &c.Disk, &c.VirtualMachine, &c.Version, &c.CommunityVersion} {
+			*p = strings.ToLower(*p)
+		}
+		if c.VHD != nil {
+			v := model.VHDSource{URI: strings.ToLower(c.VHD.URI), StorageAccount: strings.ToLower(c.VHD.StorageAccount)}
+			c.VHD = &v
+		}
+		disks := make([]model.DataDiskSource, len(c.DataDisks))
+		for i, d := range c.DataDisks {
+			d.Snapshot, d.Disk = strings.ToLower(d.Snapshot), strings.ToLower(d.Disk)
+			if d.VHD != nil {
+				v := model.VHDSource{URI: strings.ToLower(d.VHD.URI), StorageAccount: strings.ToLower(d.VHD.StorageAccount)}
+				d.VHD = &v
+			}
+			disks[i] = d
+		}
+		sort.Slice(disks, func(i, j int) bool { return disks[i].LUN < disks[j].LUN })
+		c.DataDisks = disks
+		// The service reports a VHD's storage account only sometimes, and
+		// host caching it defaults itself: compared when both sides say.
+		if c.VHD != nil {
+			c.VHD.StorageAccount = ""
+		}
+		c.HostCaching = ""
+		for i := range c.DataDisks {
+			c.DataDisks[i].HostCaching = ""
+		}
+		return c
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
 }
 
 // regionDelta is how target regions change from before to after; nil when
 // they do not. A storage-type change cannot be made in place: it is planned
 // as removing the region and adding it again.
-func regionDelta(before, after map[string]schema.TargetRegion) *ReplicationDelta {
+//
+// source is the version's source region, whose storage and encryption
+// cannot change this way (a replace does it): it is never removed here.
+func regionDelta(before, after map[string]model.TargetRegion, source string) *ReplicationDelta {
 	var d ReplicationDelta
 	for _, r := range union(before, after) {
 		b, inB := before[r]
@@ -607,8 +780,12 @@ func regionDelta(before, after map[string]schema.TargetRegion) *ReplicationDelta
 			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage})
 		case inB && !inA:
 			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage})
-		case b.Storage != a.Storage:
+		case r != source && b.Storage != a.Storage:
 			note := fmt.Sprintf("storage %s → %s cannot change in place: the region is removed and added again", b.Storage, a.Storage)
+			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage, Note: note})
+			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage, Note: note})
+		case r != source && !reflect.DeepEqual(b.Encryption, a.Encryption):
+			note := "encryption cannot change in place: the region is removed and added again"
 			d.Removed = append(d.Removed, RegionChange{Region: r, BeforeReplicas: b.Replicas, BeforeStorage: b.Storage, Note: note})
 			d.Added = append(d.Added, RegionChange{Region: r, AfterReplicas: a.Replicas, AfterStorage: a.Storage, Note: note})
 		case b.Replicas != a.Replicas:

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"math"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 //go:embed prices.json
@@ -86,7 +86,7 @@ func versionSize(c *Change) (float64, string) {
 	return size, source
 }
 
-func versionOf(x any) *schema.ImageVersion {
-	v, _ := x.(*schema.ImageVersion)
+func versionOf(x any) *model.ImageVersion {
+	v, _ := x.(*model.ImageVersion)
 	return v
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // Severity of a diagnostic.
@@ -19,7 +19,7 @@ const (
 // something the reader should know (Warning).
 type Diagnostic struct {
 	Severity Severity
-	Address  schema.Address
+	Address  model.Address
 	Summary  string
 	Detail   string
 }
@@ -65,10 +65,6 @@ func (ds Diagnostics) Err() error {
 	return fmt.Errorf("the plan was refused:\n  %s", strings.Join(lines, "\n  "))
 }
 
-func (ds *Diagnostics) errorf(addr schema.Address, summary, format string, args ...any) {
-	*ds = append(*ds, Diagnostic{Severity: Error, Address: addr, Summary: summary, Detail: fmt.Sprintf(format, args...)})
-}
-
-func (ds *Diagnostics) warnf(addr schema.Address, summary, format string, args ...any) {
+func (ds *Diagnostics) warnf(addr model.Address, summary, format string, args ...any) {
 	*ds = append(*ds, Diagnostic{Severity: Warning, Address: addr, Summary: summary, Detail: fmt.Sprintf(format, args...)})
 }

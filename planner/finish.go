@@ -5,9 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // depth is a change's level in the resource hierarchy.
@@ -27,33 +28,30 @@ func depth(c *Change) int {
 }
 
 // parentAddress is the address of the resource a change's resource lives in.
-func parentAddress(c *Change) schema.Address {
+func parentAddress(c *Change) model.Address {
 	switch c.Kind {
 	case KindImage, KindSharing:
-		return schema.GalleryAddress(c.Gallery)
+		return model.GalleryAddress(c.Gallery)
 	case KindVersion:
-		return schema.ImageAddress(c.Gallery, c.Image)
+		return model.ImageAddress(c.Gallery, c.Image)
 	case KindShare:
 		if c.Image != "" {
-			return schema.ImageAddress(c.Gallery, c.Image)
+			return model.ImageAddress(c.Gallery, c.Image)
 		}
-		return schema.GalleryAddress(c.Gallery)
+		return model.GalleryAddress(c.Gallery)
 	}
 	return ""
 }
 
-func (p *planning) finish(desired schema.State) {
+func (p *planning) finish(desired model.State) {
 	p.order()
+	p.refuseWithParents()
+	p.massDelete(desired.MaxDeletes)
 	p.latest(desired)
 	p.summarize()
-	p.plan.Cost = estimate(p.plan.Changes, p.prices())
+	p.plan.Cost = estimate(applicable(p.plan.Changes), p.prices())
 	p.plan.Summary.NoOp = p.noops
 
-	deletes := p.plan.Summary.Delete
-	max := desired.MaxDeletes
-	if deletes > max && !p.opts.AllowMassDelete {
-		p.diags.errorf("", "Too many deletes", "the plan deletes %d resources, more than maxDeletes (%d); check that the configuration is complete, then pass --allow-mass-delete or raise maxDeletes", deletes, max)
-	}
 	for _, d := range p.diags {
 		if d.Severity == Warning {
 			p.plan.Warnings = append(p.plan.Warnings, d.String())
@@ -61,6 +59,77 @@ func (p *planning) finish(desired schema.State) {
 	}
 	sort.Strings(p.plan.Warnings)
 	sort.Slice(p.plan.Unmanaged, func(i, j int) bool { return p.plan.Unmanaged[i].Address < p.plan.Unmanaged[j].Address })
+	// Plan-wide refusals first, then by address; a resource's own in the
+	// order they were found.
+	sort.SliceStable(p.plan.Errors, func(i, j int) bool { return p.plan.Errors[i].Address < p.plan.Errors[j].Address })
+}
+
+// refuseWithParents marks refused what would go with a refused delete or
+// replace: its children's deletes and re-creations. Parents come first.
+func (p *planning) refuseWithParents() {
+	cs := slices.Clone(p.plan.Changes)
+	sort.SliceStable(cs, func(i, j int) bool { return depth(cs[i]) < depth(cs[j]) })
+	for _, c := range cs {
+		if c.Refused != "" {
+			continue
+		}
+		for _, a := range ancestors(c) {
+			if pc := p.changes[a]; pc != nil && pc.Refused != "" && (pc.Action == Delete || pc.Action == Replace) {
+				c.Refused = pc.Refused
+				break
+			}
+		}
+	}
+}
+
+// ancestors are the addresses of the resources a change's resource lives
+// in, nearest first.
+func ancestors(c *Change) []model.Address {
+	var out []model.Address
+	if c.Image != "" && c.Kind != KindImage {
+		out = append(out, model.ImageAddress(c.Gallery, c.Image))
+	}
+	if c.Kind != KindGallery && c.Gallery != "" {
+		out = append(out, model.GalleryAddress(c.Gallery))
+	}
+	return out
+}
+
+// massDelete refuses a plan that deletes more than max resources: every
+// delete not refused already is marked, so none of them counts as done.
+func (p *planning) massDelete(max int) {
+	var deletes []*Change
+	n := 0 // role assignments are not resources the threshold counts
+	for _, c := range p.plan.Changes {
+		if c.Action == Delete && c.Refused == "" {
+			deletes = append(deletes, c)
+			if c.Kind != KindShare {
+				n++
+			}
+		}
+	}
+	if n <= max || p.opts.AllowMassDelete {
+		return
+	}
+	p.refuse(nil, Refusal{
+		Rule: RuleTooManyDeletes, Summary: "Too many deletes",
+		Detail:    fmt.Sprintf("the plan deletes %d resources, more than maxDeletes (%d); check that the configuration is complete, then pass --allow-mass-delete or raise maxDeletes", n, max),
+		AllowFlag: "--allow-mass-delete", AllowField: fmt.Sprintf("maxDeletes: %d", n),
+	})
+	for _, c := range deletes {
+		c.Refused = RuleTooManyDeletes
+	}
+}
+
+// applicable returns the changes no rule refused.
+func applicable(cs []*Change) []*Change {
+	out := make([]*Change, 0, len(cs))
+	for _, c := range cs {
+		if c.Refused == "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // order sorts changes into apply order — creates, updates and replaces
@@ -84,7 +153,7 @@ func (p *planning) order() {
 		return a.Address < b.Address
 	})
 	for _, c := range cs {
-		var deps []schema.Address
+		var deps []model.Address
 		if c.Action == Delete {
 			// A parent is deleted after its children.
 			for _, o := range cs {
@@ -98,7 +167,7 @@ func (p *planning) order() {
 			}
 			// A share on a definition also waits for its gallery.
 			if c.Kind == KindShare && c.Image != "" {
-				if gc := p.changes[schema.GalleryAddress(c.Gallery)]; gc != nil && (gc.Action == Create || gc.Action == Replace) && !containsAddr(deps, gc.Address) && p.changes[parent] == nil {
+				if gc := p.changes[model.GalleryAddress(c.Gallery)]; gc != nil && (gc.Action == Create || gc.Action == Replace) && !containsAddr(deps, gc.Address) && p.changes[parent] == nil {
 					deps = append(deps, gc.Address)
 				}
 			}
@@ -116,7 +185,7 @@ func (p *planning) order() {
 	}
 }
 
-func containsAddr(s []schema.Address, a schema.Address) bool {
+func containsAddr(s []model.Address, a model.Address) bool {
 	for _, x := range s {
 		if x == a {
 			return true
@@ -128,6 +197,10 @@ func containsAddr(s []schema.Address, a schema.Address) bool {
 func (p *planning) summarize() {
 	s := &p.plan.Summary
 	for _, c := range p.plan.Changes {
+		if c.Refused != "" {
+			s.Refused++
+			continue
+		}
 		if c.Kind == KindShare {
 			if c.Action == Create {
 				s.SharesAdded++
@@ -180,13 +253,13 @@ func (p *planning) summarize() {
 // Latest returns the version "latest" resolves to among versions: the
 // highest Major, then Minor, then Patch, skipping those excluded from
 // latest; "" when there is none.
-func Latest(versions map[string]*schema.ImageVersion) string {
+func Latest(versions map[string]*model.ImageVersion) string {
 	best := ""
 	for name, v := range versions {
 		if v == nil || v.ExcludeFromLatest {
 			continue
 		}
-		if best == "" || schema.CompareVersions(name, best) > 0 {
+		if best == "" || model.CompareVersions(name, best) > 0 {
 			best = name
 		}
 	}
@@ -194,26 +267,34 @@ func Latest(versions map[string]*schema.ImageVersion) string {
 }
 
 // latest records, per definition, where "latest" moves.
-func (p *planning) latest(desired schema.State) {
-	after := map[schema.Address]map[string]*schema.ImageVersion{}
-	before := map[schema.Address]map[string]*schema.ImageVersion{}
-	ensure := func(m map[schema.Address]map[string]*schema.ImageVersion, a schema.Address) map[string]*schema.ImageVersion {
+func (p *planning) latest(desired model.State) {
+	after := map[model.Address]map[string]*model.ImageVersion{}
+	before := map[model.Address]map[string]*model.ImageVersion{}
+	ensure := func(m map[model.Address]map[string]*model.ImageVersion, a model.Address) map[string]*model.ImageVersion {
 		if m[a] == nil {
-			m[a] = map[string]*schema.ImageVersion{}
+			m[a] = map[string]*model.ImageVersion{}
 		}
 		return m[a]
 	}
-	images := map[schema.Address]bool{}
+	images := map[model.Address]bool{}
 	for _, c := range p.plan.Changes {
 		if c.Kind != KindVersion {
 			continue
 		}
-		img := schema.ImageAddress(c.Gallery, c.Image)
+		img := model.ImageAddress(c.Gallery, c.Image)
+		if c.Refused != "" {
+			// A refused change does not happen: the version stays as it is.
+			if b, ok := c.Before.(*model.ImageVersion); ok {
+				ensure(before, img)[c.Version] = b
+				ensure(after, img)[c.Version] = b
+			}
+			continue
+		}
 		images[img] = true
-		if b, ok := c.Before.(*schema.ImageVersion); ok {
+		if b, ok := c.Before.(*model.ImageVersion); ok {
 			ensure(before, img)[c.Version] = b
 		}
-		if a, ok := c.After.(*schema.ImageVersion); ok && c.Action != Delete {
+		if a, ok := c.After.(*model.ImageVersion); ok && c.Action != Delete {
 			ensure(after, img)[c.Version] = a
 		}
 	}
@@ -224,12 +305,12 @@ func (p *planning) latest(desired schema.State) {
 	// desired state (those the plan does not touch exist as declared).
 	for gname, g := range desired.Galleries {
 		for iname, d := range g.Images {
-			img := schema.ImageAddress(gname, iname)
+			img := model.ImageAddress(gname, iname)
 			if !images[img] {
 				continue
 			}
 			for vname, v := range d.Versions {
-				addr := schema.VersionAddress(gname, iname, vname)
+				addr := model.VersionAddress(gname, iname, vname)
 				if p.changes[addr] == nil && v.Source != nil {
 					ensure(before, img)[vname] = v
 					ensure(after, img)[vname] = v
@@ -245,8 +326,8 @@ func (p *planning) latest(desired schema.State) {
 	}
 }
 
-func sortedAddrs(m map[schema.Address]bool) []schema.Address {
-	out := make([]schema.Address, 0, len(m))
+func sortedAddrs(m map[model.Address]bool) []model.Address {
+	out := make([]model.Address, 0, len(m))
 	for a := range m {
 		out = append(out, a)
 	}
@@ -264,7 +345,7 @@ func (p *planning) prices() *PriceTable {
 // Fingerprint identifies an actual state, observations (replication
 // progress, provisioning state, published date) excluded: two reads of an
 // unchanged estate have the same fingerprint.
-func Fingerprint(actual schema.State) string {
+func Fingerprint(actual model.State) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
 	for _, gname := range sortedKeys(actual.Galleries) {
@@ -286,7 +367,7 @@ func Fingerprint(actual schema.State) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-func writeShares(h interface{ Write([]byte) (int, error) }, enc *json.Encoder, shares map[string]*schema.Share) {
+func writeShares(h interface{ Write([]byte) (int, error) }, enc *json.Encoder, shares map[string]*model.Share) {
 	for _, name := range sortedKeys(shares) {
 		fmt.Fprintf(h, "s %q\n", name)
 		_ = enc.Encode(shares[name])

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // The JSON plan (format_version 1.x) is the saved-plan file and what scripts
@@ -21,10 +21,16 @@ import (
 //	                          ["adopt"]), reason, before, after (the model objects),
 //	                          fields[] {path, before, after}, forced_by[],
 //	                          replication {added[], removed[], changed[]},
-//	                          sharing[] {operation, subscriptions, tenants}, depends_on[]
+//	                          sharing[] {operation, subscriptions, tenants}, depends_on[],
+//	                          refused, refused_reason (the rule) on a change a safety
+//	                          rule refuses
 //	unmanaged[]               {address, reason}: exists, never touched
 //	latest[]                  {image, before, after}: where "latest" moves
-//	summary, cost             counts; monthly storage delta and one-time egress (USD)
+//	errors[]                  the refusals: {address ("" for the whole plan), reason (the
+//	                          rule), summary, detail, allowed_by {flag, field}}; a plan
+//	                          with any can never be applied
+//	summary, cost             counts (refused changes only in summary.refused); monthly
+//	                          storage delta and one-time egress (USD) of what is not refused
 //	actual_state_fingerprint  of the cloud state the plan was computed from
 //	warnings[], arm_requests
 type jsonPlan struct {
@@ -37,6 +43,7 @@ type jsonPlan struct {
 	ResourceChanges        []jsonChange    `json:"resource_changes"`
 	Unmanaged              []jsonUnmanaged `json:"unmanaged"`
 	Latest                 []jsonLatest    `json:"latest"`
+	Errors                 []jsonRefusal   `json:"errors"`
 	Summary                jsonSummary     `json:"summary"`
 	Cost                   jsonCost        `json:"cost"`
 	ActualStateFingerprint string          `json:"actual_state_fingerprint"`
@@ -45,20 +52,37 @@ type jsonPlan struct {
 }
 
 type jsonChange struct {
-	Address     string           `json:"address"`
-	Kind        Kind             `json:"kind"`
-	Actions     []string         `json:"actions"`
-	Reason      Reason           `json:"reason,omitempty"`
-	Gallery     string           `json:"gallery"`
-	Image       string           `json:"image,omitempty"`
-	Version     string           `json:"version,omitempty"`
-	Before      json.RawMessage  `json:"before"`
-	After       json.RawMessage  `json:"after"`
-	Fields      []jsonField      `json:"fields,omitempty"`
-	ForcedBy    []string         `json:"forced_by,omitempty"`
-	Replication *jsonReplication `json:"replication,omitempty"`
-	Sharing     []jsonSharingOp  `json:"sharing,omitempty"`
-	DependsOn   []string         `json:"depends_on,omitempty"`
+	Address       string           `json:"address"`
+	Kind          Kind             `json:"kind"`
+	Actions       []string         `json:"actions"`
+	Reason        Reason           `json:"reason,omitempty"`
+	Gallery       string           `json:"gallery"`
+	Image         string           `json:"image,omitempty"`
+	Version       string           `json:"version,omitempty"`
+	Before        json.RawMessage  `json:"before"`
+	After         json.RawMessage  `json:"after"`
+	Fields        []jsonField      `json:"fields,omitempty"`
+	ForcedBy      []string         `json:"forced_by,omitempty"`
+	Replication   *jsonReplication `json:"replication,omitempty"`
+	Sharing       []jsonSharingOp  `json:"sharing,omitempty"`
+	DependsOn     []string         `json:"depends_on,omitempty"`
+	Refused       bool             `json:"refused,omitempty"`
+	RefusedReason Rule             `json:"refused_reason,omitempty"`
+}
+
+type jsonRefusal struct {
+	Address   string     `json:"address"`
+	Reason    Rule       `json:"reason"`
+	Summary   string     `json:"summary"`
+	Detail    string     `json:"detail"`
+	AllowedBy *jsonAllow `json:"allowed_by,omitempty"`
+}
+
+// jsonAllow is what would allow a refused change: a flag of plan and
+// apply, and a configuration field (CUE).
+type jsonAllow struct {
+	Flag  string `json:"flag,omitempty"`
+	Field string `json:"field,omitempty"`
 }
 
 type jsonField struct {
@@ -112,6 +136,7 @@ type jsonSummary struct {
 	ReplicasRemoved int `json:"replicas_removed"`
 	SharesAdded     int `json:"shares_added"`
 	SharesRemoved   int `json:"shares_removed"`
+	Refused         int `json:"refused"`
 }
 
 type jsonCost struct {
@@ -162,13 +187,27 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 		FormatVersion: p.FormatVersion, SourceRevision: p.SourceRevision, Source: p.Source, Configuration: p.Configuration,
 		Target: p.Target, CreatedAt: p.CreatedAt, ActualStateFingerprint: p.ActualStateFingerprint,
 		Warnings: nonNil(p.Warnings), ARMRequests: p.ARMRequests,
-		ResourceChanges: []jsonChange{}, Unmanaged: []jsonUnmanaged{}, Latest: []jsonLatest{},
-		Summary: jsonSummary(p.Summary), Cost: jsonCost(p.Cost),
+		ResourceChanges: []jsonChange{}, Unmanaged: []jsonUnmanaged{}, Latest: []jsonLatest{}, Errors: []jsonRefusal{},
+		Summary: jsonSummary{
+			Create: p.Summary.Create, Update: p.Summary.Update, Replace: p.Summary.Replace, Delete: p.Summary.Delete,
+			Adopt: p.Summary.Adopt, NoOp: p.Summary.NoOp, RegionsAdded: p.Summary.RegionsAdded, RegionsRemoved: p.Summary.RegionsRemoved,
+			ReplicasAdded: p.Summary.ReplicasAdded, ReplicasRemoved: p.Summary.ReplicasRemoved,
+			SharesAdded: p.Summary.SharesAdded, SharesRemoved: p.Summary.SharesRemoved, Refused: p.Summary.Refused,
+		},
+		Cost: jsonCost(p.Cost),
+	}
+	for _, r := range p.Errors {
+		jr := jsonRefusal{Address: string(r.Address), Reason: r.Rule, Summary: r.Summary, Detail: r.Detail}
+		if r.AllowFlag != "" || r.AllowField != "" {
+			jr.AllowedBy = &jsonAllow{Flag: r.AllowFlag, Field: r.AllowField}
+		}
+		jp.Errors = append(jp.Errors, jr)
 	}
 	for _, c := range p.Changes {
 		jc := jsonChange{
 			Address: string(c.Address), Kind: c.Kind, Actions: c.Action.Names(), Reason: c.Reason,
 			Gallery: c.Gallery, Image: c.Image, Version: c.Version, ForcedBy: c.ForcedBy,
+			Refused: c.Refused != "", RefusedReason: c.Refused,
 		}
 		var err error
 		if jc.Before, err = marshalObject(c.Before); err != nil {
@@ -248,7 +287,26 @@ func DecodePlan(data []byte) (*Plan, error) {
 	p := &Plan{
 		FormatVersion: jp.FormatVersion, SourceRevision: jp.SourceRevision, Source: jp.Source, Configuration: jp.Configuration,
 		Target: jp.Target, CreatedAt: jp.CreatedAt, ActualStateFingerprint: jp.ActualStateFingerprint,
-		Warnings: jp.Warnings, ARMRequests: jp.ARMRequests, Summary: Summary(jp.Summary), Cost: Cost(jp.Cost),
+		Warnings: jp.Warnings, ARMRequests: jp.ARMRequests, Cost: Cost(jp.Cost),
+		Summary: Summary{
+			Create: jp.Summary.Create, Update: jp.Summary.Update, Replace: jp.Summary.Replace, Delete: jp.Summary.Delete,
+			Adopt: jp.Summary.Adopt, NoOp: jp.Summary.NoOp, RegionsAdded: jp.Summary.RegionsAdded, RegionsRemoved: jp.Summary.RegionsRemoved,
+			ReplicasAdded: jp.Summary.ReplicasAdded, ReplicasRemoved: jp.Summary.ReplicasRemoved,
+			SharesAdded: jp.Summary.SharesAdded, SharesRemoved: jp.Summary.SharesRemoved, Refused: jp.Summary.Refused,
+		},
+	}
+	for i, jr := range jp.Errors {
+		if jr.Reason == "" || jr.Summary == "" {
+			return nil, fmt.Errorf("errors[%d] %s: a refusal needs a reason and a summary", i, jr.Address)
+		}
+		r := Refusal{Address: model.Address(jr.Address), Rule: jr.Reason, Summary: jr.Summary, Detail: jr.Detail}
+		if a := jr.AllowedBy; a != nil {
+			if a.Flag == "" && a.Field == "" {
+				return nil, fmt.Errorf("errors[%d] %s: allowed_by names neither a flag nor a field", i, jr.Address)
+			}
+			r.AllowFlag, r.AllowField = a.Flag, a.Field
+		}
+		p.Errors = append(p.Errors, r)
 	}
 	if len(p.Warnings) == 0 {
 		p.Warnings = nil
@@ -259,8 +317,12 @@ func DecodePlan(data []byte) (*Plan, error) {
 			return nil, fmt.Errorf("resource_changes[%d] %s: %w", i, jc.Address, err)
 		}
 		c := &Change{
-			Address: schema.Address(jc.Address), Kind: jc.Kind, Action: action, Reason: jc.Reason,
+			Address: model.Address(jc.Address), Kind: jc.Kind, Action: action, Reason: jc.Reason,
 			Gallery: jc.Gallery, Image: jc.Image, Version: jc.Version, ForcedBy: jc.ForcedBy,
+			Refused: jc.RefusedReason,
+		}
+		if jc.Refused != (jc.RefusedReason != "") {
+			return nil, fmt.Errorf("resource_changes[%d] %s: refused and refused_reason go together", i, jc.Address)
 		}
 		if c.Before, err = unmarshalObject(jc.Kind, jc.Before); err != nil {
 			return nil, fmt.Errorf("resource_changes[%d] %s before: %w", i, jc.Address, err)
@@ -278,15 +340,15 @@ func DecodePlan(data []byte) (*Plan, error) {
 			c.Sharing = append(c.Sharing, SharingOp(op))
 		}
 		for _, d := range jc.DependsOn {
-			c.DependsOn = append(c.DependsOn, schema.Address(d))
+			c.DependsOn = append(c.DependsOn, model.Address(d))
 		}
 		p.Changes = append(p.Changes, c)
 	}
 	for _, u := range jp.Unmanaged {
-		p.Unmanaged = append(p.Unmanaged, Unmanaged{Address: schema.Address(u.Address), Reason: u.Reason})
+		p.Unmanaged = append(p.Unmanaged, Unmanaged{Address: model.Address(u.Address), Reason: u.Reason})
 	}
 	for _, l := range jp.Latest {
-		p.Latest = append(p.Latest, LatestChange{Image: schema.Address(l.Image), Before: l.Before, After: l.After})
+		p.Latest = append(p.Latest, LatestChange{Image: model.Address(l.Image), Before: l.Before, After: l.After})
 	}
 	return p, nil
 }
@@ -306,15 +368,15 @@ func unmarshalObject(k Kind, raw json.RawMessage) (any, error) {
 	var target any
 	switch k {
 	case KindGallery:
-		target = &schema.Gallery{}
+		target = &model.Gallery{}
 	case KindSharing:
-		target = &schema.Sharing{}
+		target = &model.Sharing{}
 	case KindImage:
-		target = &schema.ImageDefinition{}
+		target = &model.ImageDefinition{}
 	case KindVersion:
-		target = &schema.ImageVersion{}
+		target = &model.ImageVersion{}
 	case KindShare:
-		target = &schema.Share{}
+		target = &model.Share{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", k)
 	}

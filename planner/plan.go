@@ -12,12 +12,12 @@ package planner
 import (
 	"time"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // FormatVersion is the version of the JSON plan format. Readers must refuse a
 // plan whose major version they do not know.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // Action is what a change does to one resource. Its value is the symbol the
 // text rendering uses for it.
@@ -46,13 +46,13 @@ const (
 // Change is one planned change to one resource.
 //
 // Before and After are shallow copies of the model object (children such as a
-// gallery's images and shares removed): *schema.Gallery, *schema.Sharing,
-// *schema.ImageDefinition, *schema.ImageVersion or *schema.Share by Kind.
+// gallery's images and shares removed): *model.Gallery, *model.Sharing,
+// *model.ImageDefinition, *model.ImageVersion or *model.Share by Kind.
 // Before is nil for Create, After is nil for Delete; for Update, Replace and
 // Adopt both are set. Gallery, Image and Version name the resource (or, for a
 // share, its scope).
 type Change struct {
-	Address schema.Address
+	Address model.Address
 	Kind    Kind
 	Action  Action
 	Reason  Reason
@@ -74,7 +74,11 @@ type Change struct {
 	Sharing []SharingOp
 	// DependsOn lists the addresses of changes in the same plan that must
 	// finish before this one starts.
-	DependsOn []schema.Address
+	DependsOn []model.Address
+	// Refused is the safety rule that refuses this change, "" when none
+	// does. A refused change stays in the plan so that every rendering
+	// shows it; the plan's Errors say why and what would allow it.
+	Refused Rule
 }
 
 // Reason says why an action was chosen.
@@ -90,6 +94,39 @@ const (
 	ReasonParentDeleted     Reason = "parent_deleted"  // delete: goes with its parent
 	ReasonUnmanagedDeclared Reason = "adopt_unmanaged" // adopt: declared, exists without curator's mark
 )
+
+// Rule is a safety rule that can refuse a change or a whole plan. Its
+// value is its name in the JSON plan.
+type Rule string
+
+const (
+	RuleReplace        Rule = "replace_not_allowed" // an immutable field changed; allowReplace / --allow-replace
+	RuleAdopt          Rule = "adopt_not_allowed"   // exists without curator's mark; adopt / --adopt
+	RuleAdoptImmutable Rule = "adopt_would_replace" // adopting would need a replace: never allowed
+	RuleHoldsUnmanaged Rule = "holds_unmanaged"     // a delete or replace would take an unmanaged resource with it
+	RuleTooManyDeletes Rule = "too_many_deletes"    // more deletes than maxDeletes; --allow-mass-delete
+	RulePastEndOfLife  Rule = "end_of_life_in_past" // an end-of-life date being set is in the past: the service refuses it
+)
+
+// Refusal is one reason a plan cannot be applied: a safety rule stopped a
+// change (Address is the change's) or the whole plan (Address is "").
+// AllowFlag and AllowField say what would allow it — a flag of plan and
+// apply, and a configuration field in CUE, on the resource at Address or,
+// for a plan-wide rule, at the top level; both are "" when only a change
+// of the configuration or of the cloud can (an unmanaged resource in the
+// way).
+type Refusal struct {
+	Address    model.Address
+	Rule       Rule
+	Summary    string
+	Detail     string
+	AllowFlag  string
+	AllowField string
+}
+
+func (r Refusal) String() string {
+	return Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail}.String()
+}
 
 // FieldDiff is one differing field, by its path in the configuration
 // (e.g. "description", "regions.eastus.replicas").
@@ -129,14 +166,14 @@ type SharingOp struct {
 // undeclared and without this configuration's mark (or declared without
 // adoption allowed, reported as an error instead).
 type Unmanaged struct {
-	Address schema.Address
+	Address model.Address
 	Reason  string
 }
 
 // LatestChange reports which version "latest" resolves to for a definition,
 // before and after the plan, when that changes.
 type LatestChange struct {
-	Image  schema.Address
+	Image  model.Address
 	Before string
 	After  string
 }
@@ -155,8 +192,11 @@ type Plan struct {
 	Changes   []*Change
 	Unmanaged []Unmanaged
 	Latest    []LatestChange
-	Summary   Summary
-	Cost      Cost
+	// Errors are the refusals: a plan with any can never be applied. The
+	// refused changes are in Changes, marked by Change.Refused.
+	Errors  []Refusal
+	Summary Summary
+	Cost    Cost
 	// ActualStateFingerprint identifies the actual state the plan was computed
 	// from (observations such as replication progress excluded), so a saved
 	// plan can be refused when the cloud changed since.
@@ -167,9 +207,12 @@ type Plan struct {
 	ARMRequests int64
 }
 
-// Summary counts the plan.
+// Summary counts the plan. Refused changes are counted in Refused only:
+// the other counts, replication and shares included, are what an apply
+// would do were the refusals lifted no further.
 type Summary struct {
 	Create, Update, Replace, Delete, Adopt, NoOp int
+	Refused                                      int
 	RegionsAdded, RegionsRemoved                 int
 	ReplicasAdded, ReplicasRemoved               int
 	SharesAdded, SharesRemoved                   int
@@ -183,8 +226,74 @@ type Cost struct {
 	PriceTableSource    string
 }
 
-// HasChanges reports whether applying the plan would change anything.
-func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+// HasChanges reports whether the plan holds any change, refused ones
+// included: a plan with refusals is never "no changes". Whether it may be
+// applied is Refused's to say.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 || len(p.Errors) > 0 }
+
+// Refused reports whether a safety rule refused the plan, in part or in
+// whole. A refused plan must never be applied.
+func (p *Plan) Refused() bool {
+	if len(p.Errors) > 0 {
+		return true
+	}
+	for _, c := range p.Changes {
+		if c.Refused != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Err returns the refusals as one error, nil when the plan may be applied.
+func (p *Plan) Err() error {
+	if !p.Refused() {
+		return nil
+	}
+	var ds Diagnostics
+	for _, r := range p.Errors {
+		ds = append(ds, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
+	}
+	refusalOf := p.refusals()
+	for _, c := range p.Changes {
+		if c.Refused != "" && refusalOf(c) == nil {
+			ds = append(ds, Diagnostic{Severity: Error, Address: c.Address, Summary: "Refused", Detail: string(c.Refused)})
+		}
+	}
+	return ds.Err()
+}
+
+// refusals indexes the plan's refusals and returns the lookup of the one
+// that refuses a change: of its rule, at its address, else at the nearest
+// resource it lives in (a child goes with its refused parent), else
+// plan-wide; nil when none.
+func (p *Plan) refusals() func(*Change) *Refusal {
+	type key struct {
+		addr model.Address
+		rule Rule
+	}
+	index := make(map[key]*Refusal, len(p.Errors))
+	for i := range p.Errors {
+		k := key{p.Errors[i].Address, p.Errors[i].Rule}
+		if index[k] == nil {
+			index[k] = &p.Errors[i]
+		}
+	}
+	return func(c *Change) *Refusal {
+		if c.Refused == "" {
+			return nil
+		}
+		if r := index[key{c.Address, c.Refused}]; r != nil {
+			return r
+		}
+		for _, a := range ancestors(c) {
+			if r := index[key{a, c.Refused}]; r != nil {
+				return r
+			}
+		}
+		return index[key{"", c.Refused}]
+	}
+}
 
 // Options steer Plan.
 type Options struct {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
-	"github.com/curator-dev/curator/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -27,19 +27,19 @@ const (
 
 // desired is a small declared estate: one gallery with a share, one
 // definition with two versions.
-func desired() schema.State {
-	return schema.State{
-		Name: config, Target: schema.Target{Local: &schema.LocalTarget{}}, MaxDeletes: 10,
-		Galleries: map[string]*schema.Gallery{
+func desired() model.State {
+	return model.State{
+		Name: config, Target: model.Target{Local: &model.LocalTarget{}}, MaxDeletes: 10,
+		Galleries: map[string]*model.Gallery{
 			"acme": {
 				Location: "westeurope", Description: "golden images",
-				Shares: map[string]*schema.Share{"readers": {PrincipalID: principal, PrincipalType: "Group", Role: "Reader"}},
-				Images: map[string]*schema.ImageDefinition{
+				Shares: map[string]*model.Share{"readers": {PrincipalID: principal, PrincipalType: "Group", Role: "Reader"}},
+				Images: map[string]*model.ImageDefinition{
 					"web": {
 						Publisher: "Contoso", Offer: "Web", SKU: "nginx", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
-						Versions: map[string]*schema.ImageVersion{
-							"1.0.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}),
-							"1.1.0": version(map[string]schema.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "eastus": {Replicas: 1, Storage: "Standard_ZRS"}}),
+						Versions: map[string]*model.ImageVersion{
+							"1.0.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}),
+							"1.1.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "eastus": {Replicas: 1, Storage: "Standard_ZRS"}}),
 						},
 					},
 				},
@@ -48,35 +48,35 @@ func desired() schema.State {
 	}
 }
 
-func version(regions map[string]schema.TargetRegion) *schema.ImageVersion {
-	return &schema.ImageVersion{Source: &schema.Source{ManagedImage: imageID}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions, SizeGB: 10}
+func version(regions map[string]model.TargetRegion) *model.ImageVersion {
+	return &model.ImageVersion{Source: &model.Source{ManagedImage: imageID}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions, SizeGB: 10}
 }
 
 // applied is what the cloud holds after desired was applied: the same
 // estate, tagged as managed, shares named and described, versions observed.
-func applied(d schema.State) schema.State {
+func applied(d model.State) model.State {
 	data, _ := json.Marshal(d)
-	var a schema.State
+	var a model.State
 	_ = json.Unmarshal(data, &a)
-	a.Name, a.Target, a.Prune, a.MaxDeletes = "", schema.Target{}, false, 0
+	a.Name, a.Target, a.Prune, a.MaxDeletes = "", model.Target{}, false, 0
 	mark := func(tags map[string]string) map[string]string {
-		out := map[string]string{schema.ManagedByTag: config}
+		out := map[string]string{model.ManagedByTag: config}
 		for k, v := range tags {
 			out[k] = v
 		}
 		return out
 	}
 	name := 0
-	shares := func(in map[string]*schema.Share) map[string]*schema.Share {
+	shares := func(in map[string]*model.Share) map[string]*model.Share {
 		if len(in) == 0 {
 			return nil
 		}
-		out := map[string]*schema.Share{}
+		out := map[string]*model.Share{}
 		for _, s := range in {
 			name++
 			c := *s
 			c.Name = strings.Repeat(string(rune('a'+name)), 8) + "-0000-0000-0000-000000000000"
-			c.Description = schema.ShareDescription(config)
+			c.Description = model.ShareDescription(config)
 			out[c.Name] = &c
 		}
 		return out
@@ -90,7 +90,7 @@ func applied(d schema.State) schema.State {
 			img.Shares = shares(img.Shares)
 			for _, v := range img.Versions {
 				v.Tags = mark(v.Tags)
-				v.Observed = &schema.VersionObserved{ProvisioningState: "Succeeded", AggregatedState: "Completed"}
+				v.Observed = &model.VersionObserved{ProvisioningState: "Succeeded", AggregatedState: "Completed"}
 			}
 		}
 	}
@@ -99,118 +99,154 @@ func applied(d schema.State) schema.State {
 
 type scenario struct {
 	name    string
-	desired func() schema.State
-	actual  func() schema.State
+	desired func() model.State
+	actual  func() model.State
 	opts    planner.Options
 	// errors are substrings the plan's error diagnostics must contain
 	// (none: the plan must be valid).
 	errors []string
+	// refused are the addresses of the changes a safety rule refuses, by
+	// the rule; allow is the flag that would allow each rule ("" none).
+	refused map[model.Address]planner.Rule
+	allow   map[planner.Rule]string
 }
 
 func scenarios() []scenario {
-	empty := func() schema.State { return schema.State{} }
-	same := func() schema.State { return applied(desired()) }
+	empty := func() model.State { return model.State{} }
+	same := func() model.State { return applied(desired()) }
 	return []scenario{
 		{name: "create-all", desired: desired, actual: empty},
 		{name: "no-op", desired: desired, actual: same},
-		{name: "update-replicas", desired: func() schema.State {
+		{name: "update-replicas", desired: func() model.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
-			v.Regions["westeurope"] = schema.TargetRegion{Replicas: 4, Storage: "Standard_LRS"}
+			v.Regions["westeurope"] = model.TargetRegion{Replicas: 4, Storage: "Standard_LRS"}
 			v.EndOfLife = "2027-06-30"
 			return d
 		}, actual: same},
-		{name: "add-remove-region", desired: func() schema.State {
+		{name: "add-remove-region", desired: func() model.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
 			delete(v.Regions, "eastus")
-			v.Regions["northeurope"] = schema.TargetRegion{Replicas: 2, Storage: "Standard_LRS"}
+			v.Regions["northeurope"] = model.TargetRegion{Replicas: 2, Storage: "Standard_LRS"}
 			return d
 		}, actual: same},
-		{name: "storage-change", desired: func() schema.State {
+		{name: "storage-change", desired: func() model.State {
 			d := desired()
-			d.Galleries["acme"].Images["web"].Versions["1.1.0"].Regions["eastus"] = schema.TargetRegion{Replicas: 1, Storage: "Premium_LRS"}
+			d.Galleries["acme"].Images["web"].Versions["1.1.0"].Regions["eastus"] = model.TargetRegion{Replicas: 1, Storage: "Premium_LRS"}
 			return d
 		}, actual: same},
-		{name: "replace-refused", desired: func() schema.State {
+		{name: "replace-refused", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			return d
-		}, actual: same, errors: []string{"osType", "--allow-replace"}},
-		{name: "replace-allowed", desired: func() schema.State {
+		}, actual: same, errors: []string{"osType", "--allow-replace"},
+			refused: map[model.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
+			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
+		{name: "replace-refused-beside-creates", desired: func() model.State {
+			d := desired()
+			d.Galleries["acme"].Images["web"].OSType = "Windows"
+			d.Galleries["acme"].Images["api"] = &model.ImageDefinition{
+				Publisher: "Contoso", Offer: "Api", SKU: "go", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
+				Versions: map[string]*model.ImageVersion{"2.0.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})},
+			}
+			return d
+		}, actual: same, errors: []string{"osType", "--allow-replace"},
+			refused: map[model.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
+			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
+		{name: "prune-refused-unmanaged-inside", desired: func() model.State {
+			d := desired()
+			d.Prune = true
+			d.Galleries = map[string]*model.Gallery{}
+			return d
+		}, actual: func() model.State {
+			a := applied(desired())
+			a.Galleries["acme"].Images["handmade"] = &model.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1"}
+			return a
+		}, errors: []string{"Cannot delete", "image definition handmade"},
+			refused: map[model.Address]planner.Rule{"gallery/acme": planner.RuleHoldsUnmanaged},
+			allow:   map[planner.Rule]string{planner.RuleHoldsUnmanaged: ""}},
+		{name: "replace-allowed", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			return d
 		}, actual: same, opts: planner.Options{AllowReplace: true}},
-		{name: "replace-takes-undeclared-children", desired: func() schema.State {
+		{name: "replace-takes-undeclared-children", desired: func() model.State {
 			d := desired()
 			d.Galleries["acme"].Images["web"].OSType = "Windows"
 			d.Galleries["acme"].Images["web"].AllowReplace = true
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
 			return d
 		}, actual: same},
-		{name: "delete-without-prune", desired: func() schema.State {
+		{name: "delete-without-prune", desired: func() model.State {
 			d := desired()
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
 			return d
 		}, actual: same},
-		{name: "delete-with-prune", desired: func() schema.State {
+		{name: "delete-with-prune", desired: func() model.State {
 			d := desired()
 			d.Prune = true
 			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
 			return d
 		}, actual: same},
-		{name: "unmanaged-present", desired: desired, actual: func() schema.State {
+		{name: "unmanaged-present", desired: desired, actual: func() model.State {
 			a := applied(desired())
-			a.Galleries["legacy"] = &schema.Gallery{Location: "eastus", Description: "made by hand"}
-			a.Galleries["acme"].Images["web"].Versions["0.9.0"] = version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
-			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &schema.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
+			a.Galleries["legacy"] = &model.Gallery{Location: "eastus", Description: "made by hand"}
+			a.Galleries["acme"].Images["web"].Versions["0.9.0"] = version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
+			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &model.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
 			return a
 		}, opts: planner.Options{Prune: true}},
-		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"}},
-		{name: "adopt-allowed", desired: func() schema.State {
+		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"},
+			refused: map[model.Address]planner.Rule{"gallery/acme/image/web/version/1.1.0": planner.RuleAdopt},
+			allow:   map[planner.Rule]string{planner.RuleAdopt: "--adopt"}},
+		{name: "adopt-allowed", desired: func() model.State {
 			d := desired()
 			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
 			v.Source, v.Adopt = nil, true
 			return d
 		}, actual: packerPublished},
-		{name: "latest-changes", desired: func() schema.State {
+		{name: "latest-changes", desired: func() model.State {
 			d := desired()
-			d.Galleries["acme"].Images["web"].Versions["1.2.0"] = version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
+			d.Galleries["acme"].Images["web"].Versions["1.2.0"] = version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
 			d.Galleries["acme"].Images["web"].Versions["1.1.0"].ExcludeFromLatest = true
 			return d
 		}, actual: same},
-		{name: "mass-delete-refused", desired: func() schema.State {
+		{name: "mass-delete-refused", desired: func() model.State {
 			d := desired()
 			d.Prune, d.MaxDeletes = true, 1
-			d.Galleries = map[string]*schema.Gallery{}
+			d.Galleries = map[string]*model.Gallery{}
 			return d
-		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"}},
-		{name: "share-add-remove", desired: func() schema.State {
+		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"},
+			refused: map[model.Address]planner.Rule{
+				"gallery/acme": planner.RuleTooManyDeletes, "gallery/acme/image/web": planner.RuleTooManyDeletes,
+				"gallery/acme/image/web/version/1.0.0": planner.RuleTooManyDeletes, "gallery/acme/image/web/version/1.1.0": planner.RuleTooManyDeletes,
+			},
+			allow: map[planner.Rule]string{planner.RuleTooManyDeletes: "--allow-mass-delete"}},
+		{name: "share-add-remove", desired: func() model.State {
 			d := desired()
 			d.Prune = true
-			d.Galleries["acme"].Shares = map[string]*schema.Share{"publishers": {PrincipalID: principal, Role: "Compute Gallery Artifacts Publisher"}}
-			d.Galleries["acme"].Images["web"].Shares = map[string]*schema.Share{"readers": {PrincipalID: principal, Role: "Reader"}}
+			d.Galleries["acme"].Shares = map[string]*model.Share{"publishers": {PrincipalID: principal, Role: "Compute Gallery Artifacts Publisher"}}
+			d.Galleries["acme"].Images["web"].Shares = map[string]*model.Share{"readers": {PrincipalID: principal, Role: "Reader"}}
 			return d
 		}, actual: same},
-		{name: "sharing-profile", desired: func() schema.State {
+		{name: "sharing-profile", desired: func() model.State {
 			d := desired()
-			d.Galleries["acme"].Sharing = &schema.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
+			d.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
 			return d
-		}, actual: func() schema.State {
+		}, actual: func() model.State {
 			a := applied(desired())
-			a.Galleries["acme"].Sharing = &schema.Sharing{Permission: "Groups", Subscriptions: []string{"33333333-3333-3333-3333-333333333333"}}
+			a.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"33333333-3333-3333-3333-333333333333"}}
 			return a
 		}},
 	}
 }
 
 // packerPublished: version 1.1.0 exists without curator's mark.
-func packerPublished() schema.State {
+func packerPublished() model.State {
 	a := applied(desired())
 	v := a.Galleries["acme"].Images["web"].Versions["1.1.0"]
 	v.Tags = map[string]string{"built-by": "packer"}
-	v.Regions = map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
+	v.Regions = map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
 	return a
 }
 
@@ -306,21 +342,21 @@ func TestDecide(t *testing.T) {
 		}
 	}
 	// Dependencies: versions wait for their definition, which waits for its gallery.
-	deps := map[schema.Address][]schema.Address{}
+	deps := map[model.Address][]model.Address{}
 	for _, c := range p.Changes {
 		deps[c.Address] = c.DependsOn
 	}
-	if got := deps[schema.VersionAddress("acme", "web", "1.0.0")]; len(got) != 1 || got[0] != schema.ImageAddress("acme", "web") {
+	if got := deps[model.VersionAddress("acme", "web", "1.0.0")]; len(got) != 1 || got[0] != model.ImageAddress("acme", "web") {
 		t.Errorf("version depends on %v", got)
 	}
-	if got := deps[schema.ImageAddress("acme", "web")]; len(got) != 1 || got[0] != schema.GalleryAddress("acme") {
+	if got := deps[model.ImageAddress("acme", "web")]; len(got) != 1 || got[0] != model.GalleryAddress("acme") {
 		t.Errorf("image depends on %v", got)
 	}
 }
 
 func TestFingerprintIgnoresObservations(t *testing.T) {
 	a, b := applied(desired()), applied(desired())
-	b.Galleries["acme"].Images["web"].Versions["1.0.0"].Observed = &schema.VersionObserved{AggregatedState: "InProgress", Replication: map[string]schema.RegionReplication{"westeurope": {State: "Replicating", Progress: 40}}}
+	b.Galleries["acme"].Images["web"].Versions["1.0.0"].Observed = &model.VersionObserved{AggregatedState: "InProgress", Replication: map[string]model.RegionReplication{"westeurope": {State: "Replicating", Progress: 40}}}
 	if planner.Fingerprint(a) != planner.Fingerprint(b) {
 		t.Error("replication progress changed the fingerprint")
 	}
@@ -331,7 +367,7 @@ func TestFingerprintIgnoresObservations(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
-	vs := map[string]*schema.ImageVersion{
+	vs := map[string]*model.ImageVersion{
 		"1.9.0": {}, "1.10.0": {}, "2.0.0": {ExcludeFromLatest: true}, "1.10.1": {},
 	}
 	if got := planner.Latest(vs); got != "1.10.1" {
@@ -348,9 +384,130 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Add([]byte(`{"format_version":"2.0"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := planner.DecodePlan(data)
-		if err == nil {
-			_ = planner.RenderText(p, false)
-			_ = planner.RenderMarkdown(p)
+		if err != nil {
+			return
+		}
+		_ = planner.RenderText(p, false)
+		if md := planner.RenderMarkdown(p); len(md) >= planner.MarkdownLimit {
+			t.Fatalf("a Markdown plan of %d bytes", len(md))
+		}
+		// What decodes encodes back to a plan that decodes the same.
+		data2, err := json.Marshal(p)
+		if err != nil {
+			return // e.g. a value JSON cannot hold
+		}
+		back, err := planner.DecodePlan(data2)
+		if err != nil {
+			t.Fatalf("a re-encoded plan does not decode: %v", err)
+		}
+		if data3, _ := json.Marshal(back); string(data3) != string(data2) {
+			t.Fatalf("JSON differs after a second round trip:\n%s\n%s", data2, data3)
 		}
 	})
+}
+
+// TestRefusedChangesStayInThePlan: a change a safety rule refuses is in the
+// plan, marked with its rule, counted only as refused, explained in errors
+// with what would allow it, and the plan is never "No changes" and never
+// applicable.
+func TestRefusedChangesStayInThePlan(t *testing.T) {
+	for _, s := range scenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			p, diags := compute(s)
+			got := map[model.Address]planner.Rule{}
+			for _, c := range p.Changes {
+				if c.Refused != "" {
+					got[c.Address] = c.Refused
+				}
+			}
+			if len(s.refused) == 0 {
+				if p.Refused() || p.Err() != nil || len(got) > 0 || p.Summary.Refused != 0 {
+					t.Fatalf("a valid plan is refused: %v %v", p.Err(), got)
+				}
+				return
+			}
+			for addr, rule := range s.refused {
+				if got[addr] != rule {
+					t.Errorf("%s refused by %q, want %q", addr, got[addr], rule)
+				}
+			}
+			if !p.Refused() || p.Err() == nil || !diags.HasErrors() {
+				t.Fatal("a plan with refused changes is not refused")
+			}
+			if p.Summary.Refused != len(got) {
+				t.Errorf("summary counts %d refused, the plan marks %d", p.Summary.Refused, len(got))
+			}
+			if counted := p.Summary.Create + p.Summary.Update + p.Summary.Replace + p.Summary.Delete + p.Summary.Adopt + p.Summary.SharesAdded + p.Summary.SharesRemoved; counted+len(got) != len(p.Changes) {
+				t.Errorf("summary counts %d changes and %d refused, the plan has %d", counted, len(got), len(p.Changes))
+			}
+			for _, r := range p.Errors {
+				if want, ok := s.allow[r.Rule]; !ok || r.AllowFlag != want {
+					t.Errorf("%s: %s is allowed by %q, want %q", r.Address, r.Rule, r.AllowFlag, want)
+				}
+				if r.AllowFlag != "" && r.AllowField == "" {
+					t.Errorf("%s: %s names a flag but no configuration field", r.Address, r.Rule)
+				}
+			}
+			text, md := planner.RenderText(p, false), planner.RenderMarkdown(p)
+			for _, out := range []string{planner.SummaryLine(p), text, md} {
+				if strings.Contains(out, "No changes") || !strings.Contains(out, "refused") {
+					t.Errorf("a refused plan reads as if nothing were refused:\n%s", out)
+				}
+			}
+			if !strings.Contains(md, "[!CAUTION]") {
+				t.Error("the Markdown plan does not lead with the refusal")
+			}
+			for addr := range s.refused {
+				if !strings.Contains(text, string(addr)+" ") && !strings.Contains(text, string(addr)+"\n") {
+					t.Errorf("the text plan does not show %s", addr)
+				}
+			}
+			var doc struct {
+				Errors []struct {
+					Reason    string `json:"reason"`
+					AllowedBy *struct {
+						Flag string `json:"flag"`
+					} `json:"allowed_by"`
+				} `json:"errors"`
+				ResourceChanges []struct {
+					Address       string `json:"address"`
+					Refused       bool   `json:"refused"`
+					RefusedReason string `json:"refused_reason"`
+				} `json:"resource_changes"`
+			}
+			data, _ := json.Marshal(p)
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Errors) != len(p.Errors) || len(doc.Errors) == 0 {
+				t.Errorf("JSON errors[] has %d entries, want %d", len(doc.Errors), len(p.Errors))
+			}
+			for _, rc := range doc.ResourceChanges {
+				if want := s.refused[model.Address(rc.Address)]; want != "" && (!rc.Refused || rc.RefusedReason != string(want)) {
+					t.Errorf("JSON %s: refused %v %q, want %q", rc.Address, rc.Refused, rc.RefusedReason, want)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodePlanRefusesInconsistentRefusals(t *testing.T) {
+	for name, doc := range map[string]string{
+		"refused without reason": `{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["delete"],"gallery":"a","before":null,"after":null,"refused":true}]}`,
+		"reason without refused": `{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["delete"],"gallery":"a","before":null,"after":null,"refused_reason":"too_many_deletes"}]}`,
+		"error without reason":   `{"format_version":"1.1","errors":[{"address":"","summary":"Too many deletes","detail":""}]}`,
+		"empty allowed_by":       `{"format_version":"1.1","errors":[{"address":"","reason":"too_many_deletes","summary":"Too many deletes","detail":"","allowed_by":{}}]}`,
+	} {
+		if _, err := planner.DecodePlan([]byte(doc)); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	// A saved plan whose refused change lost its errors entry is still refused.
+	p, err := planner.DecodePlan([]byte(`{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["delete"],"gallery":"a","before":null,"after":null,"refused":true,"refused_reason":"too_many_deletes"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Refused() || p.Err() == nil {
+		t.Error("a plan with a refused change decodes as applicable")
+	}
 }

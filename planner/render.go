@@ -3,10 +3,9 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // Symbol is how the text rendering shows an action.
@@ -55,13 +54,16 @@ func color(a Action) string {
 // Shares: +1, -0. Cost: +$12.40/month, $3.10 egress."
 func SummaryLine(p *Plan) string {
 	s := p.Summary
-	if !p.HasChanges() {
+	if !p.HasChanges() && !p.Refused() {
 		return fmt.Sprintf("No changes. %d %s match the configuration.", s.NoOp, pluralize(s.NoOp, "resource", "resources"))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan: %d to create, %d to update, %d to replace, %d to delete", s.Create, s.Update, s.Replace, s.Delete)
 	if s.Adopt > 0 {
 		fmt.Fprintf(&b, ", %d to adopt", s.Adopt)
+	}
+	if p.Refused() {
+		fmt.Fprintf(&b, ", %d refused (the plan cannot be applied)", s.Refused)
 	}
 	b.WriteString(". Replication: ")
 	b.WriteString(plusMinus(s.RegionsAdded, s.RegionsRemoved, "regions"))
@@ -103,9 +105,27 @@ func value(v any) string {
 	return string(data)
 }
 
-// changeLines renders one change: its header and its details.
-func changeLines(c *Change) (header string, details []string) {
+// changeLines renders one change: its header and its details; r is the
+// refusal that refuses it, nil when none does.
+func changeLines(c *Change, r *Refusal) (header string, details []string) {
 	header = c.Action.Symbol() + " " + string(c.Address)
+	defer func() {
+		if c.Refused == "" {
+			return
+		}
+		header += " [refused]"
+		line := "refused: " + string(c.Refused)
+		if r != nil {
+			line = "refused: " + r.Summary
+			if r.Address != "" && r.Address != c.Address {
+				line += " " + string(r.Address)
+			}
+			if hint := allowHint(r, ""); hint != "" {
+				line += "; " + hint
+			}
+		}
+		details = append(details, line)
+	}()
 	switch {
 	case c.Action == Replace && len(c.ForcedBy) > 0:
 		header += fmt.Sprintf(" (forced by %s)", strings.Join(c.ForcedBy, ", "))
@@ -151,6 +171,22 @@ func changeLines(c *Change) (header string, details []string) {
 	return header, details
 }
 
+// allowHint says what would allow a refusal, quoting flag and field with
+// quote; "" when nothing does.
+func allowHint(r *Refusal, quote string) string {
+	var ways []string
+	if r.AllowFlag != "" {
+		ways = append(ways, quote+r.AllowFlag+quote)
+	}
+	if r.AllowField != "" {
+		ways = append(ways, quote+r.AllowField+quote)
+	}
+	if len(ways) == 0 {
+		return ""
+	}
+	return "allowed by " + strings.Join(ways, " or ")
+}
+
 func note(n string) string {
 	if n == "" {
 		return ""
@@ -160,21 +196,21 @@ func note(n string) string {
 
 func createDetails(c *Change) []string {
 	switch v := c.After.(type) {
-	case *schema.Gallery:
+	case *model.Gallery:
 		out := []string{"location: " + value(v.Location)}
 		if v.Description != "" {
 			out = append(out, "description: "+value(v.Description))
 		}
 		return out
-	case *schema.ImageDefinition:
+	case *model.ImageDefinition:
 		return []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", v.Publisher, v.Offer, v.SKU, v.OSType, v.OSState, v.HyperVGeneration)}
-	case *schema.ImageVersion:
+	case *model.ImageVersion:
 		out := []string{"source region: " + v.Location}
 		if v.Source != nil {
 			out = append(out, "source: "+value(v.Source))
 		}
 		return out
-	case *schema.Share:
+	case *model.Share:
 		return []string{fmt.Sprintf("role %s for %s %s", v.Role, orDefault(v.PrincipalType, "principal"), v.PrincipalID)}
 	}
 	return nil
@@ -201,9 +237,10 @@ func RenderText(p *Plan, colour bool) string {
 		fmt.Fprintf(&b, " at %s", p.SourceRevision)
 	}
 	b.WriteString("\n\n")
-	if p.HasChanges() {
+	if len(p.Changes) > 0 {
+		refusalOf := p.refusals()
 		for _, c := range p.Changes {
-			header, details := changeLines(c)
+			header, details := changeLines(c, refusalOf(c))
 			b.WriteString("  " + paint(color(c.Action), header) + "\n")
 			for _, d := range details {
 				b.WriteString("      " + d + "\n")
@@ -232,102 +269,16 @@ func RenderText(p *Plan, colour bool) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(paint(ansiBold, SummaryLine(p)) + "\n")
-	return b.String()
-}
-
-// MarkdownLimit is GitHub's limit on the length of a comment.
-const MarkdownLimit = 65536
-
-// RenderMarkdown renders the plan for a pull-request comment: summary
-// first, warnings (replaces, deletes, latest changes) next, then one
-// collapsible section per gallery; it stays under MarkdownLimit, saying how
-// much it left out.
-func RenderMarkdown(p *Plan) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "### curator plan for `%s`\n\n", p.Configuration)
-	fmt.Fprintf(&b, "**%s**\n\n", SummaryLine(p))
-	if p.SourceRevision != "" {
-		fmt.Fprintf(&b, "Revision `%s` · target `%s`\n\n", p.SourceRevision, p.Target)
-	}
-	var alerts []string
-	for _, c := range p.Changes {
-		switch {
-		case c.Action == Replace && c.Reason == ReasonCannotUpdate:
-			alerts = append(alerts, fmt.Sprintf("`%s` is **replaced** (forced by %s)", c.Address, strings.Join(c.ForcedBy, ", ")))
-		case c.Action == Delete && c.Kind != KindShare && c.Reason == ReasonNoConfig:
-			alerts = append(alerts, fmt.Sprintf("`%s` is **deleted**", c.Address))
-		}
-	}
-	for _, l := range p.Latest {
-		alerts = append(alerts, fmt.Sprintf("`latest` of `%s` moves from %s to %s", l.Image, orDefault(l.Before, "(none)"), orDefault(l.After, "(none)")))
-	}
-	alerts = append(alerts, p.Warnings...)
-	if len(alerts) > 0 {
-		b.WriteString("> [!WARNING]\n")
-		for _, a := range alerts {
-			fmt.Fprintf(&b, "> - %s\n", a)
+	if p.Refused() {
+		b.WriteString(paint(ansiRed, "Refused: this plan cannot be applied.") + "\n")
+		for _, r := range p.Errors {
+			fmt.Fprintf(&b, "  %s\n", r)
+			if hint := allowHint(&r, ""); hint != "" {
+				fmt.Fprintf(&b, "      %s\n", hint)
+			}
 		}
 		b.WriteString("\n")
 	}
-	// Group changes by gallery, in plan order.
-	var galleries []string
-	byGallery := map[string][]*Change{}
-	for _, c := range p.Changes {
-		if _, ok := byGallery[c.Gallery]; !ok {
-			galleries = append(galleries, c.Gallery)
-		}
-		byGallery[c.Gallery] = append(byGallery[c.Gallery], c)
-	}
-	sort.Strings(galleries)
-	tail := unmanagedSection(p)
-	const reserve = 512
-	omitted := 0
-	for i, g := range galleries {
-		section := gallerySection(g, byGallery[g])
-		if b.Len()+len(section)+len(tail)+reserve > MarkdownLimit {
-			for _, rest := range galleries[i:] {
-				omitted += len(byGallery[rest])
-			}
-			break
-		}
-		b.WriteString(section)
-	}
-	if omitted > 0 {
-		fmt.Fprintf(&b, "\n_%d more %s not shown: the plan is larger than a comment allows. See the job log or the JSON plan._\n\n", omitted, pluralize(omitted, "change", "changes"))
-	}
-	b.WriteString(tail)
-	return b.String()
-}
-
-func gallerySection(g string, changes []*Change) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<details><summary><code>gallery/%s</code>: %d %s</summary>\n\n```diff\n", g, len(changes), pluralize(len(changes), "change", "changes"))
-	for _, c := range changes {
-		header, details := changeLines(c)
-		prefix := map[Action]string{Create: "+", Delete: "-", Update: "!", Replace: "!", Adopt: "!"}[c.Action]
-		fmt.Fprintf(&b, "%s %s\n", prefix, header)
-		for _, d := range details {
-			fmt.Fprintf(&b, "      %s\n", d)
-		}
-	}
-	b.WriteString("```\n\n</details>\n\n")
-	return b.String()
-}
-
-func unmanagedSection(p *Plan) string {
-	if len(p.Unmanaged) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "<details><summary>%d unmanaged %s (never touched)</summary>\n\n", len(p.Unmanaged), pluralize(len(p.Unmanaged), "resource", "resources"))
-	for i, u := range p.Unmanaged {
-		if i == 200 {
-			fmt.Fprintf(&b, "- … and %d more\n", len(p.Unmanaged)-i)
-			break
-		}
-		fmt.Fprintf(&b, "- `%s`: %s\n", u.Address, u.Reason)
-	}
-	b.WriteString("\n</details>\n")
+	b.WriteString(paint(ansiBold, SummaryLine(p)) + "\n")
 	return b.String()
 }

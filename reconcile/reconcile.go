@@ -78,8 +78,9 @@ type Planned struct {
 	// Warnings from loading the configuration.
 	Warnings schema.Diagnostics
 	Plan     *planner.Plan
-	// Refusals are the planner's diagnostics; HasErrors means the plan
-	// must not be applied.
+	// Refusals are the planner's diagnostics, warnings included; the
+	// errors among them are Plan.Errors, and Plan.Refused() is what says
+	// the plan must not be applied.
 	Refusals planner.Diagnostics
 	// SourceErr is a source error tolerated because the last good snapshot
 	// was used (e.g. a failed git fetch).
@@ -218,7 +219,7 @@ func (r *Reconciler) lock(ctx context.Context, t schema.Target) (Guard, error) {
 // The plan is re-checked against a fresh read of the actual state first, so
 // an apply that waited for the lock never acts on a stale view.
 func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, error) {
-	if err := p.Refusals.Err(); err != nil {
+	if err := p.Plan.Err(); err != nil {
 		return Result{}, err
 	}
 	if r.guard != nil && r.guard.Err() == nil && p.target != nil {
@@ -260,6 +261,10 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 // still holds; once lost, no write starts, waits end, and the apply
 // returns an error wrapping ErrLockLost.
 func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+	// A refused plan is never applied, however it got here.
+	if err := plan.Err(); err != nil {
+		return Result{}, err
+	}
 	fence := func() error {
 		if err := guard.Err(); err != nil {
 			return err

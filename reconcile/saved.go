@@ -51,6 +51,9 @@ func ReadSavedPlan(data []byte) (*planner.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := plan.Err(); err != nil {
+		return nil, fmt.Errorf("the plan is refused and can never be applied: %w", err)
+	}
 	if err := schema.CheckConfigName(plan.Configuration); err != nil {
 		return nil, fmt.Errorf("the plan's %w", err)
 	}

@@ -64,6 +64,15 @@ func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOp
 		// An emulator has no ARM token buckets to stay under.
 		cfg.Endpoint = t.Local.Endpoint
 		cfg.Credential = azure.StaticToken("curator-local")
+		if strings.HasPrefix(strings.ToLower(cfg.Endpoint), "https://") {
+			// `curator emulator serve` registers its CA for this user;
+			// the state folder's own CA is trusted too.
+			stateDir := opts.StateDir
+			if stateDir == "" {
+				stateDir = DefaultStateDir
+			}
+			cfg.RootCAs = emulator.TrustedCAs(stateDir)
+		}
 		cfg.Unthrottled = true
 		cfg.PollInterval = time.Second
 	default:
@@ -73,12 +82,16 @@ func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOp
 			eo.StateDir = DefaultStateDir
 		}
 		eo.Addr = "127.0.0.1:0"
+		// Over TLS with the state folder's own CA, as `curator emulator
+		// serve` does: the Azure SDK sends its token as it would to Azure.
+		eo.TLS = true
 		srv, err := emulator.Start(ctx, eo)
 		if err != nil {
 			return nil, fmt.Errorf("start the local target's emulator: %w", err)
 		}
 		out.server = srv
 		cfg.Endpoint = srv.URL()
+		cfg.RootCAs = srv.Certificates().Pool()
 		cfg.Credential = azure.StaticToken("curator-local")
 		cfg.Unthrottled = true
 		cfg.PollInterval = time.Second

@@ -463,29 +463,6 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 	return &img
 }
 
-// CompareVersions orders image version names by Major, then Minor, then
-// Patch, as the service does when it resolves "latest": -1, 0 or +1.
-func CompareVersions(a, b string) int {
-	pa, pb := versionParts(a), versionParts(b)
-	for i := range pa {
-		switch {
-		case pa[i] < pb[i]:
-			return -1
-		case pa[i] > pb[i]:
-			return 1
-		}
-	}
-	return 0
-}
-
-func versionParts(s string) [3]int64 {
-	var out [3]int64
-	for i, part := range strings.SplitN(s, ".", 3) {
-		out[i], _ = strconv.ParseInt(part, 10, 64)
-	}
-	return out
-}
-
 // replicas decodes a replica count: an integer 1..10 or {concurrentVMs: N}.
 func (d *decoder) replicas(labels []string, raw json.RawMessage) (int, bool) {
 	if len(raw) == 0 {

@@ -61,4 +61,6 @@ var (
 	RoleDefinitionID = model.RoleDefinitionID
 	RoleName         = model.RoleName
 	IsGUID           = model.IsGUID
+	NormalizeRegion  = model.NormalizeRegion
+	CompareVersions  = model.CompareVersions
 )

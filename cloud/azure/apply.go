@@ -302,12 +302,36 @@ func (c *Client) CreateRoleAssignment(ctx context.Context, scope schema.Address,
 	if s.PrincipalType != "" {
 		props.PrincipalType = to.Ptr(armauthorization.PrincipalType(s.PrincipalType))
 	}
-	_, err = c.roles.Create(ctx, scopeID, AssignmentName(scopeID, roleID, s.PrincipalID), armauthorization.RoleAssignmentCreateParameters{Properties: props}, nil)
-	var re *azcore.ResponseError
-	if errors.As(err, &re) && re.ErrorCode == "RoleAssignmentExists" {
-		return nil
+	name := AssignmentName(scopeID, roleID, s.PrincipalID)
+	// A principal created moments ago may not have replicated through the
+	// directory yet: Resource Manager answers 400 PrincipalNotFound, and
+	// Microsoft's advice is to retry after a while. The SDK's retry policy
+	// does not retry a 400, so this one error is retried here, a bounded
+	// number of times with a doubling wait.
+	delay := c.cfg.PrincipalRetryDelay
+	for attempt := 0; ; attempt++ {
+		_, err = c.roles.Create(ctx, scopeID, name, armauthorization.RoleAssignmentCreateParameters{Properties: props}, nil)
+		var re *azcore.ResponseError
+		if errors.As(err, &re) && re.ErrorCode == "RoleAssignmentExists" {
+			return nil
+		}
+		if !errors.As(err, &re) || re.ErrorCode != "PrincipalNotFound" || attempt >= c.cfg.PrincipalRetries {
+			break
+		}
+		c.log.Info("principal not found in the directory yet; retrying the role assignment", "address", addr, "principal", s.PrincipalID, "attempt", attempt+1, "wait", delay)
+		select {
+		case <-ctx.Done():
+			return wrap("create", addr, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay *= 2
 	}
-	return wrap("create", addr, err)
+	e := wrap("create", addr, err)
+	var ae *Error
+	if errors.As(e, &ae) && ae.Code == "PrincipalNotFound" {
+		ae.Message += fmt.Sprintf(" (still not found after %d retries; check the principal ID)", c.cfg.PrincipalRetries)
+	}
+	return e
 }
 
 // DeleteRoleAssignment removes the assignment named s.Name at scope.

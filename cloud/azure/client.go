@@ -11,6 +11,8 @@ package azure
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +58,15 @@ type Config struct {
 	// PollInterval is the longest wait between polls of a long-running
 	// operation when the service names none; default 5s.
 	PollInterval time.Duration
+	// RootCAs, when set, are the only certificate authorities trusted for
+	// the endpoint's TLS (the emulator's own CA for the local target).
+	RootCAs *x509.CertPool
+	// PrincipalRetries is how many times a role assignment refused with
+	// PrincipalNotFound (a principal created moments ago, not yet
+	// replicated through the directory) is tried again; default 5.
+	// PrincipalRetryDelay is the first wait, doubled each time; default 2s.
+	PrincipalRetries    int
+	PrincipalRetryDelay time.Duration
 	// Unthrottled disables the client-side token buckets (for benchmarks
 	// against the emulator).
 	Unthrottled bool
@@ -107,6 +118,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 6
 	}
+	if cfg.PrincipalRetries <= 0 {
+		cfg.PrincipalRetries = 5
+	}
+	if cfg.PrincipalRetryDelay <= 0 {
+		cfg.PrincipalRetryDelay = 2 * time.Second
+	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 5 * time.Second
 	}
@@ -153,6 +170,12 @@ func New(cfg Config) (*Client, error) {
 		write: rate.NewLimiter(writePerSecond, writeBurst),
 		off:   cfg.Unthrottled,
 	}
+	var transport policy.Transporter
+	if cfg.RootCAs != nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+		transport = &http.Client{Transport: t}
+	}
 	opts := &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
 			Cloud: cc,
@@ -165,6 +188,7 @@ func New(cfg Config) (*Client, error) {
 			PerRetryPolicies:                []policy.Policy{&countPolicy{c: c, limits: limits}},
 			InsecureAllowCredentialWithHTTP: strings.HasPrefix(c.endpoint, "http://"),
 			Telemetry:                       policy.TelemetryOptions{ApplicationID: "curator"},
+			Transport:                       transport,
 			Logging:                         policy.LogOptions{IncludeBody: false},
 		},
 		DisableRPRegistration: true,

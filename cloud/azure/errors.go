@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
@@ -24,10 +26,11 @@ const (
 	Throttled           // too many requests, even after retries
 	Transient           // a server error or broken connection, even after retries
 	Invalid             // the request was refused as invalid
+	Forbidden           // the caller lacks a permission (403 AuthorizationFailed)
 )
 
 func (k ErrorKind) String() string {
-	return [...]string{"error", "not found", "conflict", "throttled", "transient failure", "invalid request"}[k]
+	return [...]string{"error", "not found", "conflict", "throttled", "transient failure", "invalid request", "permission denied"}[k]
 }
 
 // Error is a failed Resource Manager request, with ARM's code and message
@@ -39,10 +42,17 @@ type Error struct {
 	StatusCode int
 	Code       string
 	Message    string
-	Err        error
+	// Action and Scope are, for Forbidden, the permission the caller
+	// lacks (e.g. Microsoft.Compute/galleries/images/versions/write) and
+	// where, as Resource Manager named them.
+	Action, Scope string
+	Err           error
 }
 
 func (e *Error) Error() string {
+	if e.Kind == Forbidden && e.Action != "" {
+		return fmt.Sprintf("%s %s: permission denied: the caller lacks the permission %s over %s; assign it a role that grants %s at that scope or above (%s: %s)", e.Op, e.Address, e.Action, e.Scope, e.Action, e.Code, e.Message)
+	}
 	msg := e.Message
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
@@ -97,6 +107,11 @@ func wrap(op string, addr schema.Address, err error) error {
 			e.Kind = Transient
 		case re.StatusCode == http.StatusBadRequest:
 			e.Kind = Invalid
+		case re.StatusCode == http.StatusForbidden:
+			e.Kind = Forbidden
+			if m := authFailedRE.FindStringSubmatch(e.Message); m != nil {
+				e.Action, e.Scope = m[1], m[2]
+			}
 		}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		e.Kind = Other
@@ -105,6 +120,11 @@ func wrap(op string, addr schema.Address, err error) error {
 	}
 	return e
 }
+
+// authFailedRE finds the action and scope in ARM's AuthorizationFailed
+// message: "… does not have authorization to perform action '<action>'
+// over scope '<scope>' or the scope is invalid. …".
+var authFailedRE = regexp.MustCompile(`perform action '([^']+)' over scope '([^']+)'`)
 
 // armMessage extracts ARM's own error message from a response error.
 func armMessage(re *azcore.ResponseError) string {
@@ -119,6 +139,18 @@ func armMessage(re *azcore.ResponseError) string {
 			if json.Unmarshal(body, &wire) == nil && wire.Error.Message != "" {
 				return wire.Error.Message
 			}
+		}
+	}
+	// The body may have been read before (a pager's error is wrapped
+	// where it surfaces); the SDK's message keeps a copy of it.
+	if i := strings.Index(re.Error(), "{"); i >= 0 {
+		var wire struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.NewDecoder(strings.NewReader(re.Error()[i:])).Decode(&wire) == nil && wire.Error.Message != "" {
+			return wire.Error.Message
 		}
 	}
 	return http.StatusText(re.StatusCode)

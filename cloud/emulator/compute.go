@@ -77,7 +77,7 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 		if existing == nil {
 			return notFound(k, names, base)
 		}
-		writeJSON(w, http.StatusOK, s.view(existing, strings.EqualFold(r.URL.Query().Get("$expand"), "ReplicationStatus")))
+		writeJSON(w, http.StatusOK, shapeForAPIVersion(k, r.URL.Query().Get("api-version"), s.view(existing, strings.EqualFold(r.URL.Query().Get("$expand"), "ReplicationStatus"))))
 		return nil
 	case http.MethodDelete:
 		return s.deleteCompute(w, r, k, existing, key)
@@ -93,6 +93,7 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	if r.Method == http.MethodPatch && existing == nil {
 		return notFound(k, names, base)
 	}
+	fromAPIVersion(k, r.URL.Query().Get("api-version"), body)
 	if err := s.checkParent(k, base, names); err != nil {
 		return err
 	}
@@ -159,7 +160,7 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	s.asyncHeaders(w, op, false)
 	view := s.view(res, false)
 	view["properties"].(map[string]any)["provisioningState"] = state
-	writeJSON(w, status, view)
+	writeJSON(w, status, shapeForAPIVersion(k, r.URL.Query().Get("api-version"), view))
 	return nil
 }
 
@@ -563,7 +564,7 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request, parent kin
 	var items []map[string]any
 	for k, res := range s.st.Resources {
 		if strings.HasPrefix(k, prefix) && !strings.Contains(k[len(prefix):], "/") {
-			items = append(items, s.view(res, false))
+			items = append(items, shapeForAPIVersion(parent+1, r.URL.Query().Get("api-version"), s.view(res, false)))
 		}
 	}
 	s.page(w, r, items)
@@ -579,7 +580,7 @@ func (s *Server) listGalleries(w http.ResponseWriter, r *http.Request, prefix st
 	var items []map[string]any
 	for k, res := range s.st.Resources {
 		if res.Type == kinds[kindGallery].armType && strings.HasPrefix(k, prefix) {
-			items = append(items, s.view(res, false))
+			items = append(items, shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), s.view(res, false)))
 		}
 	}
 	s.page(w, r, items)

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -335,12 +336,45 @@ func TestErrors(t *testing.T) {
 
 func TestAuthAndAPIVersion(t *testing.T) {
 	c := start(t, emulator.Options{})
+	createRG(t, c)
 	base := c.srv.URL() + "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/galleries"
 	if r := do(t, http.MethodGet, base+"?api-version="+emulator.ComputeAPIVersion, "", false); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("no token: %s", r.Status)
 	}
-	if r := do(t, http.MethodGet, base+"?api-version=2018-06-01", "", true); r.StatusCode != http.StatusBadRequest || r.Header.Get("x-ms-error-code") != "InvalidApiVersionParameter" {
-		t.Errorf("old api-version: %s %s", r.Status, r.Header.Get("x-ms-error-code"))
+	roles := c.srv.URL() + "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments"
+	tests := []struct {
+		url, version string
+		status       int
+		code         string
+	}{
+		{base, "2018-06-01", http.StatusOK, ""},
+		{base, "2020-09-30", http.StatusOK, ""},
+		{base, "2025-12-03", http.StatusOK, ""},
+		{base, emulator.ComputeAPIVersion, http.StatusOK, ""},
+		{base, "2017-12-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{base, "2026-03-04", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{base, "", http.StatusBadRequest, "MissingApiVersionParameter"},
+		{roles, "2015-07-01", http.StatusOK, ""},
+		{roles, "2020-04-01-preview", http.StatusOK, ""},
+		{roles, emulator.AuthorizationAPIVersion, http.StatusOK, ""},
+		{roles, "2025-01-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2025-04-01", http.StatusOK, ""},
+		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2016-09-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version+" "+tt.url[strings.LastIndexByte(tt.url, '/'):], func(t *testing.T) {
+			r := do(t, http.MethodGet, tt.url+"?api-version="+tt.version, "", true)
+			if r.StatusCode != tt.status || r.Header.Get("x-ms-error-code") != tt.code {
+				t.Errorf("got %s %q, want %d %q", r.Status, r.Header.Get("x-ms-error-code"), tt.status, tt.code)
+			}
+			if tt.code == "InvalidApiVersionParameter" {
+				var body struct{ Error struct{ Message string } }
+				json.NewDecoder(r.Body).Decode(&body)
+				if !strings.Contains(body.Error.Message, "The supported versions are") {
+					t.Errorf("message does not list the supported versions: %q", body.Error.Message)
+				}
+			}
+		})
 	}
 }
 

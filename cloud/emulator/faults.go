@@ -28,12 +28,16 @@ type Faults struct {
 	Latency time.Duration `json:"latency,omitempty"`
 	// FailRegions lists regions whose replication fails.
 	FailRegions []string `json:"failRegions,omitempty"`
+	// NewPrincipals makes each principal look newly created: its first
+	// NewPrincipals role assignments without a principalType are refused
+	// with 400 PrincipalNotFound, as Entra ID's replication delay does.
+	NewPrincipals int `json:"newPrincipals,omitempty"`
 	// Seed makes the choice of failing requests reproducible; 0 is random.
 	Seed uint64 `json:"seed,omitempty"`
 }
 
 // ParseFaults reads a fault specification such as
-// "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus,retry-after=1s,seed=7".
+// "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus,retry-after=1s,principal-not-found=2,seed=7".
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	for _, part := range strings.Split(spec, ",") {
@@ -59,10 +63,15 @@ func ParseFaults(spec string) (Faults, error) {
 			f.RetryAfter, err = time.ParseDuration(v)
 		case "fail-region":
 			f.FailRegions = append(f.FailRegions, normalizeRegion(v))
+		case "principal-not-found":
+			f.NewPrincipals, err = strconv.Atoi(v)
+			if err == nil && f.NewPrincipals < 0 {
+				err = fmt.Errorf("want a count of 0 or more")
+			}
 		case "seed":
 			f.Seed, err = strconv.ParseUint(v, 10, 64)
 		default:
-			return f, fmt.Errorf("unknown fault %q: use throttle, 5xx, drop, latency, retry-after, fail-region or seed", k)
+			return f, fmt.Errorf("unknown fault %q: use throttle, 5xx, drop, latency, retry-after, fail-region, principal-not-found or seed", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %s=%s: %w", k, v, err)
@@ -85,6 +94,25 @@ type faultState struct {
 	rng *rand.Rand
 	// Injected counts faults injected by kind.
 	injected map[string]int64
+	// refused counts the PrincipalNotFound answers given per principal.
+	refused map[string]int
+}
+
+// principalNotYetReplicated reports whether a role assignment for
+// principal is to be refused as PrincipalNotFound, and counts it.
+func (fs *faultState) principalNotYetReplicated(principal string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	key := strings.ToLower(principal)
+	if fs.refused[key] >= fs.f.NewPrincipals {
+		return false
+	}
+	if fs.refused == nil {
+		fs.refused = map[string]int{}
+	}
+	fs.refused[key]++
+	fs.injected["principal-not-found"]++
+	return true
 }
 
 func (fs *faultState) set(f Faults) {
@@ -181,18 +209,6 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		panic(http.ErrAbortHandler)
 	}
 	return false
-}
-
-// serveAfterFault runs the request without fault injection.
-func (s *Server) serveAfterFault(w http.ResponseWriter, r *http.Request) {
-	segs := splitPath(strings.TrimSuffix(r.URL.Path, "/"))
-	if e := checkAPIVersion(r, segs); e != nil {
-		writeError(w, e)
-		return
-	}
-	if e := s.route(w, r, segs); e != nil {
-		writeError(w, e)
-	}
 }
 
 type discardWriter struct{ header http.Header }

@@ -42,7 +42,7 @@ func (s *Server) operationURL(res string, op *operation) string {
 	if sub == "" {
 		sub = "00000000-0000-0000-0000-000000000000"
 	}
-	return s.url + "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/global/operations/" + op.ID + "?api-version=" + ComputeAPIVersion
+	return s.url + "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/global/capsOperations/" + op.ID + "?api-version=" + ComputeAPIVersion
 }
 
 // asyncHeaders sets ARM's long-running-operation headers.

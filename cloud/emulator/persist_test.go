@@ -182,7 +182,7 @@ func TestSharingProfileAndRoleAssignments(t *testing.T) {
 func TestStatsAndFaultsOverHTTP(t *testing.T) {
 	c := start(t, emulator.Options{})
 	createRG(t, c)
-	r := do(t, http.MethodPut, c.srv.URL()+"/_emulator/faults", `{"throttleRate":1,"retryAfter":1000000}`, false)
+	r := do(t, http.MethodPut, c.srv.URL()+"/_emulator/faults", `{"throttleRate":1,"retryAfter":1000000}`, true)
 	if r.StatusCode != http.StatusOK {
 		t.Fatal(r.Status)
 	}

@@ -10,6 +10,9 @@ import (
 
 const roleAssignmentType = "Microsoft.Authorization/roleAssignments"
 
+// tenantID is the directory of the emulated estate.
+const tenantID = "00000000-0000-0000-0000-000000000000"
+
 var (
 	guidRE    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	roleDefRE = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/providers/Microsoft\.Authorization/roleDefinitions/([0-9a-f-]{36})$|^/providers/Microsoft\.Authorization/roleDefinitions/([0-9a-f-]{36})$`)
@@ -41,7 +44,7 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 		if existing == nil {
 			return errorf(http.StatusNotFound, "RoleAssignmentNotFound", "The role assignment '%s' is not found.", name)
 		}
-		writeJSON(w, http.StatusOK, existing.Body)
+		writeJSON(w, http.StatusOK, shapeRoleAssignment(r, existing.Body))
 		return nil
 	case http.MethodDelete:
 		if existing == nil {
@@ -52,7 +55,7 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 		if e := s.save(); e != nil {
 			return e
 		}
-		writeJSON(w, http.StatusOK, existing.Body)
+		writeJSON(w, http.StatusOK, shapeRoleAssignment(r, existing.Body))
 		return nil
 	case http.MethodPut:
 	default:
@@ -82,6 +85,12 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 		return errorf(http.StatusBadRequest, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
 	}
 	if p.PrincipalType == "" {
+		// A principal created moments ago may not have replicated to
+		// every directory replica yet; ARM tolerates that only when the
+		// caller names the principal's type.
+		if s.fault.principalNotYetReplicated(p.PrincipalID) {
+			return errorf(http.StatusBadRequest, "PrincipalNotFound", "Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype", strings.ReplaceAll(p.PrincipalID, "-", ""), tenantID)
+		}
 		p.PrincipalType = "User"
 	}
 	if !oneOf(p.PrincipalType, principalTypes) {
@@ -129,8 +138,24 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 	if e := s.save(); e != nil {
 		return e
 	}
-	writeJSON(w, http.StatusCreated, res.Body)
+	writeJSON(w, http.StatusCreated, shapeRoleAssignment(r, res.Body))
 	return nil
+}
+
+// shapeRoleAssignment returns an assignment as the request's api-version
+// returns it: 2015-07-01 knows only scope, roleDefinitionId and
+// principalId.
+func shapeRoleAssignment(r *http.Request, body map[string]any) map[string]any {
+	if v := r.URL.Query().Get("api-version"); v == "" || apiAtLeast(v, "2018-01-01-preview") {
+		return body
+	}
+	out := make(map[string]any, len(body))
+	for k, v := range body {
+		out[k] = v
+	}
+	p, _ := body["properties"].(map[string]any)
+	out["properties"] = map[string]any{"scope": p["scope"], "roleDefinitionId": p["roleDefinitionId"], "principalId": p["principalId"]}
+	return out
 }
 
 // listRoleAssignments lists the assignments that apply at scope. With
@@ -166,7 +191,7 @@ func (s *Server) listRoleAssignments(w http.ResponseWriter, r *http.Request, sco
 		if principal != "" && !strings.EqualFold(principal, str(props(o)["principalId"])) {
 			continue
 		}
-		items = append(items, o.Body)
+		items = append(items, shapeRoleAssignment(r, o.Body))
 	}
 	s.page(w, r, items)
 	return nil

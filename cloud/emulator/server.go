@@ -15,12 +15,16 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +47,14 @@ type Options struct {
 	AllowNonLoopback bool
 	// StateDir persists the estate; "" keeps it in memory.
 	StateDir string
+	// TLS serves HTTPS with the emulator's own certificates (see
+	// LoadCertificates), kept in CertDir: by default StateDir/tls, or in
+	// memory when there is no StateDir.
+	TLS     bool
+	CertDir string
+	// RegisterCA copies the CA into TrustedCAsDir, so that curator's
+	// `target: local: endpoint:` trusts this emulator (emulator serve).
+	RegisterCA bool
 	// PageSize is the number of items per list page; default 100.
 	PageSize int
 	// ReplicationRate is how many GB per second a version replicates to each
@@ -66,6 +78,7 @@ type Server struct {
 	ln    net.Listener
 	http  *http.Server
 	url   string
+	certs *Certificates
 	store *store
 	log   *slog.Logger
 
@@ -121,7 +134,33 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// Connection-level noise (a handshake cut short by Close) goes to the
+	// debug log, not to stderr.
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
+	if opts.TLS {
+		dir := opts.CertDir
+		if dir == "" && opts.StateDir != "" {
+			dir = filepath.Join(opts.StateDir, "tls")
+		}
+		certs, err := LoadCertificates(dir, opts.Now())
+		if err != nil {
+			ln.Close()
+			s.store.close()
+			return nil, err
+		}
+		if opts.RegisterCA && certs.CAFile != "" {
+			if err := registerCA(certs.CAPEM); err != nil {
+				s.log.Warn("the emulator's CA could not be registered for curator's local endpoint targets", "err", err)
+			}
+		}
+		s.certs = certs
+		s.url = "https://" + ln.Addr().String()
+		// HTTP/1.1 only, as ARM's front door negotiates for SDK clients,
+		// and so that a dropped connection (a fault) is a dropped
+		// connection.
+		s.http.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{certs.leaf}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+	}
 	go func() { _ = s.http.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
@@ -130,8 +169,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// URL is the emulator's endpoint, e.g. http://127.0.0.1:40123.
+// URL is the emulator's endpoint, e.g. https://127.0.0.1:40123.
 func (s *Server) URL() string { return s.url }
+
+// Certificates are the emulator's CA and serving certificate; nil without
+// TLS.
+func (s *Server) Certificates() *Certificates { return s.certs }
 
 // Close stops the server and releases the state folder.
 func (s *Server) Close() error {
@@ -206,10 +249,34 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// maxRequestBody is ARM's limit on a request's content: 4 MB.
+const maxRequestBody = 4 << 20
+
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-ms-request-id", strconv.FormatInt(time.Now().UnixNano(), 36))
+	// DNS rebinding: a page in a browser may reach the loopback port under
+	// a name of its own choosing; only loopback names are served.
+	if !s.opts.AllowNonLoopback && !loopbackHost(r.Host) {
+		writeError(w, errorf(http.StatusMisdirectedRequest, "InvalidHostHeader", "The Host header '%s' is not a loopback name; the emulator answers only requests for localhost, 127.0.0.1 or [::1].", r.Host))
+		return
+	}
+	if e := limitBody(r); e != nil {
+		writeError(w, e)
+		return
+	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || len(r.Header.Get("Authorization")) <= len("Bearer ") {
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+		writeError(w, errorf(http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."))
+		return
+	}
+	principal := principalOf(r)
 	if strings.HasPrefix(path, "/_emulator/") {
+		if principal != "" {
+			writeError(w, errorf(http.StatusForbidden, "AuthorizationFailed", "The client '%s' with object id '%s' does not have authorization to perform action 'Curator.Emulator/%s' over scope '/'. Only the estate's owner (a token without an oid claim) may use the emulator's control endpoints.", principal, principal, strings.TrimPrefix(path, "/_emulator/")))
+			return
+		}
 		s.serveControl(w, r, strings.TrimPrefix(path, "/_emulator/"))
 		return
 	}
@@ -217,24 +284,66 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stats[r.Method+" "+rt]++
 	s.mu.Unlock()
-	w.Header().Set("x-ms-request-id", strconv.FormatInt(time.Now().UnixNano(), 36))
 
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || len(r.Header.Get("Authorization")) <= len("Bearer ") {
-		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
-		writeError(w, errorf(http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."))
-		return
-	}
 	if s.injectFault(w, r) {
 		return
 	}
-	segs := splitPath(path)
+	s.serveAfterFault(w, r)
+}
+
+// serveAfterFault runs the request from its api-version on, without fault
+// injection.
+func (s *Server) serveAfterFault(w http.ResponseWriter, r *http.Request) {
+	segs := splitPath(strings.TrimSuffix(r.URL.Path, "/"))
 	if e := checkAPIVersion(r, segs); e != nil {
 		writeError(w, e)
 		return
 	}
+	if p, ok := permissionFor(r, segs); ok {
+		if e := s.authorize(principalOf(r), p); e != nil {
+			writeError(w, e)
+			return
+		}
+	}
 	if e := s.route(w, r, segs); e != nil {
 		writeError(w, e)
 	}
+}
+
+// loopbackHost reports whether a Host header names the loopback interface.
+func loopbackHost(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// limitBody reads the request's content, refusing more than ARM accepts
+// with ARM's 413 RequestContentTooLarge.
+func limitBody(r *http.Request) *armError {
+	tooLarge := errorf(http.StatusRequestEntityTooLarge, "RequestContentTooLarge", "The request content size exceeds the maximum size of 4 MB.")
+	if r.ContentLength > maxRequestBody {
+		return tooLarge
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	r.Body.Close()
+	if err != nil {
+		return errorf(http.StatusBadRequest, "InvalidRequestContent", "The request content could not be read: %v", err)
+	}
+	if len(data) > maxRequestBody {
+		return tooLarge
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	return nil
 }
 
 func splitPath(p string) []string {
@@ -250,40 +359,13 @@ func resourceType(path string) string {
 	segs := splitPath(path)
 	for i := len(segs) - 1; i >= 0; i-- {
 		switch strings.ToLower(segs[i]) {
-		case "versions", "images", "galleries", "roleassignments", "resourcegroups", "operations", "share":
+		case "versions", "images", "galleries", "roleassignments", "roledefinitions", "resourcegroups", "operations", "share":
 			return strings.ToLower(segs[i])
+		case "capsoperations":
+			return "operations"
 		}
 	}
 	return "other"
-}
-
-func checkAPIVersion(r *http.Request, segs []string) *armError {
-	v := r.URL.Query().Get("api-version")
-	lower := strings.ToLower(strings.Join(segs, "/"))
-	var want []string
-	switch {
-	case strings.Contains(lower, "providers/microsoft.authorization/"):
-		want = []string{AuthorizationAPIVersion}
-	case strings.Contains(lower, "providers/microsoft.compute/"):
-		want = []string{ComputeAPIVersion}
-	default:
-		if v == "" {
-			return errorf(http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
-		}
-		if v >= minResourcesAPIVersion && len(v) >= 10 {
-			return nil
-		}
-		return errorf(http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s' and later.", v, minResourcesAPIVersion)
-	}
-	if v == "" {
-		return errorf(http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
-	}
-	for _, w := range want {
-		if v == w {
-			return nil
-		}
-	}
-	return errorf(http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(want, "','"))
 }
 
 // route dispatches on the path's shape. Path segments are matched
@@ -293,8 +375,18 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, segs []string) *a
 	for i, p := range segs {
 		low[i] = strings.ToLower(p)
 	}
-	// Role assignments hang off any scope.
+	// Role assignments and definitions hang off any scope.
 	for i := 0; i+2 < len(low); i++ {
+		if low[i] == "providers" && low[i+1] == "microsoft.authorization" && low[i+2] == "roledefinitions" {
+			scope := "/" + strings.Join(segs[:i], "/")
+			switch len(segs) - i {
+			case 3:
+				return s.serveRoleDefinitions(w, r, scope, "")
+			case 4:
+				return s.serveRoleDefinitions(w, r, scope, segs[i+3])
+			}
+			return notFoundPath(r)
+		}
 		if low[i] == "providers" && low[i+1] == "microsoft.authorization" && low[i+2] == "roleassignments" {
 			scope := "/" + strings.Join(segs[:i], "/")
 			switch len(segs) - i {
@@ -315,9 +407,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, segs []string) *a
 	sub := segs[1]
 	rest, lrest := segs[2:], low[2:]
 	switch {
-	case len(lrest) == 5 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "locations" && lrest[4] == "operations":
+	case len(lrest) == 5 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "locations" && (lrest[4] == "operations" || lrest[4] == "capsoperations"):
 		return notFoundPath(r)
-	case len(lrest) == 6 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "locations" && lrest[4] == "operations":
+	case len(lrest) == 6 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "locations" && (lrest[4] == "operations" || lrest[4] == "capsoperations"):
 		return s.serveOperation(w, r, rest[5])
 	case len(lrest) == 3 && lrest[0] == "providers" && lrest[1] == "microsoft.compute" && lrest[2] == "galleries":
 		return s.listGalleries(w, r, "/subscriptions/"+strings.ToLower(sub)+"/")

@@ -78,7 +78,7 @@ and refuses it when the configuration or the cloud changed since.`,
 			if err := render(stdout, p.Plan, "text"); err != nil {
 				return err
 			}
-			if err := p.Refusals.Err(); err != nil {
+			if err := p.Plan.Err(); err != nil {
 				return withExitCode(exitError, err)
 			}
 			if !p.Plan.HasChanges() {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/schema"
 )
 
 func newEmulatorCmd(g *globals) *cobra.Command {
@@ -15,14 +16,24 @@ func newEmulatorCmd(g *globals) *cobra.Command {
 	var (
 		addr, faults string
 		pageSize     int
+		useTLS       bool
 	)
 	serve := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the emulator over HTTP on loopback",
+		Short: "Serve the emulator over HTTPS on loopback",
 		Long: `serve runs the emulator of the Compute Gallery and role-assignment APIs that
-the local target uses, so that the estate in a state folder can be inspected
-or changed with plain HTTP (any bearer token is accepted), or planned against
-with target: local: endpoint: "<the printed endpoint>".`,
+the local target uses, so that the estate in a state folder can be used by any
+Azure client (an Azure SDK, the az CLI, Terraform, curl) or planned against with
+target: local: endpoint: "<the printed endpoint>".
+
+It serves HTTPS with a certificate authority of its own, made once in the state
+folder (tls/ca.pem); it prints the environment variables that make common
+clients trust it. --tls=false serves plain HTTP.
+
+Every request needs a bearer token. A token without an oid claim (any string
+that is not a JWT) is the estate's owner; "curator emulator token --principal
+<object id>" prints one for another principal, whose role assignments decide
+what it may do.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger(cmd.ErrOrStderr())
@@ -35,19 +46,46 @@ with target: local: endpoint: "<the printed endpoint>".`,
 			}
 			ctx, stop := signal.NotifyContext(ctxOf(cmd), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, StateDir: g.stateDir, ReplicationRate: g.replicationRate, PageSize: pageSize, Faults: f, Logger: log})
+			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, StateDir: g.stateDir, TLS: useTLS, RegisterCA: true, ReplicationRate: g.replicationRate, PageSize: pageSize, Faults: f, Logger: log})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "curator emulator serving %s (state %s); stop with Ctrl-C\n", srv.URL(), g.stateDir)
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "curator emulator serving %s (state %s); stop with Ctrl-C\n", srv.URL(), g.stateDir)
+			if c := srv.Certificates(); c != nil {
+				fmt.Fprintf(out, "CA certificate: %s\n", c.CAFile)
+				fmt.Fprintf(out, "Trust it with:\n  export SSL_CERT_FILE=%[1]s        # Go, curl, OpenSSL-based tools, the az CLI\n  export NODE_EXTRA_CA_CERTS=%[1]s   # Node.js (the JavaScript SDK, Pulumi)\n  export REQUESTS_CA_BUNDLE=%[1]s    # Python (the Python SDK, the az CLI)\n", c.CAFile)
+			}
+			fmt.Fprintf(out, "Token of the estate's owner: any bearer token, e.g. %q; of another principal: curator emulator token --principal <object id>\n", emulator.Token(""))
 			<-ctx.Done()
 			return srv.Close()
 		},
 	}
 	f := serve.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8443", "address to listen on (loopback only)")
-	f.StringVar(&faults, "faults", "", `faults to inject, e.g. "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus"`)
+	f.StringVar(&faults, "faults", "", `faults to inject, e.g. "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus,principal-not-found=2"`)
 	f.IntVar(&pageSize, "page-size", 100, "items per list page")
+	f.BoolVar(&useTLS, "tls", true, "serve HTTPS with the state folder's own CA (tls/ca.pem); false serves plain HTTP")
 	cmd.AddCommand(serve)
+
+	var principal string
+	token := &cobra.Command{
+		Use:   "token",
+		Short: "Print a bearer token for the emulator",
+		Long: `token prints an unsigned JWT whose oid claim names --principal, for use as
+"Authorization: Bearer <token>" against the emulator: the principal may do what
+its role assignments grant. Without --principal it prints the estate owner's
+token, which may do everything.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if principal != "" && !schema.IsGUID(principal) {
+				return fmt.Errorf("--principal %q: want an object ID (a GUID such as 5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11)", principal)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), emulator.Token(principal))
+			return nil
+		},
+	}
+	token.Flags().StringVar(&principal, "principal", "", "object ID of the principal the token names (default: the estate's owner)")
+	cmd.AddCommand(token)
 	return cmd
 }

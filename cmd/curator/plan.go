@@ -23,7 +23,12 @@ func newPlanCmd(g *globals) *cobra.Command {
 reads the actual state of its target, and shows the changes an apply would
 make: + create, ~ update, -/+ replace, - delete, <= adopt.
 
-Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error.`,
+A change a safety rule refuses (a replace without --allow-replace, an
+adoption without --adopt, more deletes than maxDeletes) is shown marked
+refused, with what would allow it, and the plan exits 1.
+
+Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error
+or refused plan.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(output); err != nil {
@@ -58,7 +63,9 @@ Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error.`,
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "Saved the plan to %s: apply exactly it with `curator apply %s`.\n", out, out)
 			}
-			if err := p.Refusals.Err(); err != nil {
+			// A refused plan is rendered in full, refusals included, and
+			// exits 1.
+			if err := p.Plan.Err(); err != nil {
 				return withExitCode(exitError, err)
 			}
 			if detailedExit && p.Plan.HasChanges() {

@@ -82,6 +82,7 @@ applies it once, on every change, or on a schedule.`,
 		newApplyCmd(g),
 		newDriftCmd(g),
 		newShowCmd(),
+		newImportCmd(g),
 		newWatchCmd(g),
 		newEmulatorCmd(g),
 	)

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/curator-dev/curator/model"
+	"github.com/curator-dev/curator/reconcile"
+)
+
+func newImportCmd(g *globals) *cobra.Command {
+	var (
+		subscription, resourceGroup, endpoint, name, out string
+		galleries                                        []string
+	)
+	cmd := &cobra.Command{
+		Use:   "import --out DIR",
+		Short: "Write an existing estate as a configuration whose plan is empty",
+		Long: `import reads the galleries, image definitions, image versions, shares and
+sharing profiles of a scope — with the same list calls plan uses — and writes
+them as a configuration: DIR/curator.cue (name, target, prune: false) and one
+DIR/<gallery>.cue per gallery, formatted by CUE.
+
+Resources without the ownership tag of --name are written with adopt: true,
+so the first plan of DIR only adopts them and its apply only adds the tag.
+What the service reports but nobody configures (replication state, published
+dates) is written as comments.
+
+The scope: --subscription and --resource-group (Azure, with
+DefaultAzureCredential), --endpoint (a running emulator), or neither (the
+local target in --state).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return errors.New("--out DIR is required: the folder to write the configuration to")
+			}
+			var target model.Target
+			switch {
+			case endpoint != "":
+				target.Local = &model.LocalTarget{Endpoint: endpoint, Subscription: subscription, ResourceGroup: resourceGroup}
+			case subscription != "":
+				if resourceGroup == "" {
+					return errors.New("--subscription needs --resource-group: import reads one resource group")
+				}
+				target.Azure = &model.AzureTarget{Subscription: subscription, ResourceGroup: resourceGroup}
+			default:
+				target.Local = &model.LocalTarget{ResourceGroup: resourceGroup}
+			}
+			log, err := g.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			r := reconcile.New(reconcile.Options{Target: g.targetOptions(log), Logger: log})
+			imp, err := r.Import(ctxOf(cmd), reconcile.ImportOptions{Name: name, Target: target, Galleries: galleries})
+			if err != nil {
+				return withExitCode(exitError, err)
+			}
+			if err := reconcile.WriteFiles(out, imp.Files); err != nil {
+				return withExitCode(exitError, err)
+			}
+			for _, w := range imp.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Imported %s into %s (%d files, %d requests, %s). Next: curator plan %s\n",
+				imp.Counts, out, len(imp.Files), imp.Requests, time.Since(start).Round(10*time.Millisecond), out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&subscription, "subscription", "", "Azure subscription to read (with --resource-group)")
+	f.StringVar(&resourceGroup, "resource-group", "", "resource group to read")
+	f.StringVar(&endpoint, "endpoint", "", "read a running emulator (curator emulator serve) at this URL instead")
+	f.StringArrayVar(&galleries, "gallery", nil, "import only this gallery (repeatable)")
+	f.StringVar(&name, "name", model.DefaultName, "name of the configuration to write (its ownership mark)")
+	f.StringVar(&out, "out", "", "folder to write the configuration to (new or empty)")
+	return cmd
+}

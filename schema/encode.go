@@ -1,0 +1,499 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue/format"
+
+	"github.com/curator-dev/curator/model"
+)
+
+// Encode writes an estate as curator configuration files: curator.cue with
+// the configuration's name, target and `prune: false`, and one file per
+// gallery, <gallery>.cue. It is what `curator import` writes, so that
+// loading the files and planning them against the estate they were read
+// from changes nothing (except that resources without this configuration's
+// ownership mark are adopted).
+//
+// Fields come in the schema's order; values that equal the schema's
+// defaults are left out; what the service reports but nobody configures
+// (replication progress, published dates) is written as comments. The
+// output is formatted by CUE's own formatter and is the same, byte for
+// byte, for the same estate.
+func Encode(st *model.State) (files map[string][]byte, warnings []string, err error) {
+	files = map[string][]byte{}
+	var b builder
+	b.line("// Imported by curator from %s.", targetComment(st.Target))
+	b.line("// Review it, then `curator plan` this folder: it should only adopt what it lists.")
+	b.line("package curator")
+	b.line("")
+	b.field("name", st.Name)
+	b.open("target")
+	switch {
+	case st.Target.Azure != nil:
+		b.open("azure")
+		b.field("subscription", st.Target.Azure.Subscription)
+		b.field("resourceGroup", st.Target.Azure.ResourceGroup)
+		if st.Target.Azure.Cloud != "" {
+			b.field("cloud", st.Target.Azure.Cloud)
+		}
+		b.close()
+	default:
+		b.open("local")
+		if l := st.Target.Local; l != nil {
+			if l.Endpoint != "" {
+				b.field("endpoint", l.Endpoint)
+			}
+			if l.Subscription != "" {
+				b.field("subscription", l.Subscription)
+			}
+			if l.ResourceGroup != "" {
+				b.field("resourceGroup", l.ResourceGroup)
+			}
+		}
+		b.close()
+	}
+	b.close()
+	b.line("// Deleting what leaves this configuration is off until you turn it on.")
+	b.field("prune", false)
+	if files["curator.cue"], err = b.format("curator.cue"); err != nil {
+		return nil, nil, err
+	}
+	for _, gname := range sortedKeys(st.Galleries) {
+		e := encoder{config: st.Name}
+		data, err := e.gallery(gname, st.Galleries[gname])
+		if err != nil {
+			return nil, nil, err
+		}
+		files[gname+".cue"] = data
+		warnings = append(warnings, e.warnings...)
+	}
+	return files, warnings, nil
+}
+
+func targetComment(t model.Target) string {
+	sub, rg := t.Scope()
+	return fmt.Sprintf("%s /subscriptions/%s/resourceGroups/%s", t.Kind(), sub, rg)
+}
+
+// builder writes CUE text, formatted at the end.
+type builder struct {
+	sb strings.Builder
+}
+
+func (b *builder) line(format string, args ...any) {
+	fmt.Fprintf(&b.sb, format+"\n", args...)
+}
+
+func (b *builder) open(label string) { b.line("%s: {", cueLabel(label)) }
+func (b *builder) close()            { b.line("}") }
+
+// field writes label: value, the value as JSON (which is CUE).
+func (b *builder) field(label string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		data = []byte(`""`)
+	}
+	b.line("%s: %s", cueLabel(label), data)
+}
+
+func (b *builder) comment(format string, args ...any) {
+	for _, l := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+		b.line("// %s", l)
+	}
+}
+
+func (b *builder) format(name string) ([]byte, error) {
+	out, err := format.Source([]byte(b.sb.String()), format.Simplify())
+	if err != nil {
+		return nil, fmt.Errorf("internal error: import wrote invalid CUE for %s: %w", name, err)
+	}
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	return out, nil
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// cueKeywords cannot be labels without quotes.
+var cueKeywords = map[string]bool{"package": true, "import": true, "for": true, "in": true, "if": true, "let": true, "true": true, "false": true, "null": true, "div": true, "mod": true, "quo": true, "rem": true, "func": true}
+
+// cueLabel is a label as an identifier where it can be one, else quoted.
+func cueLabel(s string) string {
+	if identRE.MatchString(s) && !cueKeywords[s] {
+		return s
+	}
+	data, _ := json.Marshal(s)
+	return string(data)
+}
+
+type encoder struct {
+	config   string
+	b        builder
+	warnings []string
+}
+
+func (e *encoder) adopt(tags map[string]string) {
+	if !model.IsManaged(tags, e.config) {
+		e.b.field("adopt", true)
+	}
+}
+
+func (e *encoder) tags(tags map[string]string) {
+	user := map[string]string{}
+	for k, v := range tags {
+		if k != model.ManagedByTag {
+			user[k] = v
+		}
+	}
+	if len(user) == 0 {
+		return
+	}
+	if other, ok := tags[model.ManagedByTag]; ok && other != e.config {
+		e.b.comment("managed by curator configuration %q until adopted by this one", other)
+	}
+	e.b.open("tags")
+	for _, k := range sortedKeys(user) {
+		e.b.field(k, user[k])
+	}
+	e.b.close()
+}
+
+func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
+	b := &e.b
+	b.line("package curator")
+	b.line("")
+	b.open("galleries")
+	b.open(name)
+	b.field("location", g.Location)
+	e.adopt(g.Tags)
+	if g.Description != "" {
+		b.field("description", g.Description)
+	}
+	if g.SoftDelete {
+		b.field("softDelete", true)
+	}
+	e.tags(g.Tags)
+	if s := g.Sharing; s != nil && (s.Permission != "Private" || len(s.Subscriptions)+len(s.Tenants) > 0) {
+		b.open("sharing")
+		b.field("permission", s.Permission)
+		if len(s.Subscriptions) > 0 {
+			b.field("subscriptions", sorted(s.Subscriptions))
+		}
+		if len(s.Tenants) > 0 {
+			b.field("tenants", sorted(s.Tenants))
+		}
+		if c := s.Community; c != nil {
+			b.open("community")
+			b.field("publisherUri", c.PublisherURI)
+			b.field("publisherEmail", c.PublisherEmail)
+			b.field("eula", c.EULA)
+			b.field("prefix", c.Prefix)
+			b.close()
+		}
+		b.close()
+	}
+	e.shares(g.Shares)
+	for _, iname := range sortedKeys(g.Images) {
+		e.image(iname, g, g.Images[iname])
+	}
+	b.close()
+	b.close()
+	return b.format(name + ".cue")
+}
+
+// shares writes role assignments, labelled by role and principal; an
+// assignment curator did not make is the share all the same (ARM allows
+// one per scope, role and principal), so it needs no adoption.
+func (e *encoder) shares(shares map[string]*model.Share) {
+	if len(shares) == 0 {
+		return
+	}
+	type labelled struct {
+		label string
+		s     *model.Share
+	}
+	var list []labelled
+	for _, s := range shares {
+		role := s.Role
+		if _, builtin := model.Roles[role]; !builtin {
+			if id, ok := model.RoleDefinitionID(role); ok {
+				role = model.RoleName(id)
+			}
+		}
+		label := strings.ToLower(strings.NewReplacer(" ", "-").Replace(role))
+		if model.IsGUID(label) {
+			label = "role-" + label[:8]
+		}
+		if len(s.PrincipalID) >= 8 {
+			label += "-" + strings.ToLower(s.PrincipalID[:8])
+		}
+		c := *s
+		c.Role = role
+		list = append(list, labelled{label, &c})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].label < list[j].label })
+	b := &e.b
+	b.open("shares")
+	seen := map[string]int{}
+	for _, l := range list {
+		label := l.label
+		if n := seen[label]; n > 0 {
+			label = fmt.Sprintf("%s-%d", label, n+1)
+		}
+		seen[l.label]++
+		b.open(label)
+		b.field("principalId", l.s.PrincipalID)
+		if l.s.PrincipalType != "" {
+			b.field("principalType", l.s.PrincipalType)
+		}
+		b.field("role", l.s.Role)
+		b.close()
+	}
+	b.close()
+}
+
+func (e *encoder) image(name string, g *model.Gallery, d *model.ImageDefinition) {
+	b := &e.b
+	b.open("images")
+	b.open(name)
+	e.adopt(d.Tags)
+	b.field("publisher", d.Publisher)
+	b.field("offer", d.Offer)
+	b.field("sku", d.SKU)
+	b.field("osType", d.OSType)
+	b.field("osState", d.OSState)
+	if d.HyperVGeneration != "" && d.HyperVGeneration != "V1" {
+		b.field("hyperVGeneration", d.HyperVGeneration)
+	}
+	if d.Architecture != "" && d.Architecture != "x64" {
+		b.field("architecture", d.Architecture)
+	}
+	if d.SecurityType != "" {
+		b.field("securityType", d.SecurityType)
+	}
+	if len(d.Features) > 0 {
+		b.open("features")
+		for _, k := range sortedKeys(d.Features) {
+			b.field(k, d.Features[k])
+		}
+		b.close()
+	}
+	if d.AllowUpdateImage {
+		b.field("allowUpdateImage", true)
+	}
+	for _, f := range []struct{ label, value string }{
+		{"description", d.Description}, {"eula", d.EULA}, {"privacyStatementUri", d.PrivacyStatementURI},
+		{"releaseNoteUri", d.ReleaseNoteURI}, {"endOfLife", d.EndOfLife},
+	} {
+		if f.value != "" {
+			b.field(f.label, f.value)
+		}
+	}
+	if r := d.Recommended; r != nil && (r.VCPUs != nil || r.MemoryGB != nil) {
+		b.open("recommended")
+		for _, f := range []struct {
+			label string
+			rng   *model.Range
+		}{{"vCPUs", r.VCPUs}, {"memoryGB", r.MemoryGB}} {
+			if f.rng != nil && (f.rng.Min != 0 || f.rng.Max != 0) {
+				b.field(f.label, f.rng)
+			}
+		}
+		b.close()
+	}
+	if len(d.DisallowedDiskTypes) > 0 {
+		b.field("disallowedDiskTypes", sorted(d.DisallowedDiskTypes))
+	}
+	if pp := d.PurchasePlan; pp != nil {
+		b.field("purchasePlan", pp)
+	}
+	e.tags(d.Tags)
+	e.shares(d.Shares)
+	if pol := replicationPolicy(d.Versions); pol != "" {
+		b.comment("These versions follow the newest-wide, older-narrow pattern; this policy\nexpresses it instead of regions on each version:\n%s", pol)
+	}
+	for _, vname := range sortedVersions(d.Versions) {
+		e.version(vname, g, d.Versions[vname])
+	}
+	b.close()
+	b.close()
+}
+
+func sortedVersions(m map[string]*model.ImageVersion) []string {
+	names := sortedKeys(m)
+	sort.SliceStable(names, func(i, j int) bool { return CompareVersions(names[i], names[j]) < 0 })
+	return names
+}
+
+func (e *encoder) version(name string, g *model.Gallery, v *model.ImageVersion) {
+	b := &e.b
+	b.open("versions")
+	b.open(name)
+	e.observed(v)
+	e.adopt(v.Tags)
+	if s := v.Source; s != nil {
+		b.field("source", s)
+	} else {
+		b.comment("No source: published by another pipeline; curator governs its regions, replicas and dates.")
+	}
+	if v.Location != "" && v.Location != g.Location {
+		b.field("location", v.Location)
+	}
+	replicas, storage := v.Replicas, v.Storage
+	if replicas == 0 {
+		replicas = 1
+	}
+	if storage == "" {
+		storage = "Standard_LRS"
+	}
+	if replicas != 1 {
+		b.field("replicas", replicas)
+	}
+	if storage != "Standard_LRS" {
+		b.field("storage", storage)
+	}
+	onlySource := len(v.Regions) == 1
+	if r, ok := v.Regions[v.Location]; !onlySource || !ok || !plainRegion(r, replicas, storage) {
+		b.open("regions")
+		for _, rname := range sortedKeys(v.Regions) {
+			r := v.Regions[rname]
+			b.open(rname)
+			if r.Replicas != replicas {
+				b.field("replicas", r.Replicas)
+			}
+			if r.Storage != "" && r.Storage != storage {
+				b.field("storage", r.Storage)
+			}
+			if r.ExcludeFromLatest {
+				b.field("excludeFromLatest", true)
+			}
+			if r.Encryption != nil {
+				b.field("encryption", r.Encryption)
+			}
+			b.close()
+		}
+		b.close()
+	}
+	if len(v.EdgeZones) > 0 {
+		b.open("edgeZones")
+		for _, z := range sortedKeys(v.EdgeZones) {
+			ez := v.EdgeZones[z]
+			b.open(z)
+			b.field("region", ez.Region)
+			if ez.Replicas != replicas {
+				b.field("replicas", ez.Replicas)
+			}
+			if ez.Storage != "Standard_LRS" {
+				b.field("storage", ez.Storage)
+			}
+			if ez.Encryption != nil {
+				b.field("encryption", ez.Encryption)
+			}
+			b.close()
+		}
+		b.close()
+	}
+	if v.ReplicationMode != "" && v.ReplicationMode != "Full" {
+		b.field("replicationMode", v.ReplicationMode)
+	}
+	if s := v.Safety; s != nil && (!s.AllowDeletionOfReplicatedLocations || s.BlockDeletionBeforeEndOfLife) {
+		b.field("safety", s)
+	}
+	if v.ExcludeFromLatest {
+		b.field("excludeFromLatest", true)
+	}
+	if v.EndOfLife != "" {
+		b.field("endOfLife", v.EndOfLife)
+	}
+	e.tags(v.Tags)
+	b.close()
+	b.close()
+}
+
+// plainRegion reports whether a region holds only the version's common
+// replica count and storage.
+func plainRegion(r model.TargetRegion, replicas int, storage string) bool {
+	return r.Replicas == replicas && (r.Storage == "" || r.Storage == storage) && !r.ExcludeFromLatest && r.Encryption == nil
+}
+
+// observed writes what the service reports about a version as comments.
+func (e *encoder) observed(v *model.ImageVersion) {
+	o := v.Observed
+	if o == nil {
+		return
+	}
+	if o.PublishedDate != "" {
+		e.b.comment("published %s", o.PublishedDate)
+	}
+	if len(o.Replication) > 0 {
+		var parts []string
+		for _, r := range sortedKeys(o.Replication) {
+			st := o.Replication[r]
+			s := r + " " + st.State
+			if st.State != "Completed" && st.Progress > 0 {
+				s += fmt.Sprintf(" %d%%", st.Progress)
+			}
+			parts = append(parts, s)
+		}
+		e.b.comment("replication: %s", strings.Join(parts, ", "))
+	}
+}
+
+// replicationPolicy recognises versions whose newest N (not excluded from
+// latest) share one set of regions and whose others share another, smaller
+// one, and writes the `replication:` policy that says so ("" when they do
+// not follow the pattern).
+func replicationPolicy(versions map[string]*model.ImageVersion) string {
+	names := sortedVersions(versions)
+	var order []string
+	for i := len(names) - 1; i >= 0; i-- {
+		if !versions[names[i]].ExcludeFromLatest {
+			order = append(order, names[i])
+		}
+	}
+	if len(order) < 3 {
+		return ""
+	}
+	key := func(v *model.ImageVersion) string {
+		data, _ := json.Marshal(v.Regions)
+		return string(data)
+	}
+	wide := key(versions[order[0]])
+	n := 1
+	for n < len(order) && key(versions[order[n]]) == wide {
+		n++
+	}
+	if n == len(order) {
+		return ""
+	}
+	narrow := key(versions[order[n]])
+	for _, name := range order[n:] {
+		if key(versions[name]) != narrow {
+			return ""
+		}
+	}
+	w, nw := versions[order[0]].Regions, versions[order[n]].Regions
+	if len(nw) >= len(w) {
+		return ""
+	}
+	regions := func(rs map[string]model.TargetRegion) string {
+		var parts []string
+		for _, r := range sortedKeys(rs) {
+			parts = append(parts, fmt.Sprintf("%s: replicas: %d", r, rs[r].Replicas))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprintf("replication: {newest: %d, wide: %s, narrow: %s}", n, regions(w), regions(nw))
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
