@@ -57,6 +57,8 @@ type LocalTarget struct {
 	Endpoint      string `json:"endpoint,omitempty"`
 	Subscription  string `json:"subscription,omitempty"`
 	ResourceGroup string `json:"resourceGroup,omitempty"`
+	// Lock, with Endpoint, replaces the file lock by a blob lease.
+	Lock *Lock `json:"lock,omitempty"`
 }
 
 // AzureTarget is Azure Resource Manager.
@@ -65,6 +67,28 @@ type AzureTarget struct {
 	ResourceGroup string `json:"resourceGroup"`
 	// Cloud is AzurePublic (default), AzureChina or AzureGovernment.
 	Cloud string `json:"cloud,omitempty"`
+	// Lock is the apply lock shared by every runner; without it the lock
+	// is a file on this machine.
+	Lock *Lock `json:"lock,omitempty"`
+}
+
+// Lock is an apply lock held as a lease on an Azure blob.
+type Lock struct {
+	// Blob is the blob's URL:
+	// https://<account>.blob.core.windows.net/<container>/<name>.
+	Blob string `json:"blob"`
+}
+
+// BlobLock returns the target's blob lock, or nil when it locks with a
+// file.
+func (t Target) BlobLock() *Lock {
+	switch {
+	case t.Azure != nil:
+		return t.Azure.Lock
+	case t.Local != nil:
+		return t.Local.Lock
+	}
+	return nil
 }
 
 // Scope returns the subscription and resource group the target manages,

@@ -29,8 +29,14 @@ type Options struct {
 	ConfigCacheDir string
 	// OnLockWait is told who holds the lock when an apply has to wait.
 	OnLockWait func(holder string)
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Lease steers the blob lease of a target with a lock blob; its
+	// ConnectionString defaults to $CURATOR_LOCK_CONNECTION_STRING.
+	Lease LeaseOptions
+	// Fence, if set, is checked with the lock before every write: e.g. a
+	// watch leader's term.
+	Fence  func() error
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Reconciler runs the level-based loop: snapshot the source, load and
@@ -38,9 +44,9 @@ type Options struct {
 type Reconciler struct {
 	opts Options
 	log  *slog.Logger
-	// locked is set while the caller holds the target's apply lock
-	// through LockTarget.
-	locked bool
+	// guard is set while the caller holds the target's apply lock through
+	// LockTarget.
+	guard Guard
 }
 
 // New returns a Reconciler.
@@ -172,24 +178,41 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 // LockTarget takes the apply lock of target t until release is called, so
 // that a plan and its apply see no other applier in between.
 func (r *Reconciler) LockTarget(ctx context.Context, t schema.Target) (release func(), err error) {
-	l, err := r.lock(ctx, t)
+	g, err := r.lock(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	r.locked = true
+	r.guard = g
 	return func() {
-		r.locked = false
-		l.Release()
+		r.guard = nil
+		g.Release()
 	}, nil
 }
 
-// lock takes the target's apply lock.
-func (r *Reconciler) lock(ctx context.Context, t schema.Target) (*Lock, error) {
+// Locker returns the apply lock of target t: a lease on its lock blob, or
+// a file.
+func (r *Reconciler) Locker(t schema.Target) (Locker, error) {
+	if lb := t.BlobLock(); lb != nil {
+		opts := r.opts.Lease
+		if opts.ConnectionString == "" {
+			opts.ConnectionString = os.Getenv(LockConnectionStringEnv)
+		}
+		return OpenBlobLease(lb.Blob, opts)
+	}
 	path, err := lockPath(t, r.opts.Target.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	return AcquireLock(ctx, path, r.opts.LockTimeout, r.opts.OnLockWait)
+	return FileLocker{Path: path}, nil
+}
+
+// lock takes the target's apply lock.
+func (r *Reconciler) lock(ctx context.Context, t schema.Target) (Guard, error) {
+	l, err := r.Locker(t)
+	if err != nil {
+		return nil, err
+	}
+	return l.Lock(ctx, r.opts.LockTimeout, r.opts.OnLockWait)
 }
 
 // ApplyPlanned applies a plan computed by Plan, under the target's lock.
@@ -199,22 +222,24 @@ func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, erro
 	if err := p.Plan.Err(); err != nil {
 		return Result{}, err
 	}
-	if r.locked && p.target != nil {
+	if r.guard != nil && r.guard.Err() == nil && p.target != nil {
 		// The lock was held since the plan read the cloud: nobody else
 		// applied in between, so the plan's own read still stands.
-		return r.applyTo(ctx, p.target, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
+		return r.applyTo(ctx, r.guard, p.target, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
 	}
 	p.Close()
 	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
 }
 
 func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
-	if !r.locked {
-		lock, err := r.lock(ctx, t)
+	guard := r.guard
+	if guard == nil {
+		g, err := r.lock(ctx, t)
 		if err != nil {
 			return notStarted(ctx, plan, err)
 		}
-		defer lock.Release()
+		defer g.Release()
+		guard = g
 	}
 	target, err := OpenTarget(ctx, plan.Configuration, t, r.opts.Target)
 	if err != nil {
@@ -228,21 +253,48 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 	if fp := planner.Fingerprint(*actual); fp != plan.ActualStateFingerprint {
 		return Result{}, fmt.Errorf("%w: %s", ErrStalePlan, StaleDetail)
 	}
-	return r.applyTo(ctx, target, t, plan, revision, snap)
+	return r.applyTo(ctx, guard, target, t, plan, revision, snap)
 }
 
-// applyTo applies plan to an opened target and records what was applied.
-func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+// applyTo applies plan to an opened target under guard, and records what
+// was applied. Every write first checks that the lock (and Options.Fence)
+// still holds; once lost, no write starts, waits end, and the apply
+// returns an error wrapping ErrLockLost.
+func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
 	// A refused plan is never applied, however it got here.
 	if err := plan.Err(); err != nil {
 		return Result{}, err
 	}
+	fence := func() error {
+		if err := guard.Err(); err != nil {
+			return err
+		}
+		if r.opts.Fence != nil {
+			return r.opts.Fence()
+		}
+		return nil
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	if lost := guard.Lost(); lost != nil {
+		go func() {
+			select {
+			case <-lost:
+				stop(guard.Err())
+			case <-ctx.Done():
+			}
+		}()
+	}
+	cloud := fencedCloud{Cloud: target.Cloud, fence: fence}
 	if plan.HasChanges() {
-		if err := target.Cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
+		if err := cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
 			return notStarted(ctx, plan, err)
 		}
 	}
-	res := Apply(ctx, target.Cloud, plan, r.opts.Apply)
+	res := Apply(ctx, cloud, plan, r.opts.Apply)
+	if err := fence(); err != nil {
+		return res, fmt.Errorf("%w; the apply stopped with %d of %d changes done and started no write after losing it: plan and apply again", err, res.Count(Done), len(res.Changes))
+	}
 	if res.Err() == nil {
 		if err := r.recordApplied(t, plan.Configuration, revision, snap); err != nil {
 			r.log.Warn("could not record the applied revision for drift detection", "error", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
@@ -51,6 +52,9 @@ type Outcome struct {
 	Warnings schema.Diagnostics
 	// Plan is the plan computed, nil when planning did not get that far.
 	Plan *planner.Plan
+	// NotLeader is set when changes were planned but another watcher
+	// leads, so this one did not apply them.
+	NotLeader bool
 	// Apply is the result of applying Plan; empty unless an apply ran
 	// (with Applied, or with Errored when it did not finish).
 	Apply Result
@@ -86,6 +90,19 @@ type WatchOptions struct {
 	OnPlan func(p *planner.Plan)
 	// OnOutcome is given each reconcile's outcome.
 	OnOutcome func(Outcome)
+	// Leader, when set, elects which of several watchers applies; the
+	// others only plan. Nil: this watcher always may apply.
+	Leader Leader
+}
+
+// Leader is a leader election among watchers of one target.
+type Leader interface {
+	// Campaign starts campaigning for the target (once; later calls do
+	// nothing); an error means the election cannot be held.
+	Campaign(t model.Target) error
+	// Term returns the context an apply runs in (it ends when the
+	// leadership does) and whether this watcher leads now.
+	Term(ctx context.Context) (context.Context, bool)
 }
 
 // Watcher is the long-running loop of a watch: it reconciles at start,
@@ -278,6 +295,15 @@ func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
 	if w.opts.OnPlan != nil {
 		w.opts.OnPlan(p.Plan)
 	}
+	if w.opts.Apply && w.opts.Leader != nil {
+		// Campaign from the first valid configuration on, so that a
+		// leader is known before there is anything to apply.
+		if err := w.opts.Leader.Campaign(p.Desired.Target); err != nil {
+			p.Close()
+			o.Kind, o.Err = Errored, err
+			return
+		}
+	}
 	if err := p.Refusals.Err(); err != nil {
 		p.Close()
 		o.Kind, o.Err = Errored, err
@@ -292,6 +318,15 @@ func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
 		p.Close()
 		o.Kind = ChangesPlanned
 		return
+	}
+	if w.opts.Leader != nil {
+		term, leads := w.opts.Leader.Term(ctx)
+		if !leads {
+			p.Close()
+			o.Kind, o.NotLeader = ChangesPlanned, true
+			return
+		}
+		ctx = term
 	}
 	o.Apply, err = w.r.ApplyPlanned(ctx, p)
 	p.Close()

@@ -210,6 +210,13 @@ func (d *decoder) target(raw *rawConfig, st *State) {
 				d.errorf([]string{"target", "local", "endpoint"}, "endpoint %q is not an http(s) URL such as http://127.0.0.1:8443", l.Endpoint)
 			}
 		}
+		if l.Lock != nil {
+			if l.Endpoint == "" {
+				d.errorf([]string{"target", "local", "lock"}, "a blob lock needs an endpoint: the in-process emulator is locked by a file beside its state")
+			} else if err := CheckLockBlob(l.Lock.Blob); err != nil {
+				d.errorf([]string{"target", "local", "lock", "blob"}, "%v", err)
+			}
+		}
 		if l.Subscription != "" && !IsGUID(l.Subscription) {
 			d.errorf([]string{"target", "local", "subscription"}, "subscription %q is not a GUID", l.Subscription)
 		}
@@ -223,6 +230,11 @@ func (d *decoder) target(raw *rawConfig, st *State) {
 		}
 		if !resourceGroupRE.MatchString(a.ResourceGroup) || strings.HasSuffix(a.ResourceGroup, ".") {
 			d.errorf([]string{"target", "azure", "resourceGroup"}, "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'", a.ResourceGroup)
+		}
+		if a.Lock != nil {
+			if err := CheckLockBlob(a.Lock.Blob); err != nil {
+				d.errorf([]string{"target", "azure", "lock", "blob"}, "%v", err)
+			}
 		}
 	}
 }

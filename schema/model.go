@@ -16,6 +16,7 @@ type (
 	Target             = model.Target
 	LocalTarget        = model.LocalTarget
 	AzureTarget        = model.AzureTarget
+	Lock               = model.Lock
 	Pos                = model.Pos
 	Gallery            = model.Gallery
 	Sharing            = model.Sharing

@@ -84,13 +84,20 @@ for those running and prints its summary) and stops.`,
 			defer stop()
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			m := newMetrics()
+			var w *reconcile.Watcher
+			lead := newLeadership(doApply, errw, func() { w.Trigger("elected leader") })
+			defer lead.stop()
+			m.reg.MustRegister(lead.collectors()...)
 			r := reconcile.New(reconcile.Options{
 				Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
 				Target: g.targetOptions(log),
 				Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
+				Lease:  reconcile.LeaseOptions{OnRenewFailure: lead.onRenewFailure},
+				Fence:  lead.fence,
 			})
-			w, err := reconcile.NewWatcher(r, reconcile.WatchOptions{
+			w, err = reconcile.NewWatcher(r, reconcile.WatchOptions{
 				Apply:    doApply,
+				Leader:   lead,
 				Schedule: schedule,
 				OnStart: func(why string) {
 					fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
@@ -164,6 +171,9 @@ func reportOutcome(out, errw io.Writer, m *metrics, o reconcile.Outcome) {
 	if len(o.Apply.Changes) > 0 {
 		m.applied.Add(float64(o.Apply.Count(reconcile.Done)))
 		summarizeResult(out, o.Apply)
+	}
+	if o.NotLeader {
+		fmt.Fprintln(out, "not the leader: planned only")
 	}
 	switch o.Kind {
 	case reconcile.NoChanges, reconcile.ChangesPlanned, reconcile.Applied:

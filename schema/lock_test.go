@@ -1,0 +1,43 @@
+package schema_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+func TestParseLockBlob(t *testing.T) {
+	tests := []struct {
+		url     string
+		want    schema.LockBlob
+		wantErr string
+	}{
+		{url: "https://acme.blob.core.windows.net/locks/curator", want: schema.LockBlob{Service: "https://acme.blob.core.windows.net/", Account: "acme", Container: "locks", Name: "curator"}},
+		{url: "https://acme.blob.core.chinacloudapi.cn/locks/prod/images.lock", want: schema.LockBlob{Service: "https://acme.blob.core.chinacloudapi.cn/", Account: "acme", Container: "locks", Name: "prod/images.lock"}},
+		{url: "http://acme.blob.core.windows.net/locks/curator", wantErr: "not an https URL"},
+		{url: "https://acme.blob.core.windows.net/locks/curator?sv=2024&sig=x", wantErr: "a SAS token does not belong here"},
+		{url: "https://acme.queue.core.windows.net/locks/curator", wantErr: "not a storage account's blob endpoint"},
+		{url: "https://acme.blob.core.windows.net/Locks/curator", wantErr: `container "Locks"`},
+		{url: "https://acme.blob.core.windows.net/lo--cks/curator", wantErr: `container "lo--cks"`},
+		{url: "https://acme.blob.core.windows.net/locks", wantErr: "names no blob"},
+		{url: "https://acme.blob.core.windows.net/locks/", wantErr: "names no blob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			got, err := schema.ParseLockBlob(tt.url)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
