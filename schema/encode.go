@@ -165,12 +165,19 @@ func (e *encoder) tags(tags map[string]string) {
 	e.b.close()
 }
 
+// indent writes formatted CUE one level deeper (its strings are all
+// single-line, so every line can be indented).
+func indent(out *bytes.Buffer, src []byte) {
+	for _, line := range bytes.SplitAfter(src, []byte("\n")) {
+		if len(line) > 1 {
+			out.WriteByte('\t')
+		}
+		out.Write(line)
+	}
+}
+
 func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 	b := &e.b
-	b.line("package curator")
-	b.line("")
-	b.open("galleries")
-	b.open(name)
 	b.field("location", g.Location)
 	e.adopt(g.Tags)
 	if g.Description != "" {
@@ -200,17 +207,16 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 		b.close()
 	}
 	e.shares(g.Shares)
-	b.close()
-	b.close()
+	// The gallery's own fields, then each image definition, are formatted
+	// on their own (as top-level fields, which the formatter never folds)
+	// and set inside the gallery's struct; the whole file is formatted once
+	// more, so that `cue fmt` leaves it as it is.
 	head, err := b.format(name + ".cue")
 	if err != nil {
 		return nil, err
 	}
-	// Each image definition is formatted on its own and set inside the
-	// gallery, so that formatting a gallery of thousands of versions never
-	// holds the syntax tree of all of them at once.
-	head = bytes.TrimSuffix(head, []byte("}\n"))
-	out := bytes.NewBuffer(head)
+	out := bytes.NewBufferString("package curator\n\ngalleries: " + cueLabel(name) + ": {\n")
+	indent(out, head)
 	for _, iname := range sortedKeys(g.Images) {
 		ie := encoder{config: e.config}
 		ie.image(iname, g, g.Images[iname])
@@ -219,15 +225,14 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, line := range bytes.SplitAfter(piece, []byte("\n")) {
-			if len(line) > 1 {
-				out.WriteByte('\t')
-			}
-			out.Write(line)
-		}
+		indent(out, piece)
 	}
 	out.WriteString("}\n")
-	return out.Bytes(), nil
+	whole, err := format.Source(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("internal error: import wrote invalid CUE for %s.cue: %w", name, err)
+	}
+	return whole, nil
 }
 
 // shares writes role assignments, labelled by role and principal; an

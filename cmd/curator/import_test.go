@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"cuelang.org/go/cue/format"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,8 +54,15 @@ func TestImportRoundTrip(t *testing.T) {
 			r := curator(t, state, "plan", "--detailed-exitcode", b)
 			expect(t, r, 0, "No changes.")
 			expect(t, curator(t, state, "import", "--name", st.Name, "--out", b2), 0)
-			if one, two := readDir(t, b), readDir(t, b2); !mapsEqual(one, two) {
+			one, two := readDir(t, b), readDir(t, b2)
+			if !mapsEqual(one, two) {
 				t.Errorf("two imports of one estate differ")
+			}
+			// As CUE's formatter leaves it: `cue fmt` changes nothing.
+			for name, src := range one {
+				if out, err := format.Source([]byte(src)); err != nil || string(out) != src {
+					t.Errorf("%s is not as cue fmt writes it (%v)", name, err)
+				}
 			}
 			// Import refuses to overwrite a configuration.
 			expect(t, curator(t, state, "import", "--name", st.Name, "--out", b), 1, "already holds configuration files")
