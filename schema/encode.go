@@ -139,13 +139,19 @@ type encoder struct {
 	warnings []string
 }
 
+// warnf records something the configuration cannot say as the estate has
+// it; import lists these at the end.
+func (e *encoder) warnf(format string, args ...any) {
+	e.warnings = append(e.warnings, fmt.Sprintf(format, args...))
+}
+
 func (e *encoder) adopt(tags map[string]string) {
 	if !model.IsManaged(tags, e.config) {
 		e.b.field("adopt", true)
 	}
 }
 
-func (e *encoder) tags(tags map[string]string) {
+func (e *encoder) tags(addr model.Address, tags map[string]string) {
 	user := map[string]string{}
 	for k, v := range tags {
 		if k != model.ManagedByTag {
@@ -157,6 +163,10 @@ func (e *encoder) tags(tags map[string]string) {
 	}
 	if other, ok := tags[model.ManagedByTag]; ok && other != e.config {
 		e.b.comment("managed by curator configuration %q until adopted by this one", other)
+	}
+	if len(user) >= MaxTags && !model.IsManaged(tags, e.config) {
+		e.warnf("%s has %d tags: adopting it adds curator's ownership tag, and Azure allows %d; remove a tag from it (the configuration refuses more than %d)", addr, len(user), MaxTags, MaxTags-1)
+		e.b.comment("%d tags: one must go before curator can add its ownership tag", len(user))
 	}
 	e.b.open("tags")
 	for _, k := range sortedKeys(user) {
@@ -186,7 +196,7 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 	if g.SoftDelete {
 		b.field("softDelete", true)
 	}
-	e.tags(g.Tags)
+	e.tags(model.GalleryAddress(name), g.Tags)
 	if s := g.Sharing; s != nil && (s.Permission != "Private" || len(s.Subscriptions)+len(s.Tenants) > 0) {
 		b.open("sharing")
 		b.field("permission", s.Permission)
@@ -195,6 +205,10 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 		}
 		if len(s.Tenants) > 0 {
 			b.field("tenants", sorted(s.Tenants))
+		}
+		if s.Permission == "Community" && s.Community == nil {
+			e.warnf("%s is shared with the community, and the service did not say its publisher information: fill in sharing.community", model.SharingAddress(name))
+			b.comment("sharing.community: the publisher information was not read; fill it in")
 		}
 		if c := s.Community; c != nil {
 			b.open("community")
@@ -219,7 +233,7 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 	indent(out, head)
 	for _, iname := range sortedKeys(g.Images) {
 		ie := encoder{config: e.config}
-		ie.image(iname, g, g.Images[iname])
+		ie.image(name, iname, g, g.Images[iname])
 		e.warnings = append(e.warnings, ie.warnings...)
 		piece, err := ie.b.format(name + ".cue")
 		if err != nil {
@@ -286,7 +300,7 @@ func (e *encoder) shares(shares map[string]*model.Share) {
 	b.close()
 }
 
-func (e *encoder) image(name string, g *model.Gallery, d *model.ImageDefinition) {
+func (e *encoder) image(gname, name string, g *model.Gallery, d *model.ImageDefinition) {
 	b := &e.b
 	b.open("images")
 	b.open(name)
@@ -341,13 +355,13 @@ func (e *encoder) image(name string, g *model.Gallery, d *model.ImageDefinition)
 	if pp := d.PurchasePlan; pp != nil {
 		b.field("purchasePlan", pp)
 	}
-	e.tags(d.Tags)
+	e.tags(model.ImageAddress(gname, name), d.Tags)
 	e.shares(d.Shares)
 	if pol := replicationPolicy(d.Versions); pol != "" {
 		b.comment("These versions follow the newest-wide, older-narrow pattern; this policy\nexpresses it instead of regions on each version:\n%s", pol)
 	}
 	for _, vname := range sortedVersions(d.Versions) {
-		e.version(vname, g, d.Versions[vname])
+		e.version(gname, name, vname, g, d.Versions[vname])
 	}
 	b.close()
 	b.close()
@@ -359,7 +373,7 @@ func sortedVersions(m map[string]*model.ImageVersion) []string {
 	return names
 }
 
-func (e *encoder) version(name string, g *model.Gallery, v *model.ImageVersion) {
+func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.ImageVersion) {
 	b := &e.b
 	b.open("versions")
 	b.open(name)
@@ -439,7 +453,7 @@ func (e *encoder) version(name string, g *model.Gallery, v *model.ImageVersion) 
 	if v.EndOfLife != "" {
 		b.field("endOfLife", v.EndOfLife)
 	}
-	e.tags(v.Tags)
+	e.tags(model.VersionAddress(gname, iname, name), v.Tags)
 	b.close()
 	b.close()
 }

@@ -1,0 +1,72 @@
+package schema_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/curator-dev/curator/model"
+	"github.com/curator-dev/curator/schema"
+)
+
+// TestEncodeLoadsBack: what Encode writes loads into the same estate, with
+// adopt set where the ownership mark is missing, and warnings for what the
+// configuration cannot hold.
+func TestEncodeLoadsBack(t *testing.T) {
+	tags := map[string]string{}
+	for i := range 50 {
+		tags[fmt.Sprintf("t%02d", i)] = "v"
+	}
+	st := &model.State{Name: "imported", Target: model.Target{Local: &model.LocalTarget{}}, Galleries: map[string]*model.Gallery{
+		"g.one": {Location: "westeurope", Tags: map[string]string{model.ManagedByTag: "imported", "team": "x"},
+			Images: map[string]*model.ImageDefinition{"app-1": {
+				Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2", Architecture: "Arm64",
+				SecurityType: "TrustedLaunchSupported", Features: map[string]string{"IsAcceleratedNetworkSupported": "True"},
+				Tags: map[string]string{model.ManagedByTag: "someone-else"},
+				Versions: map[string]*model.ImageVersion{"1.0.0": {
+					Location: "westeurope", Replicas: 2, Storage: "Standard_ZRS", ReplicationMode: "Shallow",
+					Regions: map[string]model.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_ZRS", ExcludeFromLatest: true}},
+					Safety:  &model.Safety{BlockDeletionBeforeEndOfLife: true, AllowDeletionOfReplicatedLocations: true},
+					Observed: &model.VersionObserved{PublishedDate: "2026-01-02T03:04:05Z",
+						Replication: map[string]model.RegionReplication{"westeurope": {State: "Replicating", Progress: 40}}},
+				}},
+			}},
+		},
+		"crowded": {Location: "eastus", Tags: tags},
+	}}
+	files, warnings, err := schema.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "gallery/crowded has 50 tags") {
+		t.Errorf("warnings: %q", warnings)
+	}
+	for _, want := range []string{"published 2026-01-02T03:04:05Z", "replication: westeurope Replicating 40%", `replicationMode: "Shallow"`} {
+		if !strings.Contains(string(files["g.one.cue"]), want) {
+			t.Errorf("g.one.cue lacks %q:\n%s", want, files["g.one.cue"])
+		}
+	}
+	delete(files, "crowded.cue") // 50 tags: the loader refuses it, as it should
+	fsys := fstest.MapFS{}
+	for n, data := range files {
+		fsys[n] = &fstest.MapFile{Data: data}
+	}
+	got, diags := schema.Load(fsys)
+	if diags.HasErrors() {
+		t.Fatalf("the encoded estate does not load: %v\n%s", diags.Err(), files["g.one.cue"])
+	}
+	g := got.Galleries["g.one"]
+	img := g.Images["app-1"]
+	v := img.Versions["1.0.0"]
+	switch {
+	case g.Adopt:
+		t.Error("a gallery this configuration marks is adopted")
+	case !img.Adopt || !v.Adopt:
+		t.Error("resources without this configuration's mark are not adopted")
+	case img.Architecture != "Arm64" || img.SecurityType != "TrustedLaunchSupported" || img.Features["IsAcceleratedNetworkSupported"] != "True":
+		t.Errorf("definition: %+v", img)
+	case v.Replicas != 2 || v.Storage != "Standard_ZRS" || !v.Regions["westeurope"].ExcludeFromLatest || v.Safety == nil || !v.Safety.BlockDeletionBeforeEndOfLife:
+		t.Errorf("version: %+v", v)
+	}
+}
