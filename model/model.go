@@ -65,6 +65,10 @@ type AzureTarget struct {
 	ResourceGroup string `json:"resourceGroup"`
 	// Cloud is AzurePublic (default), AzureChina or AzureGovernment.
 	Cloud string `json:"cloud,omitempty"`
+	// Read is how the actual state is read: "graph" (Azure Resource
+	// Graph), "arm" (Resource Manager list calls), or "" to choose by the
+	// configuration's size.
+	Read string `json:"read,omitempty"`
 }
 
 // Scope returns the subscription and resource group the target manages,

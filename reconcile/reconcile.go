@@ -80,6 +80,9 @@ type Planned struct {
 	// was used (e.g. a failed git fetch).
 	SourceErr error
 	target    *Target
+	// actual is the state the plan was computed from (for the freshness
+	// check of a plan read through Resource Graph).
+	actual *schema.State
 }
 
 // Close releases the target the plan was computed against.
@@ -152,6 +155,7 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 	if err != nil {
 		return nil, err
 	}
+	t.Cloud.SetSizeHint(len(desired.Galleries), desired.Counts().Definitions)
 	start := time.Now()
 	actual, err := t.Cloud.ReadState(ctx)
 	if err != nil {
@@ -164,9 +168,10 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 	opts.Now = r.opts.Now()
 	plan, refusals := planner.Compute(*desired, *actual, opts)
 	plan.ARMRequests = t.Requests()
+	plan.ReadPath, plan.ReadAt = t.Cloud.LastRead()
 	plan.Source = snap.Origin
 	plan.Target = EncodeTarget(desired.Target)
-	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t}, nil
+	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t, actual: actual}, nil
 }
 
 // LockTarget takes the apply lock of target t until release is called, so
@@ -202,7 +207,7 @@ func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, erro
 	if r.locked && p.target != nil {
 		// The lock was held since the plan read the cloud: nobody else
 		// applied in between, so the plan's own read still stands.
-		return r.applyTo(ctx, p.target, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
+		return r.applyTo(ctx, p.target, p.Desired.Target, p.Plan, p.actual, p.Snapshot.Revision, p.Snapshot)
 	}
 	p.Close()
 	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
@@ -221,6 +226,10 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 		return Result{}, err
 	}
 	defer target.Close()
+	if plan.ReadPath != "" {
+		// Read the way the plan did, so that the fingerprints compare.
+		target.Cloud.SetReadPath(plan.ReadPath)
+	}
 	actual, err := target.Cloud.ReadState(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("read the actual state of %s: %w", target.Scope, err)
@@ -228,13 +237,16 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 	if fp := planner.Fingerprint(*actual); fp != plan.ActualStateFingerprint {
 		return Result{}, fmt.Errorf("%w: %s", ErrStalePlan, StaleDetail)
 	}
-	return r.applyTo(ctx, target, t, plan, revision, snap)
+	return r.applyTo(ctx, target, t, plan, actual, revision, snap)
 }
 
 // applyTo applies plan to an opened target and records what was applied.
-func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+func (r *Reconciler) applyTo(ctx context.Context, target *Target, t schema.Target, plan *planner.Plan, actual *schema.State, revision string, snap *sources.Snapshot) (Result, error) {
 	// A refused plan is never applied, however it got here.
 	if err := plan.Err(); err != nil {
+		return Result{}, err
+	}
+	if err := confirmFresh(ctx, target.Cloud, plan, actual); err != nil {
 		return Result{}, err
 	}
 	if plan.HasChanges() {

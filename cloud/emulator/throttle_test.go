@@ -52,7 +52,7 @@ func TestARMThrottleHeadersAndBuckets(t *testing.T) {
 
 	tests := []struct {
 		name, method, url, body, header, want string
-		status                                 int
+		status                                int
 	}{
 		{"write", http.MethodPut, rgURL, `{"location":"westeurope"}`, "x-ms-ratelimit-remaining-subscription-writes", "199", http.StatusCreated},
 		{"read", http.MethodGet, list, "", "x-ms-ratelimit-remaining-subscription-reads", "249", http.StatusOK},
