@@ -76,6 +76,9 @@ type Config struct {
 	// ReadARM (Resource Manager list calls) or "" to choose by the size
 	// hint (see GraphThreshold).
 	ReadPath string
+	// GraphPageSize is the rows per Resource Graph page; default (and
+	// Resource Graph's maximum) 1000.
+	GraphPageSize int
 	Logger   *slog.Logger
 }
 
@@ -132,6 +135,9 @@ func New(cfg Config) (*Client, error) {
 	case "", ReadARM, ReadGraph:
 	default:
 		return nil, fmt.Errorf("azure: read path %q: use %q (Resource Graph), %q (Resource Manager lists) or leave it out to choose by size", cfg.ReadPath, ReadGraph, ReadARM)
+	}
+	if cfg.GraphPageSize <= 0 || cfg.GraphPageSize > graphPage {
+		cfg.GraphPageSize = graphPage
 	}
 	if cfg.ReadConcurrency <= 0 {
 		cfg.ReadConcurrency = 8

@@ -115,7 +115,7 @@ func (c *Client) graphRows(ctx context.Context, query string, what schema.Addres
 		Query:         to.Ptr(query),
 		Subscriptions: []*string{to.Ptr(c.cfg.Subscription)},
 		Options: &armresourcegraph.QueryRequestOptions{
-			Top:          to.Ptr[int32](graphPage),
+			Top:          to.Ptr(int32(c.cfg.GraphPageSize)),
 			ResultFormat: to.Ptr(armresourcegraph.ResultFormatObjectArray),
 		},
 	}
