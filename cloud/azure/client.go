@@ -79,7 +79,7 @@ type Config struct {
 	// GraphPageSize is the rows per Resource Graph page; default (and
 	// Resource Graph's maximum) 1000.
 	GraphPageSize int
-	Logger   *slog.Logger
+	Logger        *slog.Logger
 }
 
 // EndpointEnv and TokenEnv point the client at another ARM-compatible
