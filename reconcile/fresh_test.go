@@ -73,8 +73,8 @@ func TestFreshnessRules(t *testing.T) {
 	}{
 		{
 			name: "deleted since: no delete", read: "graph",
-			behind:   func(c *azure.Client) error { return c.DeleteVersion(ctx, "acme", "web", "1.0.1") },
-			desc:     "golden", versions: []string{"1.0.0"},
+			behind: func(c *azure.Client) error { return c.DeleteVersion(ctx, "acme", "web", "1.0.1") },
+			desc:   "golden", versions: []string{"1.0.0"},
 			wantPlan: "gallery/acme/image/web/version/1.0.1", wantStale: "gallery/acme/image/web/version/1.0.1 was deleted since",
 		},
 		{
