@@ -70,6 +70,10 @@ type AzureTarget struct {
 	// Lock is the apply lock shared by every runner; without it the lock
 	// is a file on this machine.
 	Lock *Lock `json:"lock,omitempty"`
+	// Read is how the actual state is read: "graph" (Azure Resource
+	// Graph), "arm" (Resource Manager list calls), or "" to choose by the
+	// configuration's size.
+	Read string `json:"read,omitempty"`
 }
 
 // Lock is an apply lock held as a lease on an Azure blob.

@@ -33,6 +33,8 @@ import (
 //	                          storage delta and one-time egress (USD) of what is not refused
 //	actual_state_fingerprint  of the cloud state the plan was computed from
 //	warnings[], arm_requests
+//	read_path, read_at        how and when the actual state was read: "graph" (Azure
+//	                          Resource Graph) or "arm" (Resource Manager lists)
 type jsonPlan struct {
 	FormatVersion          string          `json:"format_version"`
 	SourceRevision         string          `json:"source_revision"`
@@ -49,6 +51,8 @@ type jsonPlan struct {
 	ActualStateFingerprint string          `json:"actual_state_fingerprint"`
 	Warnings               []string        `json:"warnings"`
 	ARMRequests            int64           `json:"arm_requests"`
+	ReadPath               string          `json:"read_path,omitempty"`
+	ReadAt                 *time.Time      `json:"read_at,omitempty"`
 }
 
 type jsonChange struct {
@@ -186,8 +190,9 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 	jp := jsonPlan{
 		FormatVersion: p.FormatVersion, SourceRevision: p.SourceRevision, Source: p.Source, Configuration: p.Configuration,
 		Target: p.Target, CreatedAt: p.CreatedAt, ActualStateFingerprint: p.ActualStateFingerprint,
-		Warnings: nonNil(p.Warnings), ARMRequests: p.ARMRequests,
+		Warnings: nonNil(p.Warnings), ARMRequests: p.ARMRequests, ReadPath: p.ReadPath,
 		ResourceChanges: []jsonChange{}, Unmanaged: []jsonUnmanaged{}, Latest: []jsonLatest{}, Errors: []jsonRefusal{},
+		ReadAt: optionalTime(p.ReadAt),
 		Summary: jsonSummary{
 			Create: p.Summary.Create, Update: p.Summary.Update, Replace: p.Summary.Replace, Delete: p.Summary.Delete,
 			Adopt: p.Summary.Adopt, NoOp: p.Summary.NoOp, RegionsAdded: p.Summary.RegionsAdded, RegionsRemoved: p.Summary.RegionsRemoved,
@@ -287,13 +292,16 @@ func DecodePlan(data []byte) (*Plan, error) {
 	p := &Plan{
 		FormatVersion: jp.FormatVersion, SourceRevision: jp.SourceRevision, Source: jp.Source, Configuration: jp.Configuration,
 		Target: jp.Target, CreatedAt: jp.CreatedAt, ActualStateFingerprint: jp.ActualStateFingerprint,
-		Warnings: jp.Warnings, ARMRequests: jp.ARMRequests, Cost: Cost(jp.Cost),
+		Warnings: jp.Warnings, ARMRequests: jp.ARMRequests, Cost: Cost(jp.Cost), ReadPath: jp.ReadPath,
 		Summary: Summary{
 			Create: jp.Summary.Create, Update: jp.Summary.Update, Replace: jp.Summary.Replace, Delete: jp.Summary.Delete,
 			Adopt: jp.Summary.Adopt, NoOp: jp.Summary.NoOp, RegionsAdded: jp.Summary.RegionsAdded, RegionsRemoved: jp.Summary.RegionsRemoved,
 			ReplicasAdded: jp.Summary.ReplicasAdded, ReplicasRemoved: jp.Summary.ReplicasRemoved,
 			SharesAdded: jp.Summary.SharesAdded, SharesRemoved: jp.Summary.SharesRemoved, Refused: jp.Summary.Refused,
 		},
+	}
+	if jp.ReadAt != nil {
+		p.ReadAt = *jp.ReadAt
 	}
 	for i, jr := range jp.Errors {
 		if jr.Reason == "" || jr.Summary == "" {
@@ -384,4 +392,11 @@ func unmarshalObject(k Kind, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	return target, nil
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -205,6 +205,13 @@ type Plan struct {
 	// ARMRequests is how many requests reading the actual state took (set by
 	// the caller, which did the reading).
 	ARMRequests int64
+	// ReadPath is how the actual state was read ("graph": Azure Resource
+	// Graph, which lags Resource Manager by seconds; "arm": Resource
+	// Manager's lists), and ReadAt when (set by the caller). A plan read
+	// through the graph is confirmed resource by resource before apply
+	// writes.
+	ReadPath string
+	ReadAt   time.Time
 }
 
 // Summary counts the plan. Refused changes are counted in Refused only:

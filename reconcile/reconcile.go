@@ -86,6 +86,9 @@ type Planned struct {
 	// was used (e.g. a failed git fetch).
 	SourceErr error
 	target    *Target
+	// actual is the state the plan was computed from (for the freshness
+	// check of a plan read through Resource Graph).
+	actual *schema.State
 }
 
 // Close releases the target the plan was computed against.
@@ -158,6 +161,7 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 	if err != nil {
 		return nil, err
 	}
+	t.Cloud.SetSizeHint(len(desired.Galleries), desired.Counts().Definitions)
 	start := time.Now()
 	actual, err := t.Cloud.ReadState(ctx)
 	if err != nil {
@@ -170,9 +174,10 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 	opts.Now = r.opts.Now()
 	plan, refusals := planner.Compute(*desired, *actual, opts)
 	plan.ARMRequests = t.Requests()
+	plan.ReadPath, plan.ReadAt = t.Cloud.LastRead()
 	plan.Source = snap.Origin
 	plan.Target = EncodeTarget(desired.Target)
-	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t}, nil
+	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t, actual: actual}, nil
 }
 
 // LockTarget takes the apply lock of target t until release is called, so
@@ -225,7 +230,7 @@ func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, erro
 	if r.guard != nil && r.guard.Err() == nil && p.target != nil {
 		// The lock was held since the plan read the cloud: nobody else
 		// applied in between, so the plan's own read still stands.
-		return r.applyTo(ctx, r.guard, p.target, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
+		return r.applyTo(ctx, r.guard, p.target, p.Desired.Target, p.Plan, p.actual, p.Snapshot.Revision, p.Snapshot)
 	}
 	p.Close()
 	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
@@ -246,6 +251,10 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 		return notStarted(ctx, plan, err)
 	}
 	defer target.Close()
+	if plan.ReadPath != "" {
+		// Read the way the plan did, so that the fingerprints compare.
+		target.Cloud.SetReadPath(plan.ReadPath)
+	}
 	actual, err := target.Cloud.ReadState(ctx)
 	if err != nil {
 		return notStarted(ctx, plan, fmt.Errorf("read the actual state of %s: %w", target.Scope, err))
@@ -253,14 +262,16 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 	if fp := planner.Fingerprint(*actual); fp != plan.ActualStateFingerprint {
 		return Result{}, fmt.Errorf("%w: %s", ErrStalePlan, StaleDetail)
 	}
-	return r.applyTo(ctx, guard, target, t, plan, revision, snap)
+	return r.applyTo(ctx, guard, target, t, plan, actual, revision, snap)
 }
 
 // applyTo applies plan to an opened target under guard, and records what
-// was applied. Every write first checks that the lock (and Options.Fence)
-// still holds; once lost, no write starts, waits end, and the apply
-// returns an error wrapping ErrLockLost.
-func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+// was applied. A plan read through Resource Graph is first confirmed
+// against Resource Manager (actual is the state it was planned from).
+// Every write first checks that the lock (and Options.Fence) still holds;
+// once lost, no write starts, waits end, and the apply returns an error
+// wrapping ErrLockLost.
+func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t schema.Target, plan *planner.Plan, actual *schema.State, revision string, snap *sources.Snapshot) (Result, error) {
 	// A refused plan is never applied, however it got here.
 	if err := plan.Err(); err != nil {
 		return Result{}, err
@@ -286,6 +297,9 @@ func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t
 		}()
 	}
 	cloud := fencedCloud{Cloud: target.Cloud, fence: fence}
+	if err := confirmFresh(ctx, target.Cloud, plan, actual); err != nil {
+		return notStarted(ctx, plan, err)
+	}
 	if plan.HasChanges() {
 		if err := cloud.EnsureResourceGroup(ctx, firstLocation(plan)); err != nil {
 			return notStarted(ctx, plan, err)

@@ -282,7 +282,7 @@ func planFields(p *planner.Plan) (map[string]json.RawMessage, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
 	}
-	for _, volatile := range []string{"created_at", "arm_requests", "source"} {
+	for _, volatile := range []string{"created_at", "arm_requests", "source", "read_path", "read_at"} {
 		delete(m, volatile)
 	}
 	return m, nil

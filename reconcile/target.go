@@ -60,6 +60,7 @@ func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOp
 	switch {
 	case t.Azure != nil:
 		cfg.Cloud = t.Azure.Cloud
+		cfg.ReadPath = t.Azure.Read
 	case t.Local != nil && t.Local.Endpoint != "":
 		// An emulator has no ARM token buckets to stay under.
 		cfg.Endpoint = t.Local.Endpoint

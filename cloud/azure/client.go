@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
 	"golang.org/x/time/rate"
 )
 
@@ -70,7 +72,14 @@ type Config struct {
 	// Unthrottled disables the client-side token buckets (for benchmarks
 	// against the emulator).
 	Unthrottled bool
-	Logger      *slog.Logger
+	// ReadPath is how ReadState reads: ReadGraph (Azure Resource Graph),
+	// ReadARM (Resource Manager list calls) or "" to choose by the size
+	// hint (see GraphThreshold).
+	ReadPath string
+	// GraphPageSize is the rows per Resource Graph page; default (and
+	// Resource Graph's maximum) 1000.
+	GraphPageSize int
+	Logger        *slog.Logger
 }
 
 // EndpointEnv and TokenEnv point the client at another ARM-compatible
@@ -82,10 +91,12 @@ const (
 )
 
 // ARM's per-subscription token buckets, which the client stays under so that
-// curator slows itself instead of being throttled.
+// curator slows itself instead of being throttled; and Resource Graph's
+// per-user quota (15 queries per 5-second window).
 const (
 	readBurst, readPerSecond   = 250, 25
 	writeBurst, writePerSecond = 200, 10
+	graphQuota, graphWindow    = 15, 5 * time.Second
 )
 
 // Client reads and changes one subscription and resource group.
@@ -99,9 +110,17 @@ type Client struct {
 	sharing   *armcompute.GallerySharingProfileClient
 	roles     *armauthorization.RoleAssignmentsClient
 	raw       *arm.Client
+	graph     *armresourcegraph.Client
 
-	requests  atomic.Int64
-	throttled atomic.Int64
+	requests      atomic.Int64
+	throttled     atomic.Int64
+	graphRequests atomic.Int64
+	// hint is the expected size of the estate (SetSizeHint); lastPath and
+	// lastAt describe the last ReadState (LastRead).
+	hint     atomic.Int64
+	readMu   sync.Mutex
+	lastPath string
+	lastAt   time.Time
 }
 
 // New returns a client for cfg.
@@ -111,6 +130,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.ConfigName == "" {
 		return nil, errors.New("azure: the configuration name is required: it marks what curator manages")
+	}
+	switch cfg.ReadPath {
+	case "", ReadARM, ReadGraph:
+	default:
+		return nil, fmt.Errorf("azure: read path %q: use %q (Resource Graph), %q (Resource Manager lists) or leave it out to choose by size", cfg.ReadPath, ReadGraph, ReadARM)
+	}
+	if cfg.GraphPageSize <= 0 || cfg.GraphPageSize > graphPage {
+		cfg.GraphPageSize = graphPage
 	}
 	if cfg.ReadConcurrency <= 0 {
 		cfg.ReadConcurrency = 8
@@ -168,6 +195,7 @@ func New(cfg Config) (*Client, error) {
 	limits := &limiter{
 		read:  rate.NewLimiter(readPerSecond, readBurst),
 		write: rate.NewLimiter(writePerSecond, writeBurst),
+		graph: rate.NewLimiter(rate.Every(graphWindow/graphQuota), graphQuota),
 		off:   cfg.Unthrottled,
 	}
 	var transport policy.Transporter
@@ -209,6 +237,9 @@ func New(cfg Config) (*Client, error) {
 	if c.roles, err = armauthorization.NewRoleAssignmentsClient(sub, cred, opts); err != nil {
 		return nil, fmt.Errorf("azure: role assignments client: %w", err)
 	}
+	if c.graph, err = armresourcegraph.NewClient(cred, opts); err != nil {
+		return nil, fmt.Errorf("azure: resource graph client: %w", err)
+	}
 	if c.raw, err = arm.NewClient("curator", "v1.0.0", cred, opts); err != nil {
 		return nil, fmt.Errorf("azure: resource manager client: %w", err)
 	}
@@ -246,8 +277,8 @@ func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azco
 
 // limiter is the client-side token buckets.
 type limiter struct {
-	read, write *rate.Limiter
-	off         bool
+	read, write, graph *rate.Limiter
+	off                bool
 }
 
 // countPolicy counts every request sent (retries included) and waits for the
@@ -258,9 +289,16 @@ type countPolicy struct {
 }
 
 func (p *countPolicy) Do(req *policy.Request) (*http.Response, error) {
+	isGraph := strings.HasPrefix(strings.ToLower(req.Raw().URL.Path), "/providers/microsoft.resourcegraph/")
+	if isGraph {
+		p.c.graphRequests.Add(1)
+	}
 	if !p.limits.off {
 		l := p.limits.write
-		if req.Raw().Method == http.MethodGet || req.Raw().Method == http.MethodHead {
+		switch {
+		case isGraph:
+			l = p.limits.graph
+		case req.Raw().Method == http.MethodGet || req.Raw().Method == http.MethodHead:
 			l = p.limits.read
 		}
 		if err := l.Wait(req.Raw().Context()); err != nil {

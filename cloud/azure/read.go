@@ -13,13 +13,13 @@ import (
 	"github.com/curator-dev/curator/schema"
 )
 
-// ReadState reads the galleries of the resource group, their image
+// readStateARM reads the galleries of the resource group, their image
 // definitions, image versions, sharing profiles and the role assignments on
 // galleries and definitions — through list pagers, never one GET per
 // resource: galleries + definitions + version pages + role-assignment pages
 // requests for a steady estate, plus one GET with replication status for
 // each version still replicating.
-func (c *Client) ReadState(ctx context.Context) (*schema.State, error) {
+func (c *Client) readStateARM(ctx context.Context) (*schema.State, error) {
 	st := &schema.State{Galleries: map[string]*schema.Gallery{}}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)

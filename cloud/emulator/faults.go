@@ -32,12 +32,15 @@ type Faults struct {
 	// NewPrincipals role assignments without a principalType are refused
 	// with 400 PrincipalNotFound, as Entra ID's replication delay does.
 	NewPrincipals int `json:"newPrincipals,omitempty"`
+	// ARMThrottle turns on Resource Manager's throttling (see
+	// Options.ARMThrottle): "arm-throttle=on".
+	ARMThrottle bool `json:"armThrottle,omitempty"`
 	// Seed makes the choice of failing requests reproducible; 0 is random.
 	Seed uint64 `json:"seed,omitempty"`
 }
 
 // ParseFaults reads a fault specification such as
-// "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus,retry-after=1s,principal-not-found=2,seed=7".
+// "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus,retry-after=1s,principal-not-found=2,arm-throttle=on,seed=7".
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	for _, part := range strings.Split(spec, ",") {
@@ -70,8 +73,10 @@ func ParseFaults(spec string) (Faults, error) {
 			}
 		case "seed":
 			f.Seed, err = strconv.ParseUint(v, 10, 64)
+		case "arm-throttle":
+			f.ARMThrottle, err = strconv.ParseBool(strings.NewReplacer("on", "true", "off", "false").Replace(v))
 		default:
-			return f, fmt.Errorf("unknown fault %q: use throttle, 5xx, drop, latency, retry-after, fail-region, principal-not-found or seed", k)
+			return f, fmt.Errorf("unknown fault %q: use throttle, 5xx, drop, latency, retry-after, fail-region, principal-not-found, arm-throttle or seed", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %s=%s: %w", k, v, err)

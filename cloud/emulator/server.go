@@ -67,6 +67,15 @@ type Options struct {
 	// stays InProgress; default 0.
 	OperationDelay time.Duration
 	Faults         Faults
+	// ARMThrottle throttles requests as Resource Manager does: token
+	// buckets per subscription, principal and operation type, and Resource
+	// Graph's per-user quota (throttle.go). Off by default, so that the
+	// local target stays instant.
+	ARMThrottle bool
+	// GraphLagWrites and GraphLag make the Resource Graph lag Resource
+	// Manager by that many writes and that long (see SetGraphLag).
+	GraphLagWrites int
+	GraphLag       time.Duration
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -89,6 +98,10 @@ type Server struct {
 	// stopOnDone unregisters the Close that Start arranged for when its
 	// context is done.
 	stopOnDone func() bool
+	// throttle is ARM's and Resource Graph's request throttling; graph a
+	// lagging Resource Graph's index (nil: the graph reads the live state).
+	throttle throttle
+	graph    *graphIndex
 }
 
 // Start starts an emulator listening on opts.Addr. It stops when ctx is done
@@ -130,6 +143,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 		s.store, s.st = store, st
 	}
+	s.SetGraphLag(opts.GraphLagWrites, opts.GraphLag)
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		s.store.close()
@@ -297,7 +311,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats[r.Method+" "+rt]++
 	s.mu.Unlock()
 
-	if s.injectFault(w, r) {
+	if s.chargeARM(w, r) || s.injectFault(w, r) {
 		return
 	}
 	s.serveAfterFault(w, r)
@@ -307,6 +321,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // injection.
 func (s *Server) serveAfterFault(w http.ResponseWriter, r *http.Request) {
 	segs := splitPath(strings.TrimSuffix(r.URL.Path, "/"))
+	if isGraphPath(segs) {
+		s.serveGraph(w, r)
+		return
+	}
 	if e := checkAPIVersion(r, segs); e != nil {
 		writeError(w, e)
 		return
@@ -375,6 +393,8 @@ func resourceType(path string) string {
 			return strings.ToLower(segs[i])
 		case "capsoperations":
 			return "operations"
+		case "microsoft.resourcegraph":
+			return "graph"
 		}
 	}
 	return "other"

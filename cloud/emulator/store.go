@@ -54,6 +54,9 @@ type state struct {
 
 	// pending are the changes not yet written to the journal.
 	pending []entry
+	// onWrite, when set, sees every resource put (r) or deleted (nil): a
+	// lagging Resource Graph's index (graph.go).
+	onWrite func(key string, r *resource)
 }
 
 // entry is one journal record: a resource or operation put or deleted.
@@ -68,11 +71,17 @@ type entry struct {
 func (st *state) putResource(key string, r *resource) {
 	st.Resources[key] = r
 	st.pending = append(st.pending, entry{Key: key, Resource: r})
+	if st.onWrite != nil {
+		st.onWrite(key, r)
+	}
 }
 
 func (st *state) deleteResource(key string) {
 	delete(st.Resources, key)
 	st.pending = append(st.pending, entry{Key: key, Delete: true})
+	if st.onWrite != nil {
+		st.onWrite(key, nil)
+	}
 }
 
 func (st *state) putOperation(op *operation) {

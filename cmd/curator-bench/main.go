@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/examples/gen/estate"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
@@ -37,7 +39,14 @@ func main() {
 	applyN := flag.Int("apply-versions", 1000, "versions created in the apply benchmark")
 	latency := flag.Duration("latency", 50*time.Millisecond, "emulator latency per request in the apply benchmark")
 	parallelism := flag.Int("parallelism", 8, "apply parallelism")
+	goal := flag.String("goal", "10,1000,10000", "galleries,definitions,versions of the read-path comparison under ARM throttling; empty skips it")
 	flag.Parse()
+	if *goal != "" {
+		if err := goalRows(*bin, *goal); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
 	if err := run(*bin, *sizes, *applyN, *latency, *parallelism); err != nil {
 		fmt.Fprintln(os.Stderr, "curator-bench:", err)
 		os.Exit(1)
@@ -357,5 +366,75 @@ func watchRow(bin, work string) error {
 	fmt.Println("| watch | edit → reconcile starts (incl. 500 ms debounce) | edit → apply complete |")
 	fmt.Println("|---|---:|---:|")
 	fmt.Printf("| one-file edit | %s | %s |\n", secs(started.Sub(edit)), secs(applied.Sub(edit)))
+	return nil
+}
+
+// goalRows populates an estate of the goal's shape and plans it, a no-op,
+// through both read paths against the emulator with ARM's throttling on and
+// curator's client-side buckets on, as against Azure: a fresh emulator (full
+// buckets) for each path. The per-resource-GET baseline (Terraform's
+// refresh) is computed under the same bucket: one read per gallery,
+// definition, version and share, the first 250 from the burst and the rest
+// at 25 a second.
+func goalRows(bin, shape string) error {
+	var g, d, v int
+	if _, err := fmt.Sscanf(shape, "%d,%d,%d", &g, &d, &v); err != nil {
+		return fmt.Errorf("-goal %q: want galleries,definitions,versions: %w", shape, err)
+	}
+	work, err := os.MkdirTemp("", "curator-bench-goal-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	dir, state := filepath.Join(work, "estate"), filepath.Join(work, "state")
+	o := estate.Options{Galleries: g, Definitions: d, Versions: v, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}
+	if err := estate.Write(dir, o); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "curator-bench: populated %d×%d×%d in %s\n", g, d, v, secs(time.Since(t0)))
+	desired, diags := schema.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		return diags.Err()
+	}
+	ctx := context.Background()
+	fmt.Printf("No-op plan of %d galleries × %d definitions × %d versions, ARM throttling on (reads 250 burst, 25/s):\n\n", g, d, v)
+	fmt.Println("| read path | read requests | Resource Graph queries | 429s | read + plan | vs list path |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	var listTime time.Duration
+	for _, path := range []string{azure.ReadARM, azure.ReadGraph} {
+		srv, err := emulator.Start(ctx, emulator.Options{StateDir: state, ARMThrottle: true, ReplicationRate: 1e6})
+		if err != nil {
+			return err
+		}
+		c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "goal", Endpoint: srv.URL(), Credential: azure.StaticToken("bench"), ReadPath: path})
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		t0 := time.Now()
+		actual, err := c.ReadState(ctx)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("read through %s: %w", path, err)
+		}
+		plan, _ := planner.Compute(*desired, *actual, planner.Options{Now: time.Now()})
+		wall := time.Since(t0)
+		srv.Close()
+		if plan.HasChanges() {
+			return fmt.Errorf("read through %s, the populated estate still plans %d changes", path, len(plan.Changes))
+		}
+		if path == azure.ReadARM {
+			listTime = wall
+		}
+		name := map[string]string{azure.ReadARM: "Resource Manager lists (arm)", azure.ReadGraph: "Resource Graph (graph)"}[path]
+		fmt.Printf("| %s | %d | %d | %d | %s | %.3f× |\n", name, c.Requests(), c.GraphRequests(), c.Throttled(), secs(wall), wall.Seconds()/listTime.Seconds())
+	}
+	baseline := g + d + v + g*o.Shares
+	wait := max(0, float64(baseline-250)/25)
+	fmt.Printf("| per-resource GETs (Terraform's refresh), computed | %d | 0 | — | ≥ %.1f s | %.1f× |\n\n", baseline, wait, wait/listTime.Seconds())
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,6 +41,13 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 			defer p.Close()
 			if !applied {
 				fmt.Fprintln(cmd.ErrOrStderr(), "note: nothing was applied from here yet; comparing the cloud with the current configuration")
+			}
+			if path, at := p.Plan.ReadPath, p.Plan.ReadAt; !at.IsZero() {
+				how := "Resource Manager"
+				if path == "graph" {
+					how = "Azure Resource Graph, which lags Resource Manager by seconds"
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "The cloud as of %s, read through %s.\n", at.UTC().Format(time.RFC3339), how)
 			}
 			if err := render(cmd.OutOrStdout(), p.Plan, output); err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,8 @@ func newEmulatorCmd(g *globals) *cobra.Command {
 		addr, faults string
 		pageSize     int
 		useTLS       bool
+		armThrottle  bool
+		graphLag     time.Duration
 	)
 	serve := &cobra.Command{
 		Use:   "serve",
@@ -46,7 +49,7 @@ what it may do.`,
 			}
 			ctx, stop := signal.NotifyContext(ctxOf(cmd), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, StateDir: g.stateDir, TLS: useTLS, RegisterCA: true, ReplicationRate: g.replicationRate, PageSize: pageSize, Faults: f, Logger: log})
+			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, StateDir: g.stateDir, TLS: useTLS, RegisterCA: true, ReplicationRate: g.replicationRate, PageSize: pageSize, Faults: f, Logger: log, ARMThrottle: armThrottle, GraphLag: graphLag})
 			if err != nil {
 				return err
 			}
@@ -65,6 +68,8 @@ what it may do.`,
 	f.StringVar(&addr, "addr", "127.0.0.1:8443", "address to listen on (loopback only)")
 	f.StringVar(&faults, "faults", "", `faults to inject, e.g. "throttle=0.1,5xx=0.05,drop=0.01,latency=50ms,fail-region=eastus,principal-not-found=2"`)
 	f.IntVar(&pageSize, "page-size", 100, "items per list page")
+	f.BoolVar(&armThrottle, "arm-throttle", false, "throttle as Resource Manager does: per-subscription token buckets (reads 250, +25/s; writes and deletes 200, +10/s) and Resource Graph's 15 queries per 5 s; 429 with Retry-After")
+	f.DurationVar(&graphLag, "graph-lag", 0, "serve Resource Graph queries from a view this much older than Resource Manager's, as the service lags")
 	f.BoolVar(&useTLS, "tls", true, "serve HTTPS with the state folder's own CA (tls/ca.pem); false serves plain HTTP")
 	cmd.AddCommand(serve)
 

@@ -1,0 +1,370 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/curator-dev/curator/schema"
+)
+
+// The two read paths.
+//
+// ReadARM lists through Resource Manager: galleries, then each gallery's
+// definitions, then each definition's versions (1 + galleries +
+// definitions + version pages requests), all from the subscription's read
+// bucket (250, refilled at 25 a second) that every tool in the
+// subscription shares.
+//
+// ReadGraph asks Azure Resource Graph: one `resources` query for every
+// gallery, definition and version of the resource group in pages of 1,000
+// rows, and one `authorizationresources` query for the role assignments on
+// them — a dozen queries for 10,000 versions, from Resource Graph's own
+// per-user quota — plus a GET with replication status for each version
+// still replicating, which Resource Graph does not carry. Resource Graph
+// lags Resource Manager by seconds: a plan read through it is confirmed by
+// GETs before apply writes (reconcile's freshness rules).
+const (
+	ReadARM   = "arm"
+	ReadGraph = "graph"
+)
+
+// GraphThreshold is where the automatic choice switches to Resource Graph:
+// when the list path would take at least this many requests (1 + galleries
+// + definitions, from the configuration's size). Measured with
+// cmd/curator-bench under ARM's throttling: below it both paths read in
+// well under a second and the list path, authoritative and without
+// freshness GETs, wins; above it the list path spends more than half of
+// the subscription's 250-read burst on one plan, and the graph path's
+// requests stay flat (see README, Performance).
+const GraphThreshold = 125
+
+// Graph queries. The types are compared with in~ (Resource Graph stores
+// them in lower case); startswith is case-insensitive in KQL.
+const (
+	computeTypes = `'microsoft.compute/galleries', 'microsoft.compute/galleries/images', 'microsoft.compute/galleries/images/versions'`
+	graphPage    = 1000
+)
+
+func (c *Client) galleriesQuery() string {
+	return fmt.Sprintf("resources | where type in~ (%s) | where resourceGroup =~ '%s' | project id, name, type, location, tags, properties | order by id asc", computeTypes, c.cfg.ResourceGroup)
+}
+
+func (c *Client) sharesQuery() string {
+	return fmt.Sprintf("authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | where properties.scope startswith '%s/providers/Microsoft.Compute/galleries/' | project id, name, type, properties | order by id asc", c.resourceGroupID())
+}
+
+// SetSizeHint tells an automatic read-path choice how large the estate is
+// expected to be (from the configuration): galleries and definitions.
+func (c *Client) SetSizeHint(galleries, definitions int) {
+	c.hint.Store(int64(1 + galleries + definitions))
+}
+
+// ChooseReadPath is the path the next ReadState takes: the configured one,
+// or for "" Resource Graph when the size hint reaches GraphThreshold.
+func (c *Client) ChooseReadPath() string {
+	switch c.cfg.ReadPath {
+	case ReadARM, ReadGraph:
+		return c.cfg.ReadPath
+	}
+	if c.hint.Load() >= GraphThreshold {
+		return ReadGraph
+	}
+	return ReadARM
+}
+
+// LastRead says how the last ReadState read: its path and when it started
+// (the time of the view it returned, as far as the path knows).
+func (c *Client) LastRead() (path string, at time.Time) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	return c.lastPath, c.lastAt
+}
+
+// ReadState reads the actual state of the resource group: galleries, their
+// image definitions, image versions (with replication status for those
+// still replicating), sharing profiles and the role assignments on
+// galleries and definitions — through the path ChooseReadPath names.
+func (c *Client) ReadState(ctx context.Context) (*schema.State, error) {
+	path := c.ChooseReadPath()
+	c.readMu.Lock()
+	c.lastPath, c.lastAt = path, time.Now().UTC()
+	c.readMu.Unlock()
+	if path == ReadGraph {
+		return c.readStateGraph(ctx)
+	}
+	return c.readStateARM(ctx)
+}
+
+// GraphRequests is the number of Resource Graph queries sent so far,
+// retries included (they are part of Requests too).
+func (c *Client) GraphRequests() int64 { return c.graphRequests.Load() }
+
+// graphRows runs query over the target's subscription, page by page, and
+// returns every row undecoded.
+func (c *Client) graphRows(ctx context.Context, query string, what schema.Address) ([]json.RawMessage, error) {
+	req := armresourcegraph.QueryRequest{
+		Query:         to.Ptr(query),
+		Subscriptions: []*string{to.Ptr(c.cfg.Subscription)},
+		Options: &armresourcegraph.QueryRequestOptions{
+			Top:          to.Ptr(int32(c.cfg.GraphPageSize)),
+			ResultFormat: to.Ptr(armresourcegraph.ResultFormatObjectArray),
+		},
+	}
+	var rows []json.RawMessage
+	for {
+		resp, err := c.graph.Resources(ctx, req, nil)
+		if err != nil {
+			return nil, wrap("query Resource Graph for", what, err)
+		}
+		if resp.ResultTruncated != nil && *resp.ResultTruncated == armresourcegraph.ResultTruncatedTrue {
+			return nil, fmt.Errorf("query Resource Graph for %s: the result was truncated (the query must project id for paging); read with read: \"arm\" and report this", what)
+		}
+		data, ok := resp.Data.([]any)
+		if !ok && resp.Data != nil {
+			return nil, fmt.Errorf("query Resource Graph for %s: data is %T, not an object array", what, resp.Data)
+		}
+		for _, d := range data {
+			raw, err := json.Marshal(d)
+			if err != nil {
+				return nil, fmt.Errorf("query Resource Graph for %s: %w", what, err)
+			}
+			rows = append(rows, raw)
+		}
+		if resp.SkipToken == nil || *resp.SkipToken == "" {
+			return rows, nil
+		}
+		req.Options.SkipToken = resp.SkipToken
+	}
+}
+
+// graphRow is the part of a row that says what it is.
+type graphRow struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// idNames returns the gallery, image and version names of an ARM ID
+// (/subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/galleries/G/images/I/versions/V).
+func idNames(id string) (g, i, v string) {
+	p := strings.Split(strings.Trim(id, "/"), "/")
+	for k := 0; k+1 < len(p); k += 2 {
+		switch strings.ToLower(p[k]) {
+		case "galleries":
+			g = p[k+1]
+		case "images":
+			i = p[k+1]
+		case "versions":
+			v = p[k+1]
+		}
+	}
+	return g, i, v
+}
+
+// readStateGraph reads the state through Resource Graph. Each row is
+// decoded into the SDK's own armcompute or armauthorization type and mapped
+// by the same functions as the list path, so that both paths see every
+// property the same way.
+func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
+	rgAddr := schema.Address("resourcegroup/" + c.cfg.ResourceGroup)
+	var (
+		computeRows, shareRows []json.RawMessage
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		computeRows, err = c.graphRows(gctx, c.galleriesQuery(), rgAddr)
+		return err
+	})
+	g.Go(func() (err error) {
+		shareRows, err = c.graphRows(gctx, c.sharesQuery(), rgAddr)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	st := &schema.State{Galleries: map[string]*schema.Gallery{}}
+	type pendingImage struct {
+		g, i string
+		img  *schema.ImageDefinition
+	}
+	type pendingVersion struct {
+		g, i, v string
+		ver     *schema.ImageVersion
+	}
+	var images []pendingImage
+	var versions []pendingVersion
+	for _, raw := range computeRows {
+		var row graphRow
+		if err := json.Unmarshal(raw, &row); err != nil {
+			return nil, fmt.Errorf("Resource Graph row of %s: %w", rgAddr, err)
+		}
+		gname, iname, vname := idNames(row.ID)
+		switch strings.ToLower(row.Type) {
+		case "microsoft.compute/galleries":
+			var ag armcompute.Gallery
+			if err := json.Unmarshal(raw, &ag); err != nil {
+				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
+			}
+			gal := galleryFromARM(&ag)
+			gal.Images = map[string]*schema.ImageDefinition{}
+			st.Galleries[gname] = gal
+		case "microsoft.compute/galleries/images":
+			var ai armcompute.GalleryImage
+			if err := json.Unmarshal(raw, &ai); err != nil {
+				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
+			}
+			img := imageFromARM(&ai)
+			img.Versions = map[string]*schema.ImageVersion{}
+			images = append(images, pendingImage{gname, iname, img})
+		case "microsoft.compute/galleries/images/versions":
+			var av armcompute.GalleryImageVersion
+			if err := json.Unmarshal(raw, &av); err != nil {
+				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
+			}
+			versions = append(versions, pendingVersion{gname, iname, vname, versionFromARM(&av)})
+		}
+	}
+	// The graph may index a child before its parent: what has no parent
+	// in the view is left out, as the list path would not reach it.
+	for _, p := range images {
+		if gal := st.Galleries[p.g]; gal != nil {
+			gal.Images[p.i] = p.img
+		}
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.ReadConcurrency)
+	for _, p := range versions {
+		gal := st.Galleries[p.g]
+		if gal == nil || gal.Images[p.i] == nil {
+			continue
+		}
+		img := gal.Images[p.i]
+		img.Versions[p.v] = p.ver
+		if p.ver.Observed.ProvisioningState != string(armcompute.GalleryProvisioningStateSucceeded) {
+			// Resource Graph carries no replication status: read it.
+			g.Go(func() error { return c.observe(gctx, p.g, p.i, p.v, p.ver) })
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	shares := map[string]map[string]*schema.Share{}
+	for _, raw := range shareRows {
+		var ra armauthorization.RoleAssignment
+		if err := json.Unmarshal(raw, &ra); err != nil {
+			return nil, fmt.Errorf("Resource Graph role assignment row: %w", err)
+		}
+		if ra.Properties == nil {
+			continue
+		}
+		scope := strings.ToLower(str(ra.Properties.Scope))
+		s := shareFromARM(&ra)
+		if shares[scope] == nil {
+			shares[scope] = map[string]*schema.Share{}
+		}
+		shares[scope][s.Name] = s
+	}
+	for gname, gal := range st.Galleries {
+		gal.Shares = shares[strings.ToLower(c.galleryID(gname))]
+		for iname, img := range gal.Images {
+			img.Shares = shares[strings.ToLower(c.imageID(gname, iname))]
+		}
+	}
+	return st, nil
+}
+
+// ReadResource reads one resource through Resource Manager by its address
+// (a gallery, image definition, image version or share): the freshness
+// check before a write when the plan was read through Resource Graph.
+// exists is false when Resource Manager does not have it.
+func (c *Client) ReadResource(ctx context.Context, addr schema.Address) (resource any, exists bool, err error) {
+	if scope, principal, role, ok := shareParts(addr); ok {
+		id, err := c.scopeID(scope)
+		if err != nil {
+			return nil, false, err
+		}
+		pager := c.roles.NewListForScopePager(id, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: to.Ptr("atScope()")})
+		for pager.More() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				if IsNotFound(wrap("", "", err)) {
+					return nil, false, nil
+				}
+				return nil, false, wrap("read", addr, err)
+			}
+			for _, ra := range page.Value {
+				if ra.Properties == nil || !strings.EqualFold(str(ra.Properties.Scope), id) {
+					continue
+				}
+				s := shareFromARM(ra)
+				if strings.EqualFold(s.PrincipalID, principal) && strings.EqualFold(s.Role, role) {
+					return s, true, nil
+				}
+			}
+		}
+		return nil, false, nil
+	}
+	gname, iname, vname, ok := addr.Parts()
+	if !ok {
+		return nil, false, fmt.Errorf("read %s: not a gallery, image definition, image version or share address", addr)
+	}
+	var out any
+	switch {
+	case iname == "":
+		resp, e := c.galleries.Get(ctx, c.cfg.ResourceGroup, gname, nil)
+		if err = e; err == nil {
+			out = galleryFromARM(&resp.Gallery)
+		}
+	case vname == "":
+		resp, e := c.images.Get(ctx, c.cfg.ResourceGroup, gname, iname, nil)
+		if err = e; err == nil {
+			out = imageFromARM(&resp.GalleryImage)
+		}
+	default:
+		resp, e := c.versions.Get(ctx, c.cfg.ResourceGroup, gname, iname, vname, nil)
+		if err = e; err == nil {
+			out = versionFromARM(&resp.GalleryImageVersion)
+		}
+	}
+	if err != nil {
+		if IsNotFound(wrap("", "", err)) {
+			return nil, false, nil
+		}
+		return nil, false, wrap("read", addr, err)
+	}
+	return out, true, nil
+}
+
+// shareParts splits a share address, share/<scope address>/<principal>/<role>.
+func shareParts(addr schema.Address) (scope schema.Address, principal, role string, ok bool) {
+	s := string(addr)
+	if !strings.HasPrefix(s, "share/") {
+		return "", "", "", false
+	}
+	rest := strings.TrimPrefix(s, "share/")
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 {
+		return "", "", "", false
+	}
+	role = rest[i+1:]
+	rest = rest[:i]
+	j := strings.LastIndexByte(rest, '/')
+	if j < 0 {
+		return "", "", "", false
+	}
+	return schema.Address(rest[:j]), rest[j+1:], role, true
+}
+
+// SetReadPath sets the path later reads take: ReadGraph, ReadARM, or "" to
+// choose by size.
+func (c *Client) SetReadPath(path string) { c.cfg.ReadPath = path }

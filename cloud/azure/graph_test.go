@@ -1,0 +1,157 @@
+package azure_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/schema"
+)
+
+// clientFor opens a second client on srv that reads through path.
+func clientFor(t testing.TB, srv *emulator.Server, path string, pageSize int) *azure.Client {
+	t.Helper()
+	c, err := azure.New(azure.Config{
+		Subscription: sub, ResourceGroup: rg, ConfigName: "test",
+		Endpoint: srv.URL(), Credential: azure.StaticToken("secret-token"),
+		RetryDelay: 5 * time.Millisecond, PollInterval: 200 * time.Millisecond, Unthrottled: true,
+		ReadPath: path, GraphPageSize: pageSize,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// populate creates galleries × definitions × versions, a sharing profile,
+// and shares at gallery and definition scope; one version is left
+// replicating.
+func populate(t testing.TB, c *azure.Client, galleries, defs, vers int) {
+	t.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for g := range galleries {
+		gname := fmt.Sprintf("g%d", g)
+		must(c.CreateGallery(ctx, gname, gallery()))
+		must(c.CreateRoleAssignment(ctx, schema.GalleryAddress(gname), &schema.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", PrincipalType: "Group", Role: "Reader"}))
+		for d := range defs {
+			iname := fmt.Sprintf("i%d", d)
+			must(c.CreateImage(ctx, gname, iname, image(iname)))
+			if d == 0 {
+				must(c.CreateRoleAssignment(ctx, schema.ImageAddress(gname, iname), &schema.Share{PrincipalID: "6e0c9d2a-3b4f-4a5e-8d7c-1f2e3d4c5b6a", PrincipalType: "User", Role: "Contributor"}))
+			}
+			for v := range vers {
+				must(c.CreateVersion(ctx, gname, iname, fmt.Sprintf("1.0.%d", v), version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}, "eastus": {Replicas: 2, Storage: "Standard_ZRS"}}), true, nil))
+			}
+		}
+	}
+	must(c.UpdateSharing(ctx, "g0", "Add", []string{"11111111-2222-3333-4444-555555555555"}, nil))
+}
+
+// TestGraphReadEqualsListRead: both read paths see the same state,
+// replication status of a replicating version included, in the requests
+// each path promises.
+func TestGraphReadEqualsListRead(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name                    string
+		galleries, defs, vers   int
+		graphPage, wantMaxGraph int
+	}{
+		{"one page", 2, 3, 4, 1000, 2},
+		{"paged", 2, 3, 4, 5, 2 + (2+6+24)/5 + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writer, srv := setup(t, emulator.Options{ReplicationRate: 1e6})
+			populate(t, writer, tc.galleries, tc.defs, tc.vers)
+			time.Sleep(50 * time.Millisecond)
+			arm := clientFor(t, srv, azure.ReadARM, 0)
+			graph := clientFor(t, srv, azure.ReadGraph, tc.graphPage)
+			want, err := arm.ReadState(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := graph.ReadState(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("graph read differs from list read (-arm +graph):\n%s", diff)
+			}
+			if n := graph.Requests(); n > int64(tc.wantMaxGraph) || graph.GraphRequests() != n {
+				t.Errorf("graph read took %d requests (%d graph queries); want at most %d, all graph queries", n, graph.GraphRequests(), tc.wantMaxGraph)
+			}
+			if path, at := graph.LastRead(); path != azure.ReadGraph || at.IsZero() {
+				t.Errorf("LastRead = %q, %v", path, at)
+			}
+		})
+	}
+}
+
+// TestGraphReadsReplicationStatusByGET: Resource Graph carries no
+// replication status, so a version still replicating is read with a GET.
+func TestGraphReadsReplicationStatusByGET(t *testing.T) {
+	ctx := context.Background()
+	writer, srv := setup(t, emulator.Options{ReplicationRate: 1e-3})
+	populate(t, writer, 1, 1, 2)
+	arm := clientFor(t, srv, azure.ReadARM, 0)
+	graph := clientFor(t, srv, azure.ReadGraph, 0)
+	want, err := arm.ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := graph.ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := got.Galleries["g0"].Images["i0"].Versions["1.0.0"]
+	if v.Observed.AggregatedState != "InProgress" || len(v.Observed.Replication) != 2 {
+		t.Fatalf("replicating version observed as %+v; want InProgress in 2 regions", v.Observed)
+	}
+	// Progress is computed from time: compare what does not move.
+	for _, st := range []*schema.State{want, got} {
+		for _, img := range st.Galleries["g0"].Images {
+			for _, v := range img.Versions {
+				v.Observed.Replication = nil
+			}
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("graph read differs from list read (-arm +graph):\n%s", diff)
+	}
+	if q, n := graph.GraphRequests(), graph.Requests(); q != 2 || n != 4 {
+		t.Errorf("graph read: %d graph queries and %d requests; want 2 queries + 2 GETs", q, n)
+	}
+}
+
+func TestSizeHintChoosesReadPath(t *testing.T) {
+	_, srv := setup(t, emulator.Options{})
+	c := clientFor(t, srv, "", 0)
+	for _, tc := range []struct {
+		galleries, definitions int
+		want                   string
+	}{
+		{1, 10, azure.ReadARM},
+		{10, azure.GraphThreshold - 12, azure.ReadARM},
+		{10, azure.GraphThreshold - 11, azure.ReadGraph},
+		{10, 1000, azure.ReadGraph},
+	} {
+		c.SetSizeHint(tc.galleries, tc.definitions)
+		if got := c.ChooseReadPath(); got != tc.want {
+			t.Errorf("%d galleries, %d definitions: %s, want %s", tc.galleries, tc.definitions, got, tc.want)
+		}
+	}
+	if _, err := azure.New(azure.Config{Subscription: sub, ResourceGroup: rg, ConfigName: "x", Endpoint: srv.URL(), ReadPath: "fast"}); err == nil {
+		t.Error(`read path "fast" accepted`)
+	}
+}
