@@ -69,7 +69,9 @@ func TestEveryChangeKindRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(c.CreateGallery(ctx, "acme", gallery()))
+	shared := gallery()
+	shared.Sharing = &schema.Sharing{Permission: "Groups"}
+	must(c.CreateGallery(ctx, "acme", shared))
 	must(c.CreateImage(ctx, "acme", "backend", image("Backend")))
 	regions := map[string]schema.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "northeurope": {Replicas: 1, Storage: "Standard_ZRS"}}
 	var mu sync.Mutex
