@@ -380,8 +380,10 @@ func (s *Server) validateImage(res, existing *resource) *armError {
 // or the VHD URI.
 func versionSource(p map[string]any) string {
 	sp, _ := p["storageProfile"].(map[string]any)
-	if src, ok := sp["source"].(map[string]any); ok && str(src["id"]) != "" {
-		return str(src["id"])
+	if src, ok := sp["source"].(map[string]any); ok {
+		if id := str(src["id"]) + str(src["virtualMachineId"]) + str(src["communityGalleryImageId"]); id != "" {
+			return id
+		}
 	}
 	if od, ok := sp["osDiskImage"].(map[string]any); ok {
 		if src, ok := od["source"].(map[string]any); ok {
@@ -481,7 +483,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		if e := checkStorage(p); e != nil {
 			return e
 		}
-		if !strings.HasPrefix(src, "/subscriptions/") && !strings.HasPrefix(src, "https://") {
+		if !strings.HasPrefix(src, "/subscriptions/") && !strings.HasPrefix(src, "https://") && !strings.HasPrefix(strings.ToLower(src), "/communitygalleries/") {
 			return errorf(http.StatusBadRequest, "InvalidParameter", "The source '%s' is neither a resource ID nor an https URI.", src)
 		}
 		if n := s.count(kindVersion, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxVersions {
