@@ -137,7 +137,9 @@ func TestSharingProfileAndRoleAssignments(t *testing.T) {
 		_, err = p.PollUntilDone(ctx, &runtime_freq)
 		return err
 	}
-	share := func(op armcompute.SharingUpdateOperationTypes, ids ...string) error { return shareIn("acme", op, ids...) }
+	share := func(op armcompute.SharingUpdateOperationTypes, ids ...string) error {
+		return shareIn("acme", op, ids...)
+	}
 	if got := armCode(shareIn("private", armcompute.SharingUpdateOperationTypesAdd, "11111111-1111-1111-1111-111111111111")); got != "409 OperationNotAllowed" {
 		t.Errorf("sharing a gallery not created for it: %s", got)
 	}
