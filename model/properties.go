@@ -70,7 +70,7 @@ var GalleryProperties = []Property{
 	{CUE: "sharing.permission", ARM: []string{"properties.sharingProfile.permissions"}, Mutability: Updatable, Default: "Private",
 		Rule: "Groups only on a gallery created with it; Community needs sharing.community"},
 	{CUE: "sharing.subscriptions", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 30 subscriptions"},
-	{CUE: "sharing.tenants", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 30 tenants"},
+	{CUE: "sharing.tenants", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 5 tenants"},
 	{CUE: "sharing.community", ARM: []string{"properties.sharingProfile.communityGalleryInfo"}, Mutability: Updatable,
 		Rule: "publisherUri a URI, prefix 5-16 characters"},
 	{CUE: "softDelete", ARM: []string{"properties.softDeletePolicy.isSoftDeleteEnabled"}, Mutability: Updatable, Default: "false"},
@@ -139,6 +139,8 @@ var VersionProperties = []Property{
 	}, Mutability: PerRegion, Rule: "the parent region is a target region"},
 	{CUE: "edgeZones.<zone>.encryption", ARM: []string{
 		"properties.publishingProfile.targetExtendedLocations[].encryption.osDiskImage.diskEncryptionSetId",
+		"properties.publishingProfile.targetExtendedLocations[].encryption.osDiskImage.securityProfile.confidentialVMEncryptionType",
+		"properties.publishingProfile.targetExtendedLocations[].encryption.osDiskImage.securityProfile.secureVMDiskEncryptionSetId",
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].lun",
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].diskEncryptionSetId",
 	}, Mutability: PerRegion},
@@ -169,6 +171,17 @@ var Unsupported = map[string]string{
 	"properties.safetyProfile.reportedForPolicyViolation":                          "read-only",
 	"properties.publishingProfile.publishedDate":                                   "read-only: observed, shown by import as a comment",
 	"properties.publishingProfile.targetExtendedLocations[].extendedLocation.type": "always EdgeZone",
+	"identity": "the gallery's managed identity is not modelled yet; curator neither sets nor removes it",
+	"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].securityProfile": "confidential encryption of data disks is not modelled: " +
+		"a data disk's encryption is its disk encryption set (model.DataDiskEncryption)",
+	"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile": "confidential encryption of data disks is not modelled",
+}
+
+// SetByCurator are the ARM paths curator writes that no configuration
+// property backs, per resource kind ("gallery", "image", "version"), with
+// the reason.
+var SetByCurator = map[string]map[string]string{
+	"image": {"location": "an image definition lives in its gallery's location, which cloud/azure reads and sends"},
 }
 
 // PropertyByCUE finds a property of a table by its configuration path.

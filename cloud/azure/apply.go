@@ -15,7 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
 	"github.com/google/uuid"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 const resourceGroupsAPIVersion = "2021-04-01"
@@ -23,7 +23,7 @@ const resourceGroupsAPIVersion = "2021-04-01"
 // EnsureResourceGroup creates the resource group in location unless it
 // exists.
 func (c *Client) EnsureResourceGroup(ctx context.Context, location string) error {
-	addr := schema.Address("resourcegroup/" + c.cfg.ResourceGroup)
+	addr := model.Address("resourcegroup/" + c.cfg.ResourceGroup)
 	u := c.endpoint + c.resourceGroupID() + "?api-version=" + resourceGroupsAPIVersion
 	req, err := runtime.NewRequest(ctx, http.MethodGet, u)
 	if err != nil {
@@ -44,7 +44,7 @@ func (c *Client) EnsureResourceGroup(ctx context.Context, location string) error
 	if err != nil {
 		return wrap("create", addr, err)
 	}
-	if err := runtime.MarshalAsJSON(req, map[string]any{"location": location, "tags": map[string]string{schema.ManagedByTag: c.cfg.ConfigName}}); err != nil {
+	if err := runtime.MarshalAsJSON(req, map[string]any{"location": location, "tags": map[string]string{model.ManagedByTag: c.cfg.ConfigName}}); err != nil {
 		return wrap("create", addr, err)
 	}
 	resp, err = c.raw.Pipeline().Do(req)
@@ -65,8 +65,8 @@ func (c *Client) pollFreq() *runtime.PollUntilDoneOptions {
 }
 
 // CreateGallery creates (or overwrites) gallery name.
-func (c *Client) CreateGallery(ctx context.Context, name string, g *schema.Gallery) error {
-	addr := schema.GalleryAddress(name)
+func (c *Client) CreateGallery(ctx context.Context, name string, g *model.Gallery) error {
+	addr := model.GalleryAddress(name)
 	p, err := c.galleries.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, name, c.galleryToARM(g), nil)
 	if err != nil {
 		return wrap("create", addr, err)
@@ -76,11 +76,10 @@ func (c *Client) CreateGallery(ctx context.Context, name string, g *schema.Galle
 }
 
 // UpdateGallery updates the gallery's updatable fields (description, tags,
-// community information).
-func (c *Client) UpdateGallery(ctx context.Context, name string, g *schema.Gallery) error {
-	addr := schema.GalleryAddress(name)
-	full := c.galleryToARM(g)
-	p, err := c.galleries.BeginUpdate(ctx, c.cfg.ResourceGroup, name, armcompute.GalleryUpdate{Tags: full.Tags, Properties: full.Properties}, nil)
+// soft delete, community information).
+func (c *Client) UpdateGallery(ctx context.Context, name string, g *model.Gallery) error {
+	addr := model.GalleryAddress(name)
+	p, err := c.galleries.BeginUpdate(ctx, c.cfg.ResourceGroup, name, c.galleryUpdateToARM(g), nil)
 	if err != nil {
 		return wrap("update", addr, err)
 	}
@@ -90,7 +89,7 @@ func (c *Client) UpdateGallery(ctx context.Context, name string, g *schema.Galle
 
 // DeleteGallery deletes the gallery; it must be empty.
 func (c *Client) DeleteGallery(ctx context.Context, name string) error {
-	addr := schema.GalleryAddress(name)
+	addr := model.GalleryAddress(name)
 	p, err := c.galleries.BeginDelete(ctx, c.cfg.ResourceGroup, name, nil)
 	if err != nil {
 		return wrap("delete", addr, err)
@@ -101,7 +100,7 @@ func (c *Client) DeleteGallery(ctx context.Context, name string) error {
 
 // UpdateSharing calls the gallery sharing-profile API once.
 func (c *Client) UpdateSharing(ctx context.Context, gallery, operation string, subscriptions, tenants []string) error {
-	addr := schema.SharingAddress(gallery)
+	addr := model.SharingAddress(gallery)
 	upd := armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypes(operation))}
 	if len(subscriptions) > 0 {
 		upd.Groups = append(upd.Groups, &armcompute.SharingProfileGroup{Type: to.Ptr(armcompute.SharingProfileGroupTypesSubscriptions), IDs: to.SliceOfPtrs(subscriptions...)})
@@ -122,14 +121,14 @@ func (c *Client) UpdateSharing(ctx context.Context, gallery, operation string, s
 func (c *Client) galleryLocation(ctx context.Context, gallery string) (string, error) {
 	resp, err := c.galleries.Get(ctx, c.cfg.ResourceGroup, gallery, nil)
 	if err != nil {
-		return "", wrap("read", schema.GalleryAddress(gallery), err)
+		return "", wrap("read", model.GalleryAddress(gallery), err)
 	}
-	return schema.NormalizeRegion(str(resp.Location)), nil
+	return normalizeRegion(str(resp.Location)), nil
 }
 
 // CreateImage creates image definition name in gallery.
-func (c *Client) CreateImage(ctx context.Context, gallery, name string, d *schema.ImageDefinition) error {
-	addr := schema.ImageAddress(gallery, name)
+func (c *Client) CreateImage(ctx context.Context, gallery, name string, d *model.ImageDefinition) error {
+	addr := model.ImageAddress(gallery, name)
 	loc, err := c.galleryLocation(ctx, gallery)
 	if err != nil {
 		return err
@@ -142,12 +141,29 @@ func (c *Client) CreateImage(ctx context.Context, gallery, name string, d *schem
 	return wrap("create", addr, err)
 }
 
-// UpdateImage updates the definition's updatable fields. The immutable ones
-// are sent unchanged, as the service requires them in the body.
-func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *schema.ImageDefinition) error {
-	addr := schema.ImageAddress(gallery, name)
-	full := c.imageToARM("", d)
-	p, err := c.images.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, name, armcompute.GalleryImageUpdate{Tags: full.Tags, Properties: full.Properties}, nil)
+// UpdateImage updates the definition's updatable fields with a PATCH
+// (imageUpdateToARM). A PATCH cannot remove the end-of-life date — a
+// property it omits is kept, and the SDK never sends null — so when d has
+// none and the definition still has one, the definition is PUT whole
+// instead: a PUT replaces the resource, and its immutable properties are
+// d's own, unchanged.
+func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *model.ImageDefinition) error {
+	addr := model.ImageAddress(gallery, name)
+	if d.EndOfLife == "" {
+		cur, err := c.images.Get(ctx, c.cfg.ResourceGroup, gallery, name, nil)
+		if err != nil {
+			return wrap("read", addr, err)
+		}
+		if cur.Properties != nil && cur.Properties.EndOfLifeDate != nil {
+			p, err := c.images.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageToARM(str(cur.Location), d), nil)
+			if err != nil {
+				return wrap("update", addr, err)
+			}
+			_, err = p.PollUntilDone(ctx, c.pollFreq())
+			return wrap("update", addr, err)
+		}
+	}
+	p, err := c.images.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageUpdateToARM(d), nil)
 	if err != nil {
 		return wrap("update", addr, err)
 	}
@@ -157,7 +173,7 @@ func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *schem
 
 // DeleteImage deletes the definition; it must have no versions.
 func (c *Client) DeleteImage(ctx context.Context, gallery, name string) error {
-	addr := schema.ImageAddress(gallery, name)
+	addr := model.ImageAddress(gallery, name)
 	p, err := c.images.BeginDelete(ctx, c.cfg.ResourceGroup, gallery, name, nil)
 	if err != nil {
 		return wrap("delete", addr, err)
@@ -168,16 +184,9 @@ func (c *Client) DeleteImage(ctx context.Context, gallery, name string) error {
 
 // CreateVersion creates image version name and, unless noWait, waits until
 // it has replicated to every target region, reporting progress.
-func (c *Client) CreateVersion(ctx context.Context, gallery, image, name string, v *schema.ImageVersion, noWait bool, progress func(map[string]schema.RegionReplication)) error {
-	addr := schema.VersionAddress(gallery, image, name)
-	body := armcompute.GalleryImageVersion{
-		Location: to.Ptr(v.Location),
-		Tags:     c.toTags(v.Tags),
-		Properties: &armcompute.GalleryImageVersionProperties{
-			PublishingProfile: publishingToARM(v),
-			StorageProfile:    sourceToARM(v.Source),
-		},
-	}
+func (c *Client) CreateVersion(ctx context.Context, gallery, image, name string, v *model.ImageVersion, noWait bool, progress func(map[string]model.RegionReplication)) error {
+	addr := model.VersionAddress(gallery, image, name)
+	body := c.versionToARM(v)
 	if v.Source == nil {
 		return &Error{Kind: Invalid, Op: "create", Address: addr, Message: "the version has no source: it is published by someone else, and curator can only adopt it once it exists"}
 	}
@@ -191,19 +200,45 @@ func (c *Client) CreateVersion(ctx context.Context, gallery, image, name string,
 	return wrap("create", addr, wait(ctx, c, p, gallery, image, name, progress))
 }
 
-// UpdateVersion updates the version's updatable fields: target regions,
-// replica counts, exclude-from-latest, end of life and tags. New regions
-// replicate; unless noWait, it waits for them.
-func (c *Client) UpdateVersion(ctx context.Context, gallery, image, name string, v *schema.ImageVersion, noWait bool, progress func(map[string]schema.RegionReplication)) error {
-	addr := schema.VersionAddress(gallery, image, name)
-	pp := publishingToARM(v)
-	pp.StorageAccountType = nil // not updatable; per-region types are sent
-	p, err := c.versions.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, image, name, armcompute.GalleryImageVersionUpdate{
-		Tags:       c.toTags(v.Tags),
-		Properties: &armcompute.GalleryImageVersionProperties{PublishingProfile: pp},
-	}, nil)
+// UpdateVersion updates the version's updatable fields with a PATCH
+// (versionUpdateToARM): target regions with their encryption and
+// exclude-from-latest, edge zones, replica counts, exclude-from-latest, end
+// of life, safety profile and tags. New regions replicate; unless noWait,
+// it waits for them.
+//
+// As with definitions, a PATCH cannot remove the end-of-life date, so when
+// v has none and the version still has one it is PUT whole: v's
+// publishing and safety profiles, and its storage profile as the service
+// has it when v has no source (an adopted version).
+func (c *Client) UpdateVersion(ctx context.Context, gallery, image, name string, v *model.ImageVersion, noWait bool, progress func(map[string]model.RegionReplication)) error {
+	addr := model.VersionAddress(gallery, image, name)
+	var p *runtime.Poller[armcompute.GalleryImageVersionsClientUpdateResponse]
+	var put *runtime.Poller[armcompute.GalleryImageVersionsClientCreateOrUpdateResponse]
+	var err error
+	if v.EndOfLife == "" {
+		cur, gerr := c.versions.Get(ctx, c.cfg.ResourceGroup, gallery, image, name, nil)
+		if gerr != nil {
+			return wrap("read", addr, gerr)
+		}
+		if cp := cur.Properties; cp != nil && cp.PublishingProfile != nil && cp.PublishingProfile.EndOfLifeDate != nil {
+			body := c.versionToARM(v)
+			if v.Source == nil {
+				body.Properties.StorageProfile = writableStorage(cp.StorageProfile)
+			}
+			put, err = c.versions.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, image, name, body, nil)
+		}
+	}
+	if put == nil && err == nil {
+		p, err = c.versions.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, image, name, c.versionUpdateToARM(v), nil)
+	}
 	if err != nil {
 		return wrap("update", addr, err)
+	}
+	if put != nil {
+		if noWait {
+			return nil
+		}
+		return wrap("update", addr, wait(ctx, c, put, gallery, image, name, progress))
 	}
 	if noWait {
 		return nil
@@ -211,9 +246,27 @@ func (c *Client) UpdateVersion(ctx context.Context, gallery, image, name string,
 	return wrap("update", addr, wait(ctx, c, p, gallery, image, name, progress))
 }
 
+// writableStorage is a storage profile as read, without what the service
+// reports and nobody writes (disk sizes), for a PUT that keeps the source.
+func writableStorage(sp *armcompute.GalleryImageVersionStorageProfile) *armcompute.GalleryImageVersionStorageProfile {
+	if sp == nil {
+		return &armcompute.GalleryImageVersionStorageProfile{}
+	}
+	out := &armcompute.GalleryImageVersionStorageProfile{Source: sp.Source}
+	if od := sp.OSDiskImage; od != nil {
+		out.OSDiskImage = &armcompute.GalleryOSDiskImage{HostCaching: od.HostCaching, Source: od.Source}
+	}
+	for _, dd := range sp.DataDiskImages {
+		if dd != nil {
+			out.DataDiskImages = append(out.DataDiskImages, &armcompute.GalleryDataDiskImage{Lun: dd.Lun, HostCaching: dd.HostCaching, Source: dd.Source})
+		}
+	}
+	return out
+}
+
 // DeleteVersion deletes the version from every region.
 func (c *Client) DeleteVersion(ctx context.Context, gallery, image, name string) error {
-	addr := schema.VersionAddress(gallery, image, name)
+	addr := model.VersionAddress(gallery, image, name)
 	p, err := c.versions.BeginDelete(ctx, c.cfg.ResourceGroup, gallery, image, name, nil)
 	if err != nil {
 		return wrap("delete", addr, err)
@@ -224,7 +277,7 @@ func (c *Client) DeleteVersion(ctx context.Context, gallery, image, name string)
 
 // wait polls a version operation until done, reporting per-region
 // replication progress between polls.
-func wait[T any](ctx context.Context, c *Client, p *runtime.Poller[T], gallery, image, name string, progress func(map[string]schema.RegionReplication)) error {
+func wait[T any](ctx context.Context, c *Client, p *runtime.Poller[T], gallery, image, name string, progress func(map[string]model.RegionReplication)) error {
 	if progress == nil {
 		_, err := p.PollUntilDone(ctx, c.pollFreq())
 		return err
@@ -234,7 +287,7 @@ func wait[T any](ctx context.Context, c *Client, p *runtime.Poller[T], gallery, 
 		if err != nil {
 			return err
 		}
-		v := &schema.ImageVersion{Observed: &schema.VersionObserved{}}
+		v := &model.ImageVersion{Observed: &model.VersionObserved{}}
 		if err := c.observe(ctx, gallery, image, name, v); err == nil && v.Observed.Replication != nil {
 			progress(v.Observed.Replication)
 		}
@@ -284,20 +337,20 @@ func AssignmentName(scopeID, roleDefinitionID, principalID string) string {
 
 // CreateRoleAssignment assigns s at scope. An assignment that already exists
 // (after a crash, or made by someone else) is left as it is.
-func (c *Client) CreateRoleAssignment(ctx context.Context, scope schema.Address, s *schema.Share) error {
-	addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+func (c *Client) CreateRoleAssignment(ctx context.Context, scope model.Address, s *model.Share) error {
+	addr := model.ShareAddress(scope, s.PrincipalID, s.Role)
 	scopeID, err := c.scopeID(scope)
 	if err != nil {
 		return &Error{Kind: Invalid, Op: "create", Address: addr, Message: err.Error()}
 	}
-	roleID, ok := schema.RoleDefinitionID(s.Role)
+	roleID, ok := model.RoleDefinitionID(s.Role)
 	if !ok {
 		return &Error{Kind: Invalid, Op: "create", Address: addr, Message: fmt.Sprintf("unknown role %q", s.Role)}
 	}
 	props := &armauthorization.RoleAssignmentProperties{
 		RoleDefinitionID: to.Ptr(fmt.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", c.cfg.Subscription, roleID)),
 		PrincipalID:      to.Ptr(s.PrincipalID),
-		Description:      to.Ptr(schema.ShareDescription(c.cfg.ConfigName)),
+		Description:      to.Ptr(model.ShareDescription(c.cfg.ConfigName)),
 	}
 	if s.PrincipalType != "" {
 		props.PrincipalType = to.Ptr(armauthorization.PrincipalType(s.PrincipalType))
@@ -335,15 +388,15 @@ func (c *Client) CreateRoleAssignment(ctx context.Context, scope schema.Address,
 }
 
 // DeleteRoleAssignment removes the assignment named s.Name at scope.
-func (c *Client) DeleteRoleAssignment(ctx context.Context, scope schema.Address, s *schema.Share) error {
-	addr := schema.ShareAddress(scope, s.PrincipalID, s.Role)
+func (c *Client) DeleteRoleAssignment(ctx context.Context, scope model.Address, s *model.Share) error {
+	addr := model.ShareAddress(scope, s.PrincipalID, s.Role)
 	scopeID, err := c.scopeID(scope)
 	if err != nil {
 		return &Error{Kind: Invalid, Op: "delete", Address: addr, Message: err.Error()}
 	}
 	name := s.Name
 	if name == "" {
-		roleID, _ := schema.RoleDefinitionID(s.Role)
+		roleID, _ := model.RoleDefinitionID(s.Role)
 		name = AssignmentName(scopeID, roleID, s.PrincipalID)
 	}
 	_, err = c.roles.Delete(ctx, scopeID, name, nil)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 const (
@@ -41,21 +41,21 @@ func setup(t testing.TB, opts emulator.Options) (*azure.Client, *emulator.Server
 	return c, srv
 }
 
-func gallery() *schema.Gallery {
-	return &schema.Gallery{Location: "westeurope", Description: "golden", Tags: map[string]string{"team": "platform"}}
+func gallery() *model.Gallery {
+	return &model.Gallery{Location: "westeurope", Description: "golden", Tags: map[string]string{"team": "platform"}}
 }
 
-func image(sku string) *schema.ImageDefinition {
-	return &schema.ImageDefinition{
+func image(sku string) *model.ImageDefinition {
+	return &model.ImageDefinition{
 		Publisher: "Contoso", Offer: "Finance", SKU: sku, OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
 		Description: "backend", EndOfLife: "2028-01-01",
-		Recommended: &schema.Recommended{VCPUs: &schema.Range{Min: 2, Max: 16}},
+		Recommended: &model.Recommended{VCPUs: &model.Range{Min: 2, Max: 16}},
 	}
 }
 
-func version(regions map[string]schema.TargetRegion) *schema.ImageVersion {
-	return &schema.ImageVersion{
-		Source:   &schema.Source{ManagedImage: "/subscriptions/" + sub + "/resourceGroups/b/providers/Microsoft.Compute/images/base"},
+func version(regions map[string]model.TargetRegion) *model.ImageVersion {
+	return &model.ImageVersion{
+		Source:   &model.Source{ManagedImage: "/subscriptions/" + sub + "/resourceGroups/b/providers/Microsoft.Compute/images/base"},
 		Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions,
 	}
 }
@@ -69,24 +69,26 @@ func TestEveryChangeKindRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(c.CreateGallery(ctx, "acme", gallery()))
+	shared := gallery()
+	shared.Sharing = &model.Sharing{Permission: "Groups"}
+	must(c.CreateGallery(ctx, "acme", shared))
 	must(c.CreateImage(ctx, "acme", "backend", image("Backend")))
-	regions := map[string]schema.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "northeurope": {Replicas: 1, Storage: "Standard_ZRS"}}
+	regions := map[string]model.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "northeurope": {Replicas: 1, Storage: "Standard_ZRS"}}
 	var mu sync.Mutex
-	var reports []map[string]schema.RegionReplication
-	must(c.CreateVersion(ctx, "acme", "backend", "1.0.0", version(regions), false, func(m map[string]schema.RegionReplication) {
+	var reports []map[string]model.RegionReplication
+	must(c.CreateVersion(ctx, "acme", "backend", "1.0.0", version(regions), false, func(m map[string]model.RegionReplication) {
 		mu.Lock()
 		reports = append(reports, m)
 		mu.Unlock()
 	}))
-	must(c.CreateRoleAssignment(ctx, schema.GalleryAddress("acme"), &schema.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", PrincipalType: "Group", Role: "Reader"}))
-	must(c.CreateRoleAssignment(ctx, schema.ImageAddress("acme", "backend"), &schema.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Compute Gallery Image Reader"}))
+	must(c.CreateRoleAssignment(ctx, model.GalleryAddress("acme"), &model.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", PrincipalType: "Group", Role: "Reader"}))
+	must(c.CreateRoleAssignment(ctx, model.ImageAddress("acme", "backend"), &model.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Compute Gallery Image Reader"}))
 	must(c.UpdateSharing(ctx, "acme", "Add", []string{"11111111-2222-3333-4444-555555555555"}, nil))
 
 	st, err := c.ReadState(ctx)
 	must(err)
 	g := st.Galleries["acme"]
-	if g == nil || g.Description != "golden" || g.Tags[schema.ManagedByTag] != "test" || g.Tags["team"] != "platform" {
+	if g == nil || g.Description != "golden" || g.Tags[model.ManagedByTag] != "test" || g.Tags["team"] != "platform" {
 		t.Fatalf("gallery = %+v", g)
 	}
 	if g.Sharing == nil || g.Sharing.Permission != "Groups" || len(g.Sharing.Subscriptions) != 1 {
@@ -110,7 +112,7 @@ func TestEveryChangeKindRoundTrips(t *testing.T) {
 		t.Fatalf("shares: gallery %d, image %d", len(g.Shares), len(img.Shares))
 	}
 	for _, s := range g.Shares {
-		if s.Role != "Reader" || s.Description != schema.ShareDescription("test") || s.Name == "" {
+		if s.Role != "Reader" || s.Description != model.ShareDescription("test") || s.Name == "" {
 			t.Errorf("share = %+v", s)
 		}
 	}
@@ -123,8 +125,8 @@ func TestEveryChangeKindRoundTrips(t *testing.T) {
 	mu.Unlock()
 
 	// Updates: replicas, a region added, description.
-	regions["eastus"] = schema.TargetRegion{Replicas: 1, Storage: "Standard_LRS"}
-	regions["westeurope"] = schema.TargetRegion{Replicas: 3, Storage: "Standard_LRS"}
+	regions["eastus"] = model.TargetRegion{Replicas: 1, Storage: "Standard_LRS"}
+	regions["westeurope"] = model.TargetRegion{Replicas: 3, Storage: "Standard_LRS"}
 	upd := version(regions)
 	upd.ExcludeFromLatest = true
 	must(c.UpdateVersion(ctx, "acme", "backend", "1.0.0", upd, false, nil))
@@ -146,7 +148,7 @@ func TestEveryChangeKindRoundTrips(t *testing.T) {
 
 	// Deletes, children first.
 	for _, s := range st.Galleries["acme"].Images["backend"].Shares {
-		must(c.DeleteRoleAssignment(ctx, schema.ImageAddress("acme", "backend"), s))
+		must(c.DeleteRoleAssignment(ctx, model.ImageAddress("acme", "backend"), s))
 	}
 	must(c.DeleteVersion(ctx, "acme", "backend", "1.0.0"))
 	must(c.DeleteImage(ctx, "acme", "backend"))
@@ -164,9 +166,9 @@ func TestRoleAssignmentCreateIsIdempotent(t *testing.T) {
 	if err := c.CreateGallery(ctx, "acme", gallery()); err != nil {
 		t.Fatal(err)
 	}
-	s := &schema.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Reader"}
+	s := &model.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Reader"}
 	for i := 0; i < 3; i++ {
-		if err := c.CreateRoleAssignment(ctx, schema.GalleryAddress("acme"), s); err != nil {
+		if err := c.CreateRoleAssignment(ctx, model.GalleryAddress("acme"), s); err != nil {
 			t.Fatalf("create #%d: %v", i, err)
 		}
 	}
@@ -189,7 +191,7 @@ func TestNoWaitIsPickedUpByALaterRead(t *testing.T) {
 	if err := c.CreateImage(ctx, "acme", "backend", image("Backend")); err != nil {
 		t.Fatal(err)
 	}
-	regions := map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
+	regions := map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
 	if err := c.CreateVersion(ctx, "acme", "backend", "1.0.0", version(regions), true, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +219,7 @@ func TestConflictKeepsARMMessageAndAddress(t *testing.T) {
 	if !errorsAs(err, &e) {
 		t.Fatalf("got %v", err)
 	}
-	if e.Kind != azure.Conflict || e.Address != schema.ImageAddress("acme", "backend2") || !strings.Contains(e.Message, "already has the identifier") {
+	if e.Kind != azure.Conflict || e.Address != model.ImageAddress("acme", "backend2") || !strings.Contains(e.Message, "already has the identifier") {
 		t.Errorf("error = %+v", e)
 	}
 	if strings.Contains(err.Error(), "secret-token") {
@@ -271,7 +273,7 @@ func TestReadRequestCount(t *testing.T) {
 				t.Fatal(err)
 			}
 			for v := 0; v < versPer; v++ {
-				if err := c.CreateVersion(ctx, gname, iname, fmt.Sprintf("1.0.%d", v), version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}), true, nil); err != nil {
+				if err := c.CreateVersion(ctx, gname, iname, fmt.Sprintf("1.0.%d", v), version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}), true, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -313,7 +315,7 @@ func BenchmarkReadState(b *testing.B) {
 			b.Fatal(err)
 		}
 		for v := 0; v < 100; v++ {
-			if err := c.CreateVersion(ctx, "g", iname, fmt.Sprintf("1.0.%d", v), version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}), true, nil); err != nil {
+			if err := c.CreateVersion(ctx, "g", iname, fmt.Sprintf("1.0.%d", v), version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}), true, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

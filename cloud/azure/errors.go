@@ -13,7 +13,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // ErrorKind classifies what went wrong with a request.
@@ -37,7 +37,7 @@ func (k ErrorKind) String() string {
 // kept verbatim and the address of the resource it concerned.
 type Error struct {
 	Kind       ErrorKind
-	Address    schema.Address
+	Address    model.Address
 	Op         string
 	StatusCode int
 	Code       string
@@ -85,7 +85,7 @@ func IsTransient(err error) bool {
 }
 
 // wrap classifies err from an operation on addr.
-func wrap(op string, addr schema.Address, err error) error {
+func wrap(op string, addr model.Address, err error) error {
 	if err == nil {
 		return nil
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // TestPrincipalNotFoundIsRetried: a principal created moments ago is not
@@ -47,8 +47,8 @@ func TestPrincipalNotFoundIsRetried(t *testing.T) {
 			if err := c.CreateGallery(ctx, "acme", gallery()); err != nil {
 				t.Fatal(err)
 			}
-			share := &schema.Share{PrincipalID: "9d3a3a4e-1b7e-4c55-9f0e-3c1f8f6b2a10", Role: "Compute Gallery Image Reader"}
-			err = c.CreateRoleAssignment(ctx, schema.GalleryAddress("acme"), share)
+			share := &model.Share{PrincipalID: "9d3a3a4e-1b7e-4c55-9f0e-3c1f8f6b2a10", Role: "Compute Gallery Image Reader"}
+			err = c.CreateRoleAssignment(ctx, model.GalleryAddress("acme"), share)
 			refused := srv.InjectedFaults()["principal-not-found"]
 			if tt.wantErr == "" {
 				if err != nil {
@@ -96,7 +96,7 @@ func TestForbiddenNamesTheMissingPermission(t *testing.T) {
 			return c.UpdateSharing(ctx, "acme", "Add", []string{"11111111-2222-3333-4444-555555555555"}, nil)
 		}, "Microsoft.Compute/galleries/share/action"},
 		{"assign", func() error {
-			return c.CreateRoleAssignment(ctx, schema.GalleryAddress("acme"), &schema.Share{PrincipalID: stranger, Role: "Owner"})
+			return c.CreateRoleAssignment(ctx, model.GalleryAddress("acme"), &model.Share{PrincipalID: stranger, Role: "Owner"})
 		}, "Microsoft.Authorization/roleAssignments/write"},
 	}
 	for _, tt := range tests {

@@ -13,7 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // The two read paths.
@@ -93,7 +93,7 @@ func (c *Client) LastRead() (path string, at time.Time) {
 // image definitions, image versions (with replication status for those
 // still replicating), sharing profiles and the role assignments on
 // galleries and definitions — through the path ChooseReadPath names.
-func (c *Client) ReadState(ctx context.Context) (*schema.State, error) {
+func (c *Client) ReadState(ctx context.Context) (*model.State, error) {
 	path := c.ChooseReadPath()
 	c.readMu.Lock()
 	c.lastPath, c.lastAt = path, time.Now().UTC()
@@ -110,7 +110,7 @@ func (c *Client) GraphRequests() int64 { return c.graphRequests.Load() }
 
 // graphRows runs query over the target's subscription, page by page, and
 // returns every row undecoded.
-func (c *Client) graphRows(ctx context.Context, query string, what schema.Address) ([]json.RawMessage, error) {
+func (c *Client) graphRows(ctx context.Context, query string, what model.Address) ([]json.RawMessage, error) {
 	req := armresourcegraph.QueryRequest{
 		Query:         to.Ptr(query),
 		Subscriptions: []*string{to.Ptr(c.cfg.Subscription)},
@@ -173,8 +173,8 @@ func idNames(id string) (g, i, v string) {
 // decoded into the SDK's own armcompute or armauthorization type and mapped
 // by the same functions as the list path, so that both paths see every
 // property the same way.
-func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
-	rgAddr := schema.Address("resourcegroup/" + c.cfg.ResourceGroup)
+func (c *Client) readStateGraph(ctx context.Context) (*model.State, error) {
+	rgAddr := model.Address("resourcegroup/" + c.cfg.ResourceGroup)
 	var (
 		computeRows, shareRows []json.RawMessage
 	)
@@ -191,14 +191,14 @@ func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
 		return nil, err
 	}
 
-	st := &schema.State{Galleries: map[string]*schema.Gallery{}}
+	st := &model.State{Galleries: map[string]*model.Gallery{}}
 	type pendingImage struct {
 		g, i string
-		img  *schema.ImageDefinition
+		img  *model.ImageDefinition
 	}
 	type pendingVersion struct {
 		g, i, v string
-		ver     *schema.ImageVersion
+		ver     *model.ImageVersion
 	}
 	var images []pendingImage
 	var versions []pendingVersion
@@ -215,7 +215,7 @@ func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
 				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
 			}
 			gal := galleryFromARM(&ag)
-			gal.Images = map[string]*schema.ImageDefinition{}
+			gal.Images = map[string]*model.ImageDefinition{}
 			st.Galleries[gname] = gal
 		case "microsoft.compute/galleries/images":
 			var ai armcompute.GalleryImage
@@ -223,7 +223,7 @@ func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
 				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
 			}
 			img := imageFromARM(&ai)
-			img.Versions = map[string]*schema.ImageVersion{}
+			img.Versions = map[string]*model.ImageVersion{}
 			images = append(images, pendingImage{gname, iname, img})
 		case "microsoft.compute/galleries/images/versions":
 			var av armcompute.GalleryImageVersion
@@ -254,11 +254,18 @@ func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
 			g.Go(func() error { return c.observe(gctx, p.g, p.i, p.v, p.ver) })
 		}
 	}
+	for name, gal := range st.Galleries {
+		// Resource Graph, like the list call, leaves a directly shared
+		// gallery's groups out.
+		if gal.Sharing != nil && gal.Sharing.Permission == string(armcompute.GallerySharingPermissionTypesGroups) {
+			g.Go(func() error { return c.readGroups(gctx, name, gal) })
+		}
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 
-	shares := map[string]map[string]*schema.Share{}
+	shares := map[string]map[string]*model.Share{}
 	for _, raw := range shareRows {
 		var ra armauthorization.RoleAssignment
 		if err := json.Unmarshal(raw, &ra); err != nil {
@@ -270,7 +277,7 @@ func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
 		scope := strings.ToLower(str(ra.Properties.Scope))
 		s := shareFromARM(&ra)
 		if shares[scope] == nil {
-			shares[scope] = map[string]*schema.Share{}
+			shares[scope] = map[string]*model.Share{}
 		}
 		shares[scope][s.Name] = s
 	}
@@ -287,7 +294,7 @@ func (c *Client) readStateGraph(ctx context.Context) (*schema.State, error) {
 // (a gallery, image definition, image version or share): the freshness
 // check before a write when the plan was read through Resource Graph.
 // exists is false when Resource Manager does not have it.
-func (c *Client) ReadResource(ctx context.Context, addr schema.Address) (resource any, exists bool, err error) {
+func (c *Client) ReadResource(ctx context.Context, addr model.Address) (resource any, exists bool, err error) {
 	if scope, principal, role, ok := shareParts(addr); ok {
 		id, err := c.scopeID(scope)
 		if err != nil {
@@ -346,7 +353,7 @@ func (c *Client) ReadResource(ctx context.Context, addr schema.Address) (resourc
 }
 
 // shareParts splits a share address, share/<scope address>/<principal>/<role>.
-func shareParts(addr schema.Address) (scope schema.Address, principal, role string, ok bool) {
+func shareParts(addr model.Address) (scope model.Address, principal, role string, ok bool) {
 	s := string(addr)
 	if !strings.HasPrefix(s, "share/") {
 		return "", "", "", false
@@ -362,7 +369,7 @@ func shareParts(addr schema.Address) (scope schema.Address, principal, role stri
 	if j < 0 {
 		return "", "", "", false
 	}
-	return schema.Address(rest[:j]), rest[j+1:], role, true
+	return model.Address(rest[:j]), rest[j+1:], role, true
 }
 
 // SetReadPath sets the path later reads take: ReadGraph, ReadARM, or "" to

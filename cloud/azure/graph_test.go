@@ -10,7 +10,7 @@ import (
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // clientFor opens a second client on srv that reads through path.
@@ -43,15 +43,15 @@ func populate(t testing.TB, c *azure.Client, galleries, defs, vers int) {
 	for g := range galleries {
 		gname := fmt.Sprintf("g%d", g)
 		must(c.CreateGallery(ctx, gname, gallery()))
-		must(c.CreateRoleAssignment(ctx, schema.GalleryAddress(gname), &schema.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", PrincipalType: "Group", Role: "Reader"}))
+		must(c.CreateRoleAssignment(ctx, model.GalleryAddress(gname), &model.Share{PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", PrincipalType: "Group", Role: "Reader"}))
 		for d := range defs {
 			iname := fmt.Sprintf("i%d", d)
 			must(c.CreateImage(ctx, gname, iname, image(iname)))
 			if d == 0 {
-				must(c.CreateRoleAssignment(ctx, schema.ImageAddress(gname, iname), &schema.Share{PrincipalID: "6e0c9d2a-3b4f-4a5e-8d7c-1f2e3d4c5b6a", PrincipalType: "User", Role: "Contributor"}))
+				must(c.CreateRoleAssignment(ctx, model.ImageAddress(gname, iname), &model.Share{PrincipalID: "6e0c9d2a-3b4f-4a5e-8d7c-1f2e3d4c5b6a", PrincipalType: "User", Role: "Contributor"}))
 			}
 			for v := range vers {
-				must(c.CreateVersion(ctx, gname, iname, fmt.Sprintf("1.0.%d", v), version(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}, "eastus": {Replicas: 2, Storage: "Standard_ZRS"}}), true, nil))
+				must(c.CreateVersion(ctx, gname, iname, fmt.Sprintf("1.0.%d", v), version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}, "eastus": {Replicas: 2, Storage: "Standard_ZRS"}}), true, nil))
 			}
 		}
 	}
@@ -119,7 +119,7 @@ func TestGraphReadsReplicationStatusByGET(t *testing.T) {
 		t.Fatalf("replicating version observed as %+v; want InProgress in 2 regions", v.Observed)
 	}
 	// Progress is computed from time: compare what does not move.
-	for _, st := range []*schema.State{want, got} {
+	for _, st := range []*model.State{want, got} {
 		for _, img := range st.Galleries["g0"].Images {
 			for _, v := range img.Versions {
 				v.Observed.Replication = nil

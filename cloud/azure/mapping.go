@@ -9,19 +9,37 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
-// The mapping between ARM objects and the schema model. ARM's read-only
-// fields (provisioning state, published date, replication status, unique
-// name) go to VersionObserved or are dropped; they never reach desired-state
-// fields.
+// The mapping between ARM objects and the model, both ways, in the shapes
+// of the REST API's documented examples (Azure/azure-rest-api-specs,
+// specification/compute/resource-manager/Microsoft.Compute/GalleryRP,
+// examples/galleryExamples: Gallery_Create*, GalleryImage_Create*,
+// GalleryImageVersion_Create_With{SnapshotsAsSource,VHD,VmAsSource,
+// ImageVersionAsSource,CommunityImageVersionAsSource,TargetExtendedLocations,
+// ShallowReplicationMode}). The ARM path of every model property is in the
+// model's property tables; TestSDKPathsAreMappedOrListed holds this file to
+// them.
+//
+// ARM's read-only fields (provisioning state, published date, replication
+// status, unique name, disk sizes) go to VersionObserved or are dropped;
+// they never reach desired-state fields.
+
+// securityTypeFeature is the name of the image feature that holds an image
+// definition's security type (model.ImageDefinition.SecurityType).
+const securityTypeFeature = "SecurityType"
 
 func str(p *string) string {
 	if p == nil {
 		return ""
 	}
 	return *p
+}
+
+// normalizeRegion is ARM's canonical region name: lower case, no spaces.
+func normalizeRegion(region string) string {
+	return strings.ToLower(strings.NewReplacer(" ", "", "\t", "").Replace(region))
 }
 
 func fromTags(tags map[string]*string) map[string]string {
@@ -41,7 +59,7 @@ func (c *Client) toTags(tags map[string]string) map[string]*string {
 	for k, v := range tags {
 		out[k] = to.Ptr(v)
 	}
-	out[schema.ManagedByTag] = to.Ptr(c.cfg.ConfigName)
+	out[model.ManagedByTag] = to.Ptr(c.cfg.ConfigName)
 	return out
 }
 
@@ -64,20 +82,32 @@ func parseDate(s string) *time.Time {
 	return nil
 }
 
-func galleryFromARM(g *armcompute.Gallery) *schema.Gallery {
-	out := &schema.Gallery{Location: schema.NormalizeRegion(str(g.Location)), Tags: fromTags(g.Tags)}
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ---- galleries ----
+
+func galleryFromARM(g *armcompute.Gallery) *model.Gallery {
+	out := &model.Gallery{Location: normalizeRegion(str(g.Location)), Tags: fromTags(g.Tags)}
 	if p := g.Properties; p != nil {
 		out.Description = str(p.Description)
 		out.Sharing = sharingFromARM(p.SharingProfile)
+		if sd := p.SoftDeletePolicy; sd != nil && sd.IsSoftDeleteEnabled != nil {
+			out.SoftDelete = *sd.IsSoftDeleteEnabled
+		}
 	}
 	return out
 }
 
-func sharingFromARM(sp *armcompute.SharingProfile) *schema.Sharing {
+func sharingFromARM(sp *armcompute.SharingProfile) *model.Sharing {
 	if sp == nil || sp.Permissions == nil {
 		return nil
 	}
-	s := &schema.Sharing{Permission: string(*sp.Permissions)}
+	s := &model.Sharing{Permission: string(*sp.Permissions)}
 	for _, g := range sp.Groups {
 		if g == nil || g.Type == nil {
 			continue
@@ -93,20 +123,57 @@ func sharingFromARM(sp *armcompute.SharingProfile) *schema.Sharing {
 	}
 	sort.Strings(s.Subscriptions)
 	sort.Strings(s.Tenants)
-	if ci := sp.CommunityGalleryInfo; ci != nil && s.Permission == "Community" {
-		s.Community = &schema.Community{PublisherURI: str(ci.PublisherURI), PublisherEmail: str(ci.PublisherContact), EULA: str(ci.Eula), Prefix: str(ci.PublicNamePrefix)}
+	if ci := sp.CommunityGalleryInfo; ci != nil && s.Permission == string(armcompute.GallerySharingPermissionTypesCommunity) {
+		s.Community = &model.Community{PublisherURI: str(ci.PublisherURI), PublisherEmail: str(ci.PublisherContact), EULA: str(ci.Eula), Prefix: str(ci.PublicNamePrefix)}
 	}
 	return s
 }
 
-func (c *Client) galleryToARM(g *schema.Gallery) armcompute.Gallery {
+// galleryToARM is the body of a gallery's PUT. A directly shared gallery
+// is created with sharingProfile.permissions Groups (the service accepts it
+// only at creation: "You need to create a new gallery, with the property
+// sharingProfile.permissions set to Groups … the property can't currently
+// be updated", Azure Compute Gallery overview, "Shared directly to a tenant
+// or subscription"); its groups are added through the sharing profile API
+// afterwards. A community gallery is created with its public information;
+// EnableCommunity turns it on.
+func (c *Client) galleryToARM(g *model.Gallery) armcompute.Gallery {
 	out := armcompute.Gallery{
 		Location:   to.Ptr(g.Location),
 		Tags:       c.toTags(g.Tags),
-		Properties: &armcompute.GalleryProperties{Description: to.Ptr(g.Description)},
+		Properties: &armcompute.GalleryProperties{Description: optional(g.Description)},
+	}
+	if s := g.Sharing; s != nil {
+		switch {
+		case s.Community != nil:
+			out.Properties.SharingProfile = &armcompute.SharingProfile{
+				Permissions: to.Ptr(armcompute.GallerySharingPermissionTypesCommunity),
+				CommunityGalleryInfo: &armcompute.CommunityGalleryInfo{
+					PublisherURI: to.Ptr(s.Community.PublisherURI), PublisherContact: to.Ptr(s.Community.PublisherEmail),
+					Eula: to.Ptr(s.Community.EULA), PublicNamePrefix: to.Ptr(s.Community.Prefix),
+				},
+			}
+		case s.Permission == string(armcompute.GallerySharingPermissionTypesGroups):
+			out.Properties.SharingProfile = &armcompute.SharingProfile{Permissions: to.Ptr(armcompute.GallerySharingPermissionTypesGroups)}
+		}
+	}
+	if g.SoftDelete {
+		out.Properties.SoftDeletePolicy = &armcompute.SoftDeletePolicy{IsSoftDeleteEnabled: to.Ptr(true)}
+	}
+	return out
+}
+
+// galleryUpdateToARM is the body of a gallery's PATCH: the updatable
+// properties of model.GalleryProperties only. The permission mode is not
+// among them (Groups is fixed at creation, groups and community go through
+// the sharing profile API), but the community information is.
+func (c *Client) galleryUpdateToARM(g *model.Gallery) armcompute.GalleryUpdate {
+	p := &armcompute.GalleryProperties{
+		Description:      to.Ptr(g.Description),
+		SoftDeletePolicy: &armcompute.SoftDeletePolicy{IsSoftDeleteEnabled: to.Ptr(g.SoftDelete)},
 	}
 	if s := g.Sharing; s != nil && s.Community != nil {
-		out.Properties.SharingProfile = &armcompute.SharingProfile{
+		p.SharingProfile = &armcompute.SharingProfile{
 			Permissions: to.Ptr(armcompute.GallerySharingPermissionTypesCommunity),
 			CommunityGalleryInfo: &armcompute.CommunityGalleryInfo{
 				PublisherURI: to.Ptr(s.Community.PublisherURI), PublisherContact: to.Ptr(s.Community.PublisherEmail),
@@ -114,14 +181,16 @@ func (c *Client) galleryToARM(g *schema.Gallery) armcompute.Gallery {
 			},
 		}
 	}
-	return out
+	return armcompute.GalleryUpdate{Tags: c.toTags(g.Tags), Properties: p}
 }
 
-func rangeFromARM(r *armcompute.ResourceRange) *schema.Range {
+// ---- image definitions ----
+
+func rangeFromARM(r *armcompute.ResourceRange) *model.Range {
 	if r == nil || (r.Min == nil && r.Max == nil) {
 		return nil
 	}
-	out := &schema.Range{}
+	out := &model.Range{}
 	if r.Min != nil {
 		out.Min = int(*r.Min)
 	}
@@ -131,7 +200,7 @@ func rangeFromARM(r *armcompute.ResourceRange) *schema.Range {
 	return out
 }
 
-func rangeToARM(r *schema.Range) *armcompute.ResourceRange {
+func rangeToARM(r *model.Range) *armcompute.ResourceRange {
 	if r == nil {
 		return nil
 	}
@@ -145,8 +214,8 @@ func rangeToARM(r *schema.Range) *armcompute.ResourceRange {
 	return out
 }
 
-func imageFromARM(im *armcompute.GalleryImage) *schema.ImageDefinition {
-	out := &schema.ImageDefinition{Tags: fromTags(im.Tags)}
+func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
+	out := &model.ImageDefinition{Tags: fromTags(im.Tags), HyperVGeneration: "V1", Architecture: string(armcompute.ArchitectureX64)}
 	p := im.Properties
 	if p == nil {
 		return out
@@ -160,15 +229,34 @@ func imageFromARM(im *armcompute.GalleryImage) *schema.ImageDefinition {
 	if p.OSState != nil {
 		out.OSState = string(*p.OSState)
 	}
-	out.HyperVGeneration = "V1"
 	if p.HyperVGeneration != nil {
 		out.HyperVGeneration = string(*p.HyperVGeneration)
+	}
+	// Definitions made before the property existed report none: x64.
+	if p.Architecture != nil && *p.Architecture != "" {
+		out.Architecture = string(*p.Architecture)
+	}
+	for _, f := range p.Features {
+		if f == nil || str(f.Name) == "" {
+			continue
+		}
+		if strings.EqualFold(str(f.Name), securityTypeFeature) {
+			out.SecurityType = str(f.Value)
+			continue
+		}
+		if out.Features == nil {
+			out.Features = map[string]string{}
+		}
+		out.Features[str(f.Name)] = str(f.Value)
+	}
+	if p.AllowUpdateImage != nil {
+		out.AllowUpdateImage = *p.AllowUpdateImage
 	}
 	out.Description, out.EULA = str(p.Description), str(p.Eula)
 	out.PrivacyStatementURI, out.ReleaseNoteURI = str(p.PrivacyStatementURI), str(p.ReleaseNoteURI)
 	out.EndOfLife = date(p.EndOfLifeDate)
 	if r := p.Recommended; r != nil {
-		rec := &schema.Recommended{VCPUs: rangeFromARM(r.VCPUs), MemoryGB: rangeFromARM(r.Memory)}
+		rec := &model.Recommended{VCPUs: rangeFromARM(r.VCPUs), MemoryGB: rangeFromARM(r.Memory)}
 		if rec.VCPUs != nil || rec.MemoryGB != nil {
 			out.Recommended = rec
 		}
@@ -179,22 +267,49 @@ func imageFromARM(im *armcompute.GalleryImage) *schema.ImageDefinition {
 		}
 	}
 	if pp := p.PurchasePlan; pp != nil {
-		out.PurchasePlan = &schema.PurchasePlan{Publisher: str(pp.Publisher), Name: str(pp.Name), Product: str(pp.Product)}
+		out.PurchasePlan = &model.PurchasePlan{Publisher: str(pp.Publisher), Name: str(pp.Name), Product: str(pp.Product)}
 	}
 	return out
 }
 
-func (c *Client) imageToARM(location string, d *schema.ImageDefinition) armcompute.GalleryImage {
+// featuresToARM lists the definition's features: SecurityType first (as
+// the documentation's examples do), then the others by name.
+func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
+	var out []*armcompute.GalleryImageFeature
+	if d.SecurityType != "" {
+		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(securityTypeFeature), Value: to.Ptr(d.SecurityType)})
+	}
+	names := make([]string, 0, len(d.Features))
+	for n := range d.Features {
+		if !strings.EqualFold(n, securityTypeFeature) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(n), Value: to.Ptr(d.Features[n])})
+	}
+	return out
+}
+
+func (c *Client) imageToARM(location string, d *model.ImageDefinition) armcompute.GalleryImage {
 	p := &armcompute.GalleryImageProperties{
 		Identifier:          &armcompute.GalleryImageIdentifier{Publisher: to.Ptr(d.Publisher), Offer: to.Ptr(d.Offer), SKU: to.Ptr(d.SKU)},
 		OSType:              to.Ptr(armcompute.OperatingSystemTypes(d.OSType)),
 		OSState:             to.Ptr(armcompute.OperatingSystemStateTypes(d.OSState)),
 		HyperVGeneration:    to.Ptr(armcompute.HyperVGeneration(d.HyperVGeneration)),
+		Features:            featuresToARM(d),
 		Description:         optional(d.Description),
 		Eula:                optional(d.EULA),
 		PrivacyStatementURI: optional(d.PrivacyStatementURI),
 		ReleaseNoteURI:      optional(d.ReleaseNoteURI),
 		EndOfLifeDate:       parseDate(d.EndOfLife),
+	}
+	if d.Architecture != "" {
+		p.Architecture = to.Ptr(armcompute.Architecture(d.Architecture))
+	}
+	if d.AllowUpdateImage {
+		p.AllowUpdateImage = to.Ptr(true)
 	}
 	if d.Recommended != nil {
 		p.Recommended = &armcompute.RecommendedMachineConfiguration{VCPUs: rangeToARM(d.Recommended.VCPUs), Memory: rangeToARM(d.Recommended.MemoryGB)}
@@ -208,57 +323,224 @@ func (c *Client) imageToARM(location string, d *schema.ImageDefinition) armcompu
 	return armcompute.GalleryImage{Location: to.Ptr(location), Tags: c.toTags(d.Tags), Properties: p}
 }
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
+// imageUpdateToARM is the body of a definition's PATCH: the properties the
+// property table marks updatable (features and the security type only
+// while allowUpdateImage is set), plus identifier, osType, osState and
+// hyperVGeneration unchanged — GalleryImageProperties requires the first
+// three in every body, and the service takes a missing one for a change
+// ("409 Changing property 'galleryImage.properties.osType' is not allowed"
+// otherwise; the GalleryImage_UpdateFeatures example sends all four).
+func (c *Client) imageUpdateToARM(d *model.ImageDefinition) armcompute.GalleryImageUpdate {
+	p := &armcompute.GalleryImageProperties{
+		Identifier:       &armcompute.GalleryImageIdentifier{Publisher: to.Ptr(d.Publisher), Offer: to.Ptr(d.Offer), SKU: to.Ptr(d.SKU)},
+		OSType:           to.Ptr(armcompute.OperatingSystemTypes(d.OSType)),
+		OSState:          to.Ptr(armcompute.OperatingSystemStateTypes(d.OSState)),
+		HyperVGeneration: to.Ptr(armcompute.HyperVGeneration(d.HyperVGeneration)),
+		AllowUpdateImage: to.Ptr(d.AllowUpdateImage),
+		Description:      to.Ptr(d.Description),
+		ReleaseNoteURI:   optional(d.ReleaseNoteURI),
+		EndOfLifeDate:    parseDate(d.EndOfLife),
 	}
-	return &s
+	if d.AllowUpdateImage {
+		p.Features = featuresToARM(d)
+	}
+	if d.Recommended != nil {
+		p.Recommended = &armcompute.RecommendedMachineConfiguration{VCPUs: rangeToARM(d.Recommended.VCPUs), Memory: rangeToARM(d.Recommended.MemoryGB)}
+	}
+	p.Disallowed = &armcompute.Disallowed{DiskTypes: to.SliceOfPtrs(d.DisallowedDiskTypes...)}
+	return armcompute.GalleryImageUpdate{Tags: c.toTags(d.Tags), Properties: p}
 }
 
-// sourceFromARM recognises the kind of a version's source from its ID.
-func sourceFromARM(sp *armcompute.GalleryImageVersionStorageProfile) *schema.Source {
+// ---- image versions ----
+
+func armType(id string) string {
+	l := strings.ToLower(id)
+	for _, t := range []string{"snapshots", "disks", "images", "galleries", "virtualmachines"} {
+		if strings.Contains(l, "/providers/microsoft.compute/"+t+"/") {
+			return t
+		}
+	}
+	return ""
+}
+
+// sourceFromARM recognises the kind of a version's source from where it is
+// and what its ID names. The OS disk's and data disks' caching and the
+// data disks are the source's own only with a disk source (snapshot, disk,
+// VHD); with a managed image, virtual machine or image version they are
+// what the service derived from it, and are not read into the model.
+func sourceFromARM(sp *armcompute.GalleryImageVersionStorageProfile) *model.Source {
 	if sp == nil {
 		return nil
 	}
-	if sp.Source != nil && str(sp.Source.ID) != "" {
-		id := str(sp.Source.ID)
-		l := strings.ToLower(id)
+	if s := sp.Source; s != nil {
 		switch {
-		case strings.Contains(l, "/providers/microsoft.compute/snapshots/"):
-			return &schema.Source{Snapshot: id}
-		case strings.Contains(l, "/providers/microsoft.compute/galleries/"):
-			return &schema.Source{Version: id}
-		default:
-			return &schema.Source{ManagedImage: id}
+		case str(s.VirtualMachineID) != "":
+			return &model.Source{VirtualMachine: str(s.VirtualMachineID)}
+		case str(s.CommunityGalleryImageID) != "":
+			return &model.Source{CommunityVersion: str(s.CommunityGalleryImageID)}
+		case str(s.ID) != "":
+			id := str(s.ID)
+			switch armType(id) {
+			case "galleries":
+				return &model.Source{Version: id}
+			case "virtualmachines":
+				return &model.Source{VirtualMachine: id}
+			case "snapshots":
+				// Written by curator before the snapshot moved to
+				// osDiskImage.source.id.
+				return &model.Source{Snapshot: id}
+			}
+			return &model.Source{ManagedImage: id}
 		}
 	}
-	if od := sp.OSDiskImage; od != nil && od.Source != nil && str(od.Source.URI) != "" {
-		return &schema.Source{VHD: &schema.VHDSource{URI: str(od.Source.URI), StorageAccount: str(od.Source.StorageAccountID)}}
+	od := sp.OSDiskImage
+	if od == nil || od.Source == nil {
+		return nil
 	}
-	return nil
+	out := &model.Source{}
+	switch {
+	case str(od.Source.URI) != "":
+		out.VHD = &model.VHDSource{URI: str(od.Source.URI), StorageAccount: str(od.Source.StorageAccountID)}
+	case armType(str(od.Source.ID)) == "disks":
+		out.Disk = str(od.Source.ID)
+	case str(od.Source.ID) != "":
+		out.Snapshot = str(od.Source.ID)
+	default:
+		return nil
+	}
+	if od.HostCaching != nil {
+		out.HostCaching = string(*od.HostCaching)
+	}
+	for _, dd := range sp.DataDiskImages {
+		if dd == nil || dd.Source == nil {
+			continue
+		}
+		d := model.DataDiskSource{}
+		if dd.Lun != nil {
+			d.LUN = int(*dd.Lun)
+		}
+		if dd.HostCaching != nil {
+			d.HostCaching = string(*dd.HostCaching)
+		}
+		switch {
+		case str(dd.Source.URI) != "":
+			d.VHD = &model.VHDSource{URI: str(dd.Source.URI), StorageAccount: str(dd.Source.StorageAccountID)}
+		case armType(str(dd.Source.ID)) == "disks":
+			d.Disk = str(dd.Source.ID)
+		default:
+			d.Snapshot = str(dd.Source.ID)
+		}
+		out.DataDisks = append(out.DataDisks, d)
+	}
+	sort.Slice(out.DataDisks, func(i, j int) bool { return out.DataDisks[i].LUN < out.DataDisks[j].LUN })
+	return out
 }
 
-func sourceToARM(s *schema.Source) *armcompute.GalleryImageVersionStorageProfile {
+func diskSourceToARM(snapshot, disk string, vhd *model.VHDSource) *armcompute.GalleryDiskImageSource {
+	if vhd != nil {
+		return &armcompute.GalleryDiskImageSource{URI: to.Ptr(vhd.URI), StorageAccountID: optional(vhd.StorageAccount)}
+	}
+	return &armcompute.GalleryDiskImageSource{ID: to.Ptr(snapshot + disk)}
+}
+
+// sourceToARM places each kind of source where the service reads it: a
+// managed image or an image version at storageProfile.source.id, a virtual
+// machine at storageProfile.source.virtualMachineId, a community gallery
+// image version at storageProfile.source.communityGalleryImageId, and an
+// OS disk snapshot, managed disk or VHD at storageProfile.osDiskImage.source
+// (id, or uri + storageAccountId), with the data disks at
+// storageProfile.dataDiskImages[].
+func sourceToARM(s *model.Source) *armcompute.GalleryImageVersionStorageProfile {
 	if s == nil {
 		return nil
 	}
-	if s.VHD != nil {
-		return &armcompute.GalleryImageVersionStorageProfile{OSDiskImage: &armcompute.GalleryOSDiskImage{
-			Source: &armcompute.GalleryDiskImageSource{URI: to.Ptr(s.VHD.URI), StorageAccountID: to.Ptr(s.VHD.StorageAccount)},
-		}}
+	sp := &armcompute.GalleryImageVersionStorageProfile{}
+	switch {
+	case s.ManagedImage != "" || s.Version != "":
+		sp.Source = &armcompute.GalleryArtifactVersionFullSource{ID: to.Ptr(s.ManagedImage + s.Version)}
+	case s.VirtualMachine != "":
+		sp.Source = &armcompute.GalleryArtifactVersionFullSource{VirtualMachineID: to.Ptr(s.VirtualMachine)}
+	case s.CommunityVersion != "":
+		sp.Source = &armcompute.GalleryArtifactVersionFullSource{CommunityGalleryImageID: to.Ptr(s.CommunityVersion)}
+	default:
+		sp.OSDiskImage = &armcompute.GalleryOSDiskImage{Source: diskSourceToARM(s.Snapshot, s.Disk, s.VHD)}
+		if s.HostCaching != "" {
+			sp.OSDiskImage.HostCaching = to.Ptr(armcompute.HostCaching(s.HostCaching))
+		}
 	}
-	id := s.ManagedImage + s.Snapshot + s.Version
-	return &armcompute.GalleryImageVersionStorageProfile{Source: &armcompute.GalleryArtifactVersionFullSource{ID: to.Ptr(id)}}
+	if s.HostCaching != "" && sp.OSDiskImage == nil {
+		sp.OSDiskImage = &armcompute.GalleryOSDiskImage{HostCaching: to.Ptr(armcompute.HostCaching(s.HostCaching))}
+	}
+	for _, d := range s.DataDisks {
+		dd := &armcompute.GalleryDataDiskImage{Lun: to.Ptr(int32(d.LUN)), Source: diskSourceToARM(d.Snapshot, d.Disk, d.VHD)}
+		if d.HostCaching != "" {
+			dd.HostCaching = to.Ptr(armcompute.HostCaching(d.HostCaching))
+		}
+		sp.DataDiskImages = append(sp.DataDiskImages, dd)
+	}
+	return sp
 }
 
-func versionFromARM(v *armcompute.GalleryImageVersion) *schema.ImageVersion {
-	out := &schema.ImageVersion{
-		Location: schema.NormalizeRegion(str(v.Location)),
+func encryptionFromARM(e *armcompute.EncryptionImages) *model.Encryption {
+	if e == nil {
+		return nil
+	}
+	out := &model.Encryption{}
+	if od := e.OSDiskImage; od != nil {
+		out.OSDisk = str(od.DiskEncryptionSetID)
+		if sp := od.SecurityProfile; sp != nil {
+			if sp.ConfidentialVMEncryptionType != nil {
+				out.ConfidentialVM = string(*sp.ConfidentialVMEncryptionType)
+			}
+			out.ConfidentialVMEncryptionSet = str(sp.SecureVMDiskEncryptionSetID)
+		}
+	}
+	for _, d := range e.DataDiskImages {
+		if d == nil {
+			continue
+		}
+		de := model.DataDiskEncryption{DiskEncryptionSet: str(d.DiskEncryptionSetID)}
+		if d.Lun != nil {
+			de.LUN = int(*d.Lun)
+		}
+		out.DataDisks = append(out.DataDisks, de)
+	}
+	sort.Slice(out.DataDisks, func(i, j int) bool { return out.DataDisks[i].LUN < out.DataDisks[j].LUN })
+	if out.OSDisk == "" && out.ConfidentialVM == "" && out.ConfidentialVMEncryptionSet == "" && len(out.DataDisks) == 0 {
+		return nil
+	}
+	return out
+}
+
+func encryptionToARM(e *model.Encryption) *armcompute.EncryptionImages {
+	if e == nil {
+		return nil
+	}
+	out := &armcompute.EncryptionImages{}
+	if e.OSDisk != "" || e.ConfidentialVM != "" || e.ConfidentialVMEncryptionSet != "" {
+		od := &armcompute.OSDiskImageEncryption{DiskEncryptionSetID: optional(e.OSDisk)}
+		if e.ConfidentialVM != "" || e.ConfidentialVMEncryptionSet != "" {
+			od.SecurityProfile = &armcompute.OSDiskImageSecurityProfile{SecureVMDiskEncryptionSetID: optional(e.ConfidentialVMEncryptionSet)}
+			if e.ConfidentialVM != "" {
+				od.SecurityProfile.ConfidentialVMEncryptionType = to.Ptr(armcompute.ConfidentialVMEncryptionType(e.ConfidentialVM))
+			}
+		}
+		out.OSDiskImage = od
+	}
+	for _, d := range e.DataDisks {
+		out.DataDiskImages = append(out.DataDiskImages, &armcompute.DataDiskImageEncryption{Lun: to.Ptr(int32(d.LUN)), DiskEncryptionSetID: to.Ptr(d.DiskEncryptionSet)})
+	}
+	return out
+}
+
+func versionFromARM(v *armcompute.GalleryImageVersion) *model.ImageVersion {
+	out := &model.ImageVersion{
+		Location: normalizeRegion(str(v.Location)),
 		Tags:     fromTags(v.Tags),
-		Regions:  map[string]schema.TargetRegion{},
+		Regions:  map[string]model.TargetRegion{},
 		Replicas: 1,
-		Storage:  "Standard_LRS",
-		Observed: &schema.VersionObserved{},
+		Storage:  string(armcompute.StorageAccountTypeStandardLRS),
+		Observed: &model.VersionObserved{},
 	}
 	p := v.Properties
 	if p == nil {
@@ -275,15 +557,40 @@ func versionFromARM(v *armcompute.GalleryImageVersion) *schema.ImageVersion {
 		if pp.StorageAccountType != nil {
 			out.Storage = string(*pp.StorageAccountType)
 		}
+		if pp.ReplicationMode != nil && *pp.ReplicationMode != armcompute.ReplicationModeFull {
+			out.ReplicationMode = string(*pp.ReplicationMode)
+		}
 		for _, tr := range pp.TargetRegions {
-			r := schema.TargetRegion{Replicas: out.Replicas, Storage: out.Storage}
+			if tr == nil {
+				continue
+			}
+			r := model.TargetRegion{Replicas: out.Replicas, Storage: out.Storage, Encryption: encryptionFromARM(tr.Encryption)}
 			if tr.RegionalReplicaCount != nil {
 				r.Replicas = int(*tr.RegionalReplicaCount)
 			}
 			if tr.StorageAccountType != nil {
 				r.Storage = string(*tr.StorageAccountType)
 			}
-			out.Regions[schema.NormalizeRegion(str(tr.Name))] = r
+			if tr.ExcludeFromLatest != nil {
+				r.ExcludeFromLatest = *tr.ExcludeFromLatest
+			}
+			out.Regions[normalizeRegion(str(tr.Name))] = r
+		}
+		for _, te := range pp.TargetExtendedLocations {
+			if te == nil || te.ExtendedLocation == nil {
+				continue
+			}
+			z := model.EdgeZone{Region: normalizeRegion(str(te.Name)), Replicas: 1, Encryption: encryptionFromARM(te.Encryption)}
+			if te.ExtendedLocationReplicaCount != nil {
+				z.Replicas = int(*te.ExtendedLocationReplicaCount)
+			}
+			if te.StorageAccountType != nil {
+				z.Storage = string(*te.StorageAccountType)
+			}
+			if out.EdgeZones == nil {
+				out.EdgeZones = map[string]model.EdgeZone{}
+			}
+			out.EdgeZones[strings.ToLower(str(te.ExtendedLocation.Name))] = z
 		}
 		if pp.ExcludeFromLatest != nil {
 			out.ExcludeFromLatest = *pp.ExcludeFromLatest
@@ -293,71 +600,161 @@ func versionFromARM(v *armcompute.GalleryImageVersion) *schema.ImageVersion {
 			out.Observed.PublishedDate = pp.PublishedDate.UTC().Format(time.RFC3339)
 		}
 	}
+	if sp := p.SafetyProfile; sp != nil && (sp.AllowDeletionOfReplicatedLocations != nil || sp.BlockDeletionBeforeEndOfLife != nil) {
+		// The service's defaults: deletion of replicated locations allowed,
+		// deletion before end of life not blocked.
+		s := &model.Safety{AllowDeletionOfReplicatedLocations: true}
+		if sp.AllowDeletionOfReplicatedLocations != nil {
+			s.AllowDeletionOfReplicatedLocations = *sp.AllowDeletionOfReplicatedLocations
+		}
+		if sp.BlockDeletionBeforeEndOfLife != nil {
+			s.BlockDeletionBeforeEndOfLife = *sp.BlockDeletionBeforeEndOfLife
+		}
+		// A profile of the defaults is no profile: the service returns one
+		// on versions created without it.
+		if !s.AllowDeletionOfReplicatedLocations || s.BlockDeletionBeforeEndOfLife {
+			out.Safety = s
+		}
+	}
 	if p.ProvisioningState != nil {
 		out.Observed.ProvisioningState = string(*p.ProvisioningState)
 	}
 	if len(out.Regions) == 0 {
-		out.Regions[out.Location] = schema.TargetRegion{Replicas: out.Replicas, Storage: out.Storage}
+		out.Regions[out.Location] = model.TargetRegion{Replicas: out.Replicas, Storage: out.Storage}
 	}
 	observeReplication(out.Observed, p.ReplicationStatus)
 	return out
 }
 
-func observeReplication(o *schema.VersionObserved, rs *armcompute.ReplicationStatus) {
+func observeReplication(o *model.VersionObserved, rs *armcompute.ReplicationStatus) {
 	if rs == nil {
 		return
 	}
 	if rs.AggregatedState != nil {
 		o.AggregatedState = string(*rs.AggregatedState)
 	}
-	o.Replication = map[string]schema.RegionReplication{}
+	o.Replication = map[string]model.RegionReplication{}
 	for _, s := range rs.Summary {
 		if s == nil {
 			continue
 		}
-		r := schema.RegionReplication{Details: str(s.Details)}
+		r := model.RegionReplication{Details: str(s.Details)}
 		if s.State != nil {
 			r.State = string(*s.State)
 		}
 		if s.Progress != nil {
 			r.Progress = int(*s.Progress)
 		}
-		o.Replication[schema.NormalizeRegion(str(s.Region))] = r
+		o.Replication[normalizeRegion(str(s.Region))] = r
 	}
 }
 
-func publishingToARM(v *schema.ImageVersion) *armcompute.GalleryImageVersionPublishingProfile {
-	names := make([]string, 0, len(v.Regions))
-	for n := range v.Regions {
-		names = append(names, n)
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-	sort.Strings(names)
-	trs := make([]*armcompute.TargetRegion, 0, len(names))
-	for _, n := range names {
+	sort.Strings(out)
+	return out
+}
+
+// publishingToARM is the version's publishing profile. Per-region
+// exclude-from-latest is sent only where set, as are the replication mode
+// (Full is the service's default) and the edge zones.
+func publishingToARM(v *model.ImageVersion) *armcompute.GalleryImageVersionPublishingProfile {
+	trs := make([]*armcompute.TargetRegion, 0, len(v.Regions))
+	for _, n := range sortedKeys(v.Regions) {
 		r := v.Regions[n]
-		trs = append(trs, &armcompute.TargetRegion{
+		tr := &armcompute.TargetRegion{
 			Name:                 to.Ptr(n),
 			RegionalReplicaCount: to.Ptr(int32(r.Replicas)),
 			StorageAccountType:   to.Ptr(armcompute.StorageAccountType(r.Storage)),
-		})
+			Encryption:           encryptionToARM(r.Encryption),
+		}
+		if r.ExcludeFromLatest {
+			tr.ExcludeFromLatest = to.Ptr(true)
+		}
+		trs = append(trs, tr)
 	}
-	return &armcompute.GalleryImageVersionPublishingProfile{
+	pp := &armcompute.GalleryImageVersionPublishingProfile{
 		TargetRegions:      trs,
 		ReplicaCount:       to.Ptr(int32(v.Replicas)),
 		StorageAccountType: to.Ptr(armcompute.StorageAccountType(v.Storage)),
 		ExcludeFromLatest:  to.Ptr(v.ExcludeFromLatest),
 		EndOfLifeDate:      parseDate(v.EndOfLife),
 	}
+	if v.ReplicationMode != "" && v.ReplicationMode != string(armcompute.ReplicationModeFull) {
+		pp.ReplicationMode = to.Ptr(armcompute.ReplicationMode(v.ReplicationMode))
+	}
+	for _, name := range sortedKeys(v.EdgeZones) {
+		z := v.EdgeZones[name]
+		te := &armcompute.GalleryTargetExtendedLocation{
+			Name:                         to.Ptr(z.Region),
+			ExtendedLocation:             &armcompute.GalleryExtendedLocation{Name: to.Ptr(name), Type: to.Ptr(armcompute.GalleryExtendedLocationTypeEdgeZone)},
+			ExtendedLocationReplicaCount: to.Ptr(int32(max(z.Replicas, 1))),
+			Encryption:                   encryptionToARM(z.Encryption),
+		}
+		if z.Storage != "" {
+			te.StorageAccountType = to.Ptr(armcompute.EdgeZoneStorageAccountType(z.Storage))
+		}
+		pp.TargetExtendedLocations = append(pp.TargetExtendedLocations, te)
+	}
+	return pp
 }
 
-func shareFromARM(ra *armauthorization.RoleAssignment) *schema.Share {
+func safetyToARM(s *model.Safety) *armcompute.GalleryImageVersionSafetyProfile {
+	if s == nil {
+		return nil
+	}
+	return &armcompute.GalleryImageVersionSafetyProfile{
+		AllowDeletionOfReplicatedLocations: to.Ptr(s.AllowDeletionOfReplicatedLocations),
+		BlockDeletionBeforeEndOfLife:       to.Ptr(s.BlockDeletionBeforeEndOfLife),
+	}
+}
+
+// versionToARM is the body of a version's PUT.
+func (c *Client) versionToARM(v *model.ImageVersion) armcompute.GalleryImageVersion {
+	return armcompute.GalleryImageVersion{
+		Location: to.Ptr(v.Location),
+		Tags:     c.toTags(v.Tags),
+		Properties: &armcompute.GalleryImageVersionProperties{
+			PublishingProfile: publishingToARM(v),
+			StorageProfile:    sourceToARM(v.Source),
+			SafetyProfile:     safetyToARM(v.Safety),
+		},
+	}
+}
+
+// versionUpdateToARM is the body of a version's PATCH: the updatable and
+// per-region properties of the property table — target regions (with
+// their encryption and exclude-from-latest), edge zones, the common replica
+// count, exclude-from-latest, end of life, the safety profile and tags. Not
+// the default storage account type nor the replication mode (they force a
+// replace), nor the source: storageProfile is sent empty, as the REST API's
+// GalleryImageVersion_Update_WithoutSourceId example does (the properties
+// model requires it).
+func (c *Client) versionUpdateToARM(v *model.ImageVersion) armcompute.GalleryImageVersionUpdate {
+	pp := publishingToARM(v)
+	pp.StorageAccountType = nil
+	pp.ReplicationMode = nil
+	return armcompute.GalleryImageVersionUpdate{
+		Tags: c.toTags(v.Tags),
+		Properties: &armcompute.GalleryImageVersionProperties{
+			PublishingProfile: pp,
+			StorageProfile:    &armcompute.GalleryImageVersionStorageProfile{},
+			SafetyProfile:     safetyToARM(v.Safety),
+		},
+	}
+}
+
+func shareFromARM(ra *armauthorization.RoleAssignment) *model.Share {
 	p := ra.Properties
 	if p == nil {
 		return nil
 	}
-	s := &schema.Share{
+	s := &model.Share{
 		PrincipalID: strings.ToLower(str(p.PrincipalID)),
-		Role:        schema.RoleName(str(p.RoleDefinitionID)),
+		Role:        model.RoleName(str(p.RoleDefinitionID)),
 		Description: str(p.Description),
 		Name:        str(ra.Name),
 	}

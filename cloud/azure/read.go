@@ -10,7 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // readStateARM reads the galleries of the resource group, their image
@@ -18,14 +18,19 @@ import (
 // galleries and definitions — through list pagers, never one GET per
 // resource: galleries + definitions + version pages + role-assignment pages
 // requests for a steady estate, plus one GET with replication status for
-// each version still replicating.
-func (c *Client) readStateARM(ctx context.Context) (*schema.State, error) {
-	st := &schema.State{Galleries: map[string]*schema.Gallery{}}
+// each version still replicating, and one GET with $select=Permissions for
+// each gallery shared directly with groups: the service returns a gallery's
+// sharing groups only when asked that way (or with
+// $expand=SharingProfile/Groups), and its list operation takes neither
+// (armcompute's GalleriesClientListByResourceGroupOptions has no Select or
+// Expand; GalleriesClientGetOptions has both).
+func (c *Client) readStateARM(ctx context.Context) (*model.State, error) {
+	st := &model.State{Galleries: map[string]*model.Gallery{}}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.ReadConcurrency)
 
-	var shares map[string]map[string]*schema.Share
+	var shares map[string]map[string]*model.Share
 	g.Go(func() error {
 		var err error
 		shares, err = c.listShares(gctx)
@@ -41,13 +46,16 @@ func (c *Client) readStateARM(ctx context.Context) (*schema.State, error) {
 				break
 			}
 			g.Wait()
-			return nil, wrap("list galleries in", schema.Address("resourcegroup/"+c.cfg.ResourceGroup), err)
+			return nil, wrap("list galleries in", model.Address("resourcegroup/"+c.cfg.ResourceGroup), err)
 		}
 		for _, ag := range page.Value {
 			name := str(ag.Name)
 			gal := galleryFromARM(ag)
-			gal.Images = map[string]*schema.ImageDefinition{}
+			gal.Images = map[string]*model.ImageDefinition{}
 			st.Galleries[name] = gal
+			if gal.Sharing != nil && gal.Sharing.Permission == string(armcompute.GallerySharingPermissionTypesGroups) {
+				g.Go(func() error { return c.readGroups(gctx, name, gal) })
+			}
 			g.Go(func() error { return c.readImages(gctx, g, &mu, name, gal) })
 		}
 	}
@@ -64,17 +72,34 @@ func (c *Client) readStateARM(ctx context.Context) (*schema.State, error) {
 	return st, nil
 }
 
-func (c *Client) readImages(ctx context.Context, g *errgroup.Group, mu *sync.Mutex, gname string, gal *schema.Gallery) error {
+// readGroups reads the sharing groups of a gallery shared with groups.
+func (c *Client) readGroups(ctx context.Context, name string, gal *model.Gallery) error {
+	resp, err := c.galleries.Get(ctx, c.cfg.ResourceGroup, name, &armcompute.GalleriesClientGetOptions{Select: to.Ptr(armcompute.SelectPermissionsPermissions)})
+	if err != nil {
+		if IsNotFound(wrap("", "", err)) {
+			return nil
+		}
+		return wrap("read sharing groups of", model.GalleryAddress(name), err)
+	}
+	if p := resp.Properties; p != nil {
+		if s := sharingFromARM(p.SharingProfile); s != nil {
+			gal.Sharing = s
+		}
+	}
+	return nil
+}
+
+func (c *Client) readImages(ctx context.Context, g *errgroup.Group, mu *sync.Mutex, gname string, gal *model.Gallery) error {
 	pager := c.images.NewListByGalleryPager(c.cfg.ResourceGroup, gname, nil)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return wrap("list image definitions in", schema.GalleryAddress(gname), err)
+			return wrap("list image definitions in", model.GalleryAddress(gname), err)
 		}
 		for _, ai := range page.Value {
 			iname := str(ai.Name)
 			img := imageFromARM(ai)
-			img.Versions = map[string]*schema.ImageVersion{}
+			img.Versions = map[string]*model.ImageVersion{}
 			mu.Lock()
 			gal.Images[iname] = img
 			mu.Unlock()
@@ -90,12 +115,12 @@ func (c *Client) readImages(ctx context.Context, g *errgroup.Group, mu *sync.Mut
 	return nil
 }
 
-func (c *Client) readVersions(ctx context.Context, mu *sync.Mutex, gname, iname string, img *schema.ImageDefinition) error {
+func (c *Client) readVersions(ctx context.Context, mu *sync.Mutex, gname, iname string, img *model.ImageDefinition) error {
 	pager := c.versions.NewListByGalleryImagePager(c.cfg.ResourceGroup, gname, iname, nil)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return wrap("list image versions in", schema.ImageAddress(gname, iname), err)
+			return wrap("list image versions in", model.ImageAddress(gname, iname), err)
 		}
 		for _, av := range page.Value {
 			vname := str(av.Name)
@@ -115,13 +140,13 @@ func (c *Client) readVersions(ctx context.Context, mu *sync.Mutex, gname, iname 
 }
 
 // observe reads a version's replication status into v.Observed.
-func (c *Client) observe(ctx context.Context, gname, iname, vname string, v *schema.ImageVersion) error {
+func (c *Client) observe(ctx context.Context, gname, iname, vname string, v *model.ImageVersion) error {
 	resp, err := c.versions.Get(ctx, c.cfg.ResourceGroup, gname, iname, vname, &armcompute.GalleryImageVersionsClientGetOptions{Expand: to.Ptr(armcompute.ReplicationStatusTypesReplicationStatus)})
 	if err != nil {
 		if IsNotFound(wrap("", "", err)) {
 			return nil
 		}
-		return wrap("read replication status of", schema.VersionAddress(gname, iname, vname), err)
+		return wrap("read replication status of", model.VersionAddress(gname, iname, vname), err)
 	}
 	fresh := versionFromARM(&resp.GalleryImageVersion)
 	*v.Observed = *fresh.Observed
@@ -131,8 +156,8 @@ func (c *Client) observe(ctx context.Context, gname, iname, vname string, v *sch
 // listShares lists every role assignment in the resource group (one pager:
 // ARM's list for a resource group includes those on resources in it), keyed
 // by lower-cased scope and then assignment name.
-func (c *Client) listShares(ctx context.Context) (map[string]map[string]*schema.Share, error) {
-	out := map[string]map[string]*schema.Share{}
+func (c *Client) listShares(ctx context.Context) (map[string]map[string]*model.Share, error) {
+	out := map[string]map[string]*model.Share{}
 	pager := c.roles.NewListForResourceGroupPager(c.cfg.ResourceGroup, nil)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
@@ -140,7 +165,7 @@ func (c *Client) listShares(ctx context.Context) (map[string]map[string]*schema.
 			if IsNotFound(wrap("", "", err)) {
 				return out, nil
 			}
-			return nil, wrap("list role assignments in", schema.Address("resourcegroup/"+c.cfg.ResourceGroup), err)
+			return nil, wrap("list role assignments in", model.Address("resourcegroup/"+c.cfg.ResourceGroup), err)
 		}
 		for _, ra := range page.Value {
 			if ra.Properties == nil {
@@ -152,7 +177,7 @@ func (c *Client) listShares(ctx context.Context) (map[string]map[string]*schema.
 			}
 			s := shareFromARM(ra)
 			if out[scope] == nil {
-				out[scope] = map[string]*schema.Share{}
+				out[scope] = map[string]*model.Share{}
 			}
 			out[scope][s.Name] = s
 		}
@@ -171,7 +196,7 @@ func (c *Client) galleryID(g string) string {
 func (c *Client) imageID(g, i string) string { return c.galleryID(g) + "/images/" + i }
 
 // scopeID is the ARM ID of a share's scope address (a gallery or image).
-func (c *Client) scopeID(scope schema.Address) (string, error) {
+func (c *Client) scopeID(scope model.Address) (string, error) {
 	g, i, v, ok := scope.Parts()
 	switch {
 	case !ok || v != "":

@@ -38,7 +38,10 @@ const (
 	maxGalleries   = 100
 	maxDefinitions = 1000
 	maxVersions    = 10000
-	maxReplicas    = 10
+	// maxReplicas is the most replicas of a version in one region: "There's
+	// a limit of 100 replicas per image version" (Azure Compute Gallery
+	// overview, Limits; it said 10 when curator's seeds were written).
+	maxReplicas = 100
 )
 
 func computeID(base string, k kind, names []string) string {
@@ -77,7 +80,12 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 		if existing == nil {
 			return notFound(k, names, base)
 		}
-		writeJSON(w, http.StatusOK, shapeForAPIVersion(k, r.URL.Query().Get("api-version"), s.view(existing, strings.EqualFold(r.URL.Query().Get("$expand"), "ReplicationStatus"))))
+		q := r.URL.Query()
+		view := s.view(existing, strings.EqualFold(q.Get("$expand"), "ReplicationStatus"))
+		if k == kindGallery && !strings.EqualFold(q.Get("$select"), "Permissions") && !strings.EqualFold(q.Get("$expand"), "SharingProfile/Groups") {
+			view = withoutGroups(view)
+		}
+		writeJSON(w, http.StatusOK, shapeForAPIVersion(k, q.Get("api-version"), view))
 		return nil
 	case http.MethodDelete:
 		return s.deleteCompute(w, r, k, existing, key)
@@ -125,6 +133,9 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	if tags, ok := next["tags"].(map[string]any); ok && len(tags) > 0 {
 		res.Body["tags"] = tags
 	}
+	if e := checkTags(res.Body); e != nil {
+		return e
+	}
 	props, _ := next["properties"].(map[string]any)
 	if props == nil {
 		props = map[string]any{}
@@ -160,6 +171,9 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	s.asyncHeaders(w, op, false)
 	view := s.view(res, false)
 	view["properties"].(map[string]any)["provisioningState"] = state
+	if k == kindGallery {
+		view = withoutGroups(view)
+	}
 	writeJSON(w, status, shapeForAPIVersion(k, r.URL.Query().Get("api-version"), view))
 	return nil
 }
@@ -226,8 +240,13 @@ func (s *Server) deleteCompute(w http.ResponseWriter, r *http.Request, k kind, e
 			return errorf(http.StatusConflict, "CannotDeleteResource", "Can not delete resource before nested resources are deleted: %s %s still exist.", kinds[k].child, strings.Join(children, ", "))
 		}
 	}
+	if e := s.checkDelete(k, existing); e != nil {
+		return e
+	}
+	// The role assignments at the resource's scope or below it — not those
+	// of a resource whose name merely starts with this one's (g2, g20).
 	for rk, res := range s.st.Resources {
-		if res.Type == roleAssignmentType && strings.HasPrefix(strings.ToLower(str(props(res)["scope"])), key) {
+		if scope := strings.ToLower(str(props(res)["scope"])); res.Type == roleAssignmentType && (scope == key || strings.HasPrefix(scope, key+"/")) {
 			s.st.deleteResource(rk)
 		}
 	}
@@ -252,6 +271,12 @@ func (s *Server) validateGallery(res, existing *resource) *armError {
 	if existing != nil {
 		if old, ok := props(existing)["sharingProfile"].(map[string]any); ok {
 			sp = deepCopy(old)
+		}
+		// Groups is chosen at creation and never changed by a PUT or
+		// PATCH ("You can't use an existing gallery, the property can't
+		// currently be updated").
+		if perm, was := str(asked["permissions"]), str(sp["permissions"]); perm != "" && !strings.EqualFold(perm, was) && (strings.EqualFold(perm, "Groups") || strings.EqualFold(was, "Groups")) {
+			return changeNotAllowed("gallery.properties.sharingProfile.permissions")
 		}
 	} else if perm := str(asked["permissions"]); perm != "" {
 		if !oneOf(perm, []string{"Private", "Groups", "Community"}) {
@@ -289,7 +314,7 @@ var (
 	osTypes   = []string{"Windows", "Linux"}
 	osStates  = []string{"Generalized", "Specialized"}
 	hyperVGen = []string{"V1", "V2"}
-	storages  = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS"}
+	storages  = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"}
 )
 
 func oneOf(v string, allowed []string) bool {
@@ -330,13 +355,10 @@ func (s *Server) validateImage(res, existing *resource) *armError {
 			}
 		}
 	}
+	if e := s.checkImageRules(p, existing); e != nil {
+		return e
+	}
 	if existing != nil {
-		old := props(existing)
-		for _, f := range []string{"osType", "osState", "hyperVGeneration", "identifier", "purchasePlan", "eula", "privacyStatementUri"} {
-			if !jsonEqual(old[f], p[f]) {
-				return errorf(http.StatusConflict, "PropertyChangeNotAllowed", "Changing property '%s' is not allowed.", f)
-			}
-		}
 		return nil
 	}
 	parent := parentKey(res.ID)
@@ -359,8 +381,10 @@ func (s *Server) validateImage(res, existing *resource) *armError {
 // or the VHD URI.
 func versionSource(p map[string]any) string {
 	sp, _ := p["storageProfile"].(map[string]any)
-	if src, ok := sp["source"].(map[string]any); ok && str(src["id"]) != "" {
-		return str(src["id"])
+	if src, ok := sp["source"].(map[string]any); ok {
+		if id := str(src["id"]) + str(src["virtualMachineId"]) + str(src["communityGalleryImageId"]); id != "" {
+			return id
+		}
 	}
 	if od, ok := sp["osDiskImage"].(map[string]any); ok {
 		if src, ok := od["source"].(map[string]any); ok {
@@ -403,7 +427,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		}
 		n := normalizeRegion(str(m["name"]))
 		if seen[n] {
-			return errorf(http.StatusBadRequest, "InvalidParameter", "Target region '%s' is listed more than once.", n)
+			return errorf(http.StatusBadRequest, "InvalidParameter", "Duplicate regions are not allowed in target publishing regions.")
 		}
 		seen[n] = true
 		m["name"] = n
@@ -422,7 +446,33 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 	}
 	pp["targetRegions"] = regions
 	if !seen[loc] {
-		return errorf(http.StatusBadRequest, "InvalidParameter", "The source region '%s' of the gallery image version must be one of its target regions (%s). Add it to publishingProfile.targetRegions.", loc, strings.Join(sortedKeys(seen), ", "))
+		return errorf(http.StatusBadRequest, "InvalidParameter", "Gallery image version publishing profile regions '%s' must contain the location of image version '%s'.", strings.Join(sortedKeys(seen), ", "), loc)
+	}
+	zones, e := checkEdgeZones(pp, seen)
+	if e != nil {
+		return e
+	}
+	if mode := str(pp["replicationMode"]); mode != "" && !oneOf(mode, replicationMode) {
+		return invalid("The value '%s' of parameter 'replicationMode' is not allowed. Allowed values are: Full, Shallow.", mode)
+	}
+	targets := make([]map[string]any, 0, len(regions)+len(zones))
+	for _, tr := range regions {
+		targets = append(targets, tr.(map[string]any))
+	}
+	targets = append(targets, zones...)
+	var old map[string]any
+	if existing != nil {
+		old = props(existing)
+	}
+	if e := s.checkEncryption(res, p, targets, old); e != nil {
+		return e
+	}
+	var oldEOL any
+	if old != nil {
+		oldEOL = old["publishingProfile"].(map[string]any)["endOfLifeDate"]
+	}
+	if e := s.checkEndOfLife(pp["endOfLifeDate"], oldEOL); e != nil {
+		return e
 	}
 	delete(pp, "publishedDate")
 	now := s.opts.Now().UTC()
@@ -431,7 +481,10 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		if src == "" {
 			return errorf(http.StatusBadRequest, "InvalidParameter", "Required parameter 'storageProfile.source' (or osDiskImage.source) is missing (null).")
 		}
-		if !strings.HasPrefix(src, "/subscriptions/") && !strings.HasPrefix(src, "https://") {
+		if e := checkStorage(p); e != nil {
+			return e
+		}
+		if !strings.HasPrefix(src, "/subscriptions/") && !strings.HasPrefix(src, "https://") && !strings.HasPrefix(strings.ToLower(src), "/communitygalleries/") {
 			return errorf(http.StatusBadRequest, "InvalidParameter", "The source '%s' is neither a resource ID nor an https URI.", src)
 		}
 		if n := s.count(kindVersion, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxVersions {
@@ -441,9 +494,20 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		res.SizeGB = s.opts.DefaultImageSizeGB
 		res.Regions = map[string]*regionReplica{}
 	} else {
-		old := props(existing)
-		if versionSource(old) != versionSource(p) {
-			return errorf(http.StatusConflict, "PropertyChangeNotAllowed", "Changing property 'storageProfile.source' is not allowed.")
+		if e := sameStorage(old, p); e != nil {
+			return e
+		}
+		keepCaching(old, p)
+		oldPP := old["publishingProfile"].(map[string]any)
+		if !strings.EqualFold(orDefault(str(oldPP["replicationMode"]), "Full"), orDefault(str(pp["replicationMode"]), "Full")) {
+			return changeNotAllowed("galleryImageVersion.properties.publishingProfile.replicationMode")
+		}
+		if sp, ok := old["safetyProfile"].(map[string]any); ok && sp["allowDeletionOfReplicatedLocations"] == false {
+			for _, tr := range oldPP["targetRegions"].([]any) {
+				if n := str(tr.(map[string]any)["name"]); !seen[n] {
+					return errorf(http.StatusConflict, "OperationNotAllowed", "Region '%s' cannot be removed from the gallery image version: its safety profile does not allow the deletion of replicated locations (allowDeletionOfReplicatedLocations is false).", n)
+				}
+			}
 		}
 		oldStorage := map[string]string{}
 		for _, tr := range old["publishingProfile"].(map[string]any)["targetRegions"].([]any) {
@@ -580,7 +644,7 @@ func (s *Server) listGalleries(w http.ResponseWriter, r *http.Request, prefix st
 	var items []map[string]any
 	for k, res := range s.st.Resources {
 		if res.Type == kinds[kindGallery].armType && strings.HasPrefix(k, prefix) {
-			items = append(items, shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), s.view(res, false)))
+			items = append(items, shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), withoutGroups(s.view(res, false))))
 		}
 	}
 	s.page(w, r, items)

@@ -295,8 +295,8 @@ func TestErrors(t *testing.T) {
 			_, err := c.versions.BeginCreateOrUpdate(ctx, rg, "acme", "one", "1.0.0", versionBody(map[string]int32{"eastus": 1}), nil)
 			return err
 		}, "400 InvalidParameter"},
-		{"replicas above 10", func() error {
-			_, err := c.versions.BeginCreateOrUpdate(ctx, rg, "acme", "one", "1.0.0", versionBody(map[string]int32{"westeurope": 11}), nil)
+		{"replicas above 100", func() error {
+			_, err := c.versions.BeginCreateOrUpdate(ctx, rg, "acme", "one", "1.0.0", versionBody(map[string]int32{"westeurope": 101}), nil)
 			return err
 		}, "400 InvalidParameter"},
 		{"version name", func() error {
@@ -394,5 +394,40 @@ func TestGalleryLimitPerRegion(t *testing.T) {
 	r = do(t, http.MethodPut, fmt.Sprintf("%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/galleries/elsewhere?api-version=%s", c.srv.URL(), sub, rg, emulator.ComputeAPIVersion), `{"location":"eastus"}`, true)
 	if r.StatusCode != http.StatusCreated {
 		t.Errorf("a gallery in another region: %s", r.Status)
+	}
+}
+
+// TestDeletingAGalleryKeepsAssignmentsOfAnotherWithALongerName: deleting
+// g2 deletes the role assignments at g2 and below it, not those on g20.
+func TestDeletingAGalleryKeepsAssignmentsOfAnotherWithALongerName(t *testing.T) {
+	ctx := context.Background()
+	c := start(t, emulator.Options{})
+	createRG(t, c)
+	gallery(c, t, "g2")
+	gallery(c, t, "g20")
+	scope := func(g string) string {
+		return "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/galleries/" + g
+	}
+	for i, g := range []string{"g2", "g20"} {
+		_, err := c.roles.Create(ctx, scope(g), fmt.Sprintf("0b6a1c8e-0000-4000-8000-00000000000%d", i), armauthorization.RoleAssignmentCreateParameters{Properties: &armauthorization.RoleAssignmentProperties{
+			RoleDefinitionID: to.Ptr("/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+			PrincipalID:      to.Ptr("5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11"),
+		}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := c.galleries.BeginDelete(ctx, rg, "g2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.PollUntilDone(ctx, &runtime_freq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.roles.Get(ctx, scope("g20"), "0b6a1c8e-0000-4000-8000-000000000001", nil); err != nil {
+		t.Errorf("the assignment on g20 after deleting g2: %v", err)
+	}
+	if _, err := c.roles.Get(ctx, scope("g2"), "0b6a1c8e-0000-4000-8000-000000000000", nil); armCode(err) != "404 RoleAssignmentNotFound" {
+		t.Errorf("the assignment on g2 after deleting it: %v", err)
 	}
 }

@@ -117,14 +117,31 @@ func TestSharingProfileAndRoleAssignments(t *testing.T) {
 	ctx := context.Background()
 	c := start(t, emulator.Options{PageSize: 1})
 	createRG(t, c)
-	gallery(c, t, "acme")
-	share := func(op armcompute.SharingUpdateOperationTypes, ids ...string) error {
-		p, err := c.sharing.BeginUpdate(ctx, rg, "acme", armcompute.SharingUpdate{OperationType: to.Ptr(op), Groups: []*armcompute.SharingProfileGroup{{Type: to.Ptr(armcompute.SharingProfileGroupTypesSubscriptions), IDs: to.SliceOfPtrs(ids...)}}}, nil)
+	gallery(c, t, "private")
+	// A directly shared gallery is created for it.
+	gp, err := c.galleries.BeginCreateOrUpdate(ctx, rg, "acme", armcompute.Gallery{
+		Location:   to.Ptr("westeurope"),
+		Properties: &armcompute.GalleryProperties{SharingProfile: &armcompute.SharingProfile{Permissions: to.Ptr(armcompute.GallerySharingPermissionTypesGroups)}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gp.PollUntilDone(ctx, &runtime_freq); err != nil {
+		t.Fatal(err)
+	}
+	shareIn := func(gallery string, op armcompute.SharingUpdateOperationTypes, ids ...string) error {
+		p, err := c.sharing.BeginUpdate(ctx, rg, gallery, armcompute.SharingUpdate{OperationType: to.Ptr(op), Groups: []*armcompute.SharingProfileGroup{{Type: to.Ptr(armcompute.SharingProfileGroupTypesSubscriptions), IDs: to.SliceOfPtrs(ids...)}}}, nil)
 		if err != nil {
 			return err
 		}
 		_, err = p.PollUntilDone(ctx, &runtime_freq)
 		return err
+	}
+	share := func(op armcompute.SharingUpdateOperationTypes, ids ...string) error {
+		return shareIn("acme", op, ids...)
+	}
+	if got := armCode(shareIn("private", armcompute.SharingUpdateOperationTypesAdd, "11111111-1111-1111-1111-111111111111")); got != "409 OperationNotAllowed" {
+		t.Errorf("sharing a gallery not created for it: %s", got)
 	}
 	if err := share(armcompute.SharingUpdateOperationTypesAdd, "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"); err != nil {
 		t.Fatal(err)
@@ -132,9 +149,24 @@ func TestSharingProfileAndRoleAssignments(t *testing.T) {
 	if err := share(armcompute.SharingUpdateOperationTypesRemove, "11111111-1111-1111-1111-111111111111"); err != nil {
 		t.Fatal(err)
 	}
+	// The groups come back only when asked for.
 	g, err := c.galleries.Get(ctx, rg, "acme", nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sp := g.Properties.SharingProfile; *sp.Permissions != armcompute.GallerySharingPermissionTypesGroups || sp.Groups != nil {
+		t.Errorf("sharing profile without $select = %+v", sp)
+	}
+	for _, opts := range []*armcompute.GalleriesClientGetOptions{
+		{Select: to.Ptr(armcompute.SelectPermissionsPermissions)},
+		{Expand: to.Ptr(armcompute.GalleryExpandParamsSharingProfileGroups)},
+	} {
+		if g, err = c.galleries.Get(ctx, rg, "acme", opts); err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Properties.SharingProfile.Groups) != 1 {
+			t.Errorf("groups with %+v: %+v", opts, g.Properties.SharingProfile)
+		}
 	}
 	sp := g.Properties.SharingProfile
 	if *sp.Permissions != armcompute.GallerySharingPermissionTypesGroups || len(sp.Groups) != 1 || len(sp.Groups[0].IDs) != 1 || *sp.Groups[0].IDs[0] != "22222222-2222-2222-2222-222222222222" {

@@ -79,6 +79,20 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, base, galler
 	default:
 		return errorf(http.StatusBadRequest, "InvalidParameter", "The value '%s' of parameter 'operationType' is not allowed. Allowed values are: Add, Remove, Reset, EnableCommunity.", body.OperationType)
 	}
+	if op := strings.ToLower(body.OperationType); op == "add" || op == "remove" {
+		count := func(t string) int {
+			n := 0
+			for _, in := range groups[t] {
+				if in {
+					n++
+				}
+			}
+			return n
+		}
+		if e := checkSharingGroups(gallery, str(sp["permissions"]), count("Subscriptions"), count("AADTenants")); e != nil {
+			return e
+		}
+	}
 	var out []any
 	for _, t := range []string{"Subscriptions", "AADTenants"} {
 		var ids []string
@@ -97,13 +111,8 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, base, galler
 		}
 		out = append(out, map[string]any{"type": t, "ids": anyIDs})
 	}
-	if str(sp["permissions"]) != "Community" {
-		if len(out) > 0 {
-			sp["permissions"] = "Groups"
-		} else {
-			sp["permissions"] = "Private"
-		}
-	}
+	// A gallery created for direct sharing stays so when its last group is
+	// removed; only Reset makes it private.
 	if len(out) > 0 {
 		sp["groups"] = out
 	} else {

@@ -1,0 +1,95 @@
+package emulator_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/curator-dev/curator/cloud/emulator"
+)
+
+// TestServiceRules: each request breaks (or keeps) one of the service's
+// rules; the emulator answers as the service does.
+func TestServiceRules(t *testing.T) {
+	const src = "/subscriptions/" + sub + "/resourceGroups/src/providers/Microsoft.Compute"
+	image := func(extra string) string {
+		return `{"location":"westeurope","properties":{"identifier":{"publisher":"C","offer":"O","sku":"S"},"osType":"Linux","osState":"Generalized","hyperVGeneration":"V2"` + extra + `}}`
+	}
+	version := func(regions, storage string) string {
+		return `{"location":"westeurope","properties":{"publishingProfile":{"targetRegions":[` + regions + `]},"storageProfile":` + storage + `}}`
+	}
+	snap := `{"osDiskImage":{"source":{"id":"` + src + `/snapshots/os"}},"dataDiskImages":[{"lun":0,"source":{"id":"` + src + `/snapshots/d0"}}]}`
+	we := `{"name":"westeurope"}`
+	tests := []struct {
+		name  string
+		setup []string // "METHOD path body"
+		req   string
+		want  string
+	}{
+		{"Arm64 needs V2", nil, "PUT img " + strings.Replace(image(`,"architecture":"Arm64"`), `"V2"`, `"V1"`, 1), "400 InvalidParameter"},
+		{"Trusted Launch needs V2", nil, "PUT img " + strings.Replace(image(`,"features":[{"name":"SecurityType","value":"TrustedLaunch"}]`), `"V2"`, `"V1"`, 1), "400 InvalidParameter"},
+		{"Arm64 with V2", nil, "PUT img " + image(`,"architecture":"Arm64"`), "201"},
+		{"architecture is immutable", []string{"PUT img " + image("")}, "PUT img " + image(`,"architecture":"Arm64"`), "409 PropertyChangeNotAllowed"},
+		{"features change only with allowUpdateImage", []string{"PUT img " + image("")}, "PATCH img " + image(`,"features":[{"name":"DiskControllerTypes","value":"SCSI, NVMe"}]`), "409 PropertyChangeNotAllowed"},
+		{"features change with allowUpdateImage", []string{"PUT img " + image("")}, "PATCH img " + image(`,"allowUpdateImage":true,"features":[{"name":"DiskControllerTypes","value":"SCSI, NVMe"}]`), "200"},
+		{"end of life in the past", nil, "PUT img " + image(`,"endOfLifeDate":"2020-01-01"`), "400 InvalidParameter"},
+		{"51 tags", nil, "PUT img " + strings.Replace(image(""), `{"location"`, `{"tags":{`+tags(51)+`},"location"`, 1), "400 InvalidParameter"},
+		{"50 tags", nil, "PUT img " + strings.Replace(image(""), `{"location"`, `{"tags":{`+tags(50)+`},"location"`, 1), "201"},
+		{"snapshot at storageProfile.source.id", []string{"PUT img " + image("")}, "PUT ver " + version(we, `{"source":{"id":"`+src+`/snapshots/os"}}`), "400 InvalidParameter"},
+		{"two source kinds", []string{"PUT img " + image("")}, "PUT ver " + version(we, `{"source":{"id":"`+src+`/images/i"},"osDiskImage":{"source":{"id":"`+src+`/snapshots/os"}}}`), "400 InvalidParameter"},
+		{"duplicate data disk LUN", []string{"PUT img " + image("")}, "PUT ver " + version(we, `{"osDiskImage":{"source":{"id":"`+src+`/snapshots/os"}},"dataDiskImages":[{"lun":0,"source":{"id":"`+src+`/snapshots/a"}},{"lun":0,"source":{"id":"`+src+`/snapshots/b"}}]}`), "400 InvalidParameter"},
+		{"encryption LUN not a data disk", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":3,"diskEncryptionSetId":"`+src+`/diskEncryptionSets/d"}]}}`, snap), "400 InvalidParameter"},
+		{"encrypted in one region only", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","encryption":{"osDiskImage":{"diskEncryptionSetId":"`+src+`/diskEncryptionSets/d"}}},{"name":"eastus"}`, snap), "400 InvalidParameter"},
+		{"confidential encryption on a Trusted Launch image", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunch"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"osDiskImage":{"securityProfile":{"confidentialVMEncryptionType":"EncryptedWithPmk"}}}}`, snap), "400 InvalidParameter"},
+		{"edge zone outside the target regions", []string{"PUT img " + image("")}, "PUT ver " + strings.Replace(version(we, snap), `"targetRegions"`, `"targetExtendedLocations":[{"name":"westus","extendedLocation":{"name":"microsoftlosangeles1","type":"EdgeZone"}}],"targetRegions"`, 1), "400 InvalidParameter"},
+		{"100 replicas in a region", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","regionalReplicaCount":100}`, snap), "201"},
+		{"new data disk on update", []string{"PUT img " + image(""), "PUT ver " + version(we, snap)}, "PUT ver " + version(we, `{"osDiskImage":{"source":{"id":"`+src+`/snapshots/os"}},"dataDiskImages":[{"lun":0,"source":{"id":"`+src+`/snapshots/d0"}},{"lun":1,"source":{"id":"`+src+`/snapshots/d1"}}]}`), "400 InvalidParameter"},
+		{"replication mode is immutable", []string{"PUT img " + image(""), "PUT ver " + version(we, snap)}, "PATCH ver " + `{"properties":{"publishingProfile":{"replicationMode":"Shallow"}}}`, "409 PropertyChangeNotAllowed"},
+		{"region kept by the safety profile", []string{"PUT img " + image(""), "PUT ver " + strings.Replace(version(we+`,{"name":"eastus"}`, snap), `"storageProfile"`, `"safetyProfile":{"allowDeletionOfReplicatedLocations":false},"storageProfile"`, 1)}, "PATCH ver " + `{"properties":{"publishingProfile":{"targetRegions":[{"name":"westeurope"}]}}}`, "409 OperationNotAllowed"},
+		{"delete blocked before end of life", []string{"PUT img " + image(""), "PUT ver " + strings.Replace(version(we, snap), `"targetRegions"`, `"endOfLifeDate":"2099-01-01","targetRegions"`, 1), "PATCH ver " + `{"properties":{"safetyProfile":{"blockDeletionBeforeEndOfLife":true}}}`}, "DELETE ver ", "409 OperationNotAllowed"},
+		{"Groups is chosen at creation", []string{"PUT gal {\"location\":\"westeurope\"}"}, "PATCH gal " + `{"properties":{"sharingProfile":{"permissions":"Groups"}}}`, "409 PropertyChangeNotAllowed"},
+		{"a community gallery is reset before delete", []string{"PUT gal " + `{"location":"westeurope","properties":{"sharingProfile":{"permissions":"Community","communityGalleryInfo":{"publisherUri":"https://c.example","publisherContact":"a@c.example","eula":"e","publicNamePrefix":"contoso"}}}}`}, "DELETE gal ", "409 OperationNotAllowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := start(t, emulator.Options{ReplicationRate: 1e6})
+			createRG(t, c)
+			base := c.srv.URL() + "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/galleries/"
+			paths := map[string]string{"gal": base + "g", "img": base + "g/images/i", "ver": base + "g/images/i/versions/1.0.0"}
+			send := func(line string) *http.Response {
+				parts := strings.SplitN(line, " ", 3)
+				return do(t, parts[0], paths[parts[1]]+"?api-version="+emulator.ComputeAPIVersion, parts[2], true)
+			}
+			if !strings.Contains(tt.req, " gal ") && !strings.Contains(strings.Join(tt.setup, "\n"), "PUT gal") {
+				if r := send(`PUT gal {"location":"westeurope"}`); r.StatusCode != http.StatusCreated {
+					t.Fatalf("gallery: %s", r.Status)
+				}
+			}
+			for _, s := range tt.setup {
+				if r := send(s); r.StatusCode >= 300 {
+					t.Fatalf("setup %q: %s %s", s[:20], r.Status, r.Header.Get("x-ms-error-code"))
+				}
+			}
+			r := send(tt.req)
+			got := fmt.Sprint(r.StatusCode)
+			if code := r.Header.Get("x-ms-error-code"); code != "" {
+				got += " " + code
+			}
+			if got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func tags(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"t%d":"v"`, i)
+	}
+	return b.String()
+}
