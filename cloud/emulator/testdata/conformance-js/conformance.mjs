@@ -95,16 +95,21 @@ await step("lists page through nextLink", async () => {
   assert.equal((await all(owner.compute.galleryImages.listByGallery(rg, "conf"))).length, 1);
 });
 
-await step("sharing profile add, remove, reset (LRO)", async () => {
+await step("sharing profile add, remove, reset (LRO), on a gallery created for direct sharing", async () => {
   const other = "11111111-2222-3333-4444-555555555555";
-  await owner.compute.gallerySharingProfile.update(rg, "conf", { operationType: "Add", groups: [{ type: "Subscriptions", ids: [other] }] }, poll);
-  let g = await owner.compute.galleries.get(rg, "conf");
+  await owner.compute.galleries.beginCreateOrUpdateAndWait(rg, "shared", { location: loc, sharingProfile: { permissions: "Groups" } }, poll);
+  await owner.compute.gallerySharingProfile.update(rg, "shared", { operationType: "Add", groups: [{ type: "Subscriptions", ids: [other] }] }, poll);
+  // The groups come back only when asked for, as the service does.
+  let g = await owner.compute.galleries.get(rg, "shared");
   assert.equal(g.sharingProfile.permissions, "Groups");
+  assert.equal(g.sharingProfile.groups, undefined);
+  g = await owner.compute.galleries.get(rg, "shared", { select: "Permissions" });
   assert.deepEqual(g.sharingProfile.groups, [{ type: "Subscriptions", ids: [other] }]);
-  await owner.compute.gallerySharingProfile.update(rg, "conf", { operationType: "Remove", groups: [{ type: "Subscriptions", ids: [other] }] }, poll);
-  await owner.compute.gallerySharingProfile.update(rg, "conf", { operationType: "Reset" }, poll);
-  g = await owner.compute.galleries.get(rg, "conf");
+  await owner.compute.gallerySharingProfile.update(rg, "shared", { operationType: "Remove", groups: [{ type: "Subscriptions", ids: [other] }] }, poll);
+  await owner.compute.gallerySharingProfile.update(rg, "shared", { operationType: "Reset" }, poll);
+  g = await owner.compute.galleries.get(rg, "shared");
   assert.equal(g.sharingProfile.permissions, "Private");
+  await owner.compute.galleries.beginDeleteAndWait(rg, "shared", poll);
 });
 
 const galleryScope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/conf`;
