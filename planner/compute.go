@@ -361,10 +361,10 @@ var imageFields = []field[model.ImageDefinition]{
 	{path: "purchasePlan", get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
 	{path: "description", mutable: true, get: func(d *model.ImageDefinition) any { return d.Description }},
 	{path: "releaseNoteUri", mutable: true, get: func(d *model.ImageDefinition) any { return d.ReleaseNoteURI }},
-	// The service keeps an end-of-life date once set: one removed from the
-	// configuration is left as it is (and the plan warns), so that the
-	// plan converges.
-	{path: "endOfLife", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return d.EndOfLife }},
+	// An end-of-life date removed from the configuration is removed from
+	// the definition: a PATCH cannot clear it, so cloud/azure writes the
+	// definition whole (PUT) without it.
+	{path: "endOfLife", mutable: true, get: func(d *model.ImageDefinition) any { return d.EndOfLife }},
 	{path: "recommended", mutable: true, get: func(d *model.ImageDefinition) any { return d.Recommended }},
 	{path: "disallowedDiskTypes", mutable: true, get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
 	{path: "tags", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) }},
@@ -375,7 +375,7 @@ var versionFields = []field[model.ImageVersion]{
 	{path: "replicationMode", get: func(v *model.ImageVersion) any { return orDefault(v.ReplicationMode, "Full") }},
 	{path: "replicas", mutable: true, get: func(v *model.ImageVersion) any { return v.Replicas }},
 	{path: "excludeFromLatest", mutable: true, get: func(v *model.ImageVersion) any { return v.ExcludeFromLatest }},
-	{path: "endOfLife", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return v.EndOfLife }},
+	{path: "endOfLife", mutable: true, get: func(v *model.ImageVersion) any { return v.EndOfLife }},
 	{path: "safety", mutable: true, get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) }},
 	{path: "edgeZones", mutable: true, get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
 	{path: "tags", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) }},
@@ -611,15 +611,41 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 	if eol != nil {
 		p.refuse(c, *eol)
 	}
+	if a != nil {
+		if r := p.safety(c, a); r != nil {
+			p.refuse(c, *r)
+		}
+	}
+}
+
+// safety checks a change to an existing version against the version's
+// safety profile as the service holds it: the service refuses to remove
+// a replicated region when allowDeletionOfReplicatedLocations is false, and
+// to delete the version before its end of life when
+// blockDeletionBeforeEndOfLife is set.
+func (p *planning) safety(c *Change, a *model.ImageVersion) *Refusal {
+	s := effectiveSafety(a.Safety)
+	switch c.Action {
+	case Update, Adopt:
+		if !s.AllowDeletionOfReplicatedLocations && c.Replication != nil && len(c.Replication.Removed) > 0 {
+			return &Refusal{Address: c.Address, Rule: RuleSafetyProfile, Summary: "Safety profile forbids removing regions",
+				Detail:     fmt.Sprintf("removing region %s needs the version's safety.allowDeletionOfReplicatedLocations to be true; set it (and apply) before removing regions", c.Replication.Removed[0].Region),
+				AllowField: "safety: allowDeletionOfReplicatedLocations: true"}
+		}
+	case Delete, Replace:
+		if s.BlockDeletionBeforeEndOfLife && a.EndOfLife != "" && a.EndOfLife > p.opts.Now.UTC().Format("2006-01-02") {
+			return &Refusal{Address: c.Address, Rule: RuleSafetyProfile, Summary: "Safety profile forbids deleting before end of life",
+				Detail:     fmt.Sprintf("the version's safety profile blocks deleting it before its end of life %s; set safety.blockDeletionBeforeEndOfLife to false (and apply) first", a.EndOfLife),
+				AllowField: "safety: blockDeletionBeforeEndOfLife: false"}
+		}
+	}
+	return nil
 }
 
 // endOfLife checks an end-of-life date that a change writes: the service
-// refuses one in the past. A date removed from the configuration is kept
-// (curator does not clear it), with a warning, so that the plan converges.
+// refuses one in the past.
 func (p *planning) endOfLife(addr model.Address, what string, action Action, want, was string) *Refusal {
 	switch {
-	case want == "" && was != "":
-		p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s keeps its end-of-life date %s: curator does not remove a date once set (set a later one to postpone it)", addr, was))
 	case want == "" || action == NoOp || action == Delete:
 	case (action == Update || action == Adopt) && want == was:
 	case want < p.opts.Now.UTC().Format("2006-01-02"):

@@ -106,6 +106,7 @@ const (
 	RuleHoldsUnmanaged Rule = "holds_unmanaged"     // a delete or replace would take an unmanaged resource with it
 	RuleTooManyDeletes Rule = "too_many_deletes"    // more deletes than maxDeletes; --allow-mass-delete
 	RulePastEndOfLife  Rule = "end_of_life_in_past" // an end-of-life date being set is in the past: the service refuses it
+	RuleSafetyProfile  Rule = "safety_profile"      // the version's safety profile forbids the region removal or delete
 )
 
 // Refusal is one reason a plan cannot be applied: a safety rule stopped a

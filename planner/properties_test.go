@@ -99,10 +99,10 @@ func TestModelProperties(t *testing.T) {
 		},
 		addr: v11, error: "regions.westeurope.storage",
 	}, {
-		name:    "an end-of-life date removed from the configuration is kept",
+		name:    "an end-of-life date removed from the configuration is removed",
 		desired: func(d *model.State) { ver(d).EndOfLife = "" },
 		actual:  func(a *model.State) { ver(a).EndOfLife = "2028-01-01" },
-		addr:    v11, action: planner.NoOp, warning: "keeps its end-of-life date 2028-01-01",
+		addr:    v11, action: planner.Update, field: "endOfLife",
 	}, {
 		name:    "an end-of-life date in the past is refused",
 		desired: func(d *model.State) { img(d).EndOfLife = "2020-01-01" },
@@ -136,6 +136,22 @@ func TestModelProperties(t *testing.T) {
 		actual: func(a *model.State) { ver(a).Source = &model.Source{Snapshot: strings.ToUpper(imageID + "-os")} },
 		opts:   planner.Options{AllowReplace: true},
 		addr:   v11, action: planner.Replace, forced: "source",
+	}, {
+		name:    "a safety profile that keeps regions refuses removing one",
+		desired: func(d *model.State) { delete(ver(d).Regions, "eastus"); ver(d).Safety = &model.Safety{} },
+		actual:  func(a *model.State) { ver(a).Safety = &model.Safety{} },
+		addr:    v11, error: "allowDeletionOfReplicatedLocations",
+	}, {
+		name: "a safety profile that blocks deletion before end of life refuses the delete",
+		desired: func(d *model.State) {
+			d.Prune = true
+			delete(img(d).Versions, "1.1.0")
+		},
+		actual: func(a *model.State) {
+			ver(a).Safety = &model.Safety{AllowDeletionOfReplicatedLocations: true, BlockDeletionBeforeEndOfLife: true}
+			ver(a).EndOfLife = "2030-01-01"
+		},
+		addr: v11, error: "before its end of life 2030-01-01",
 	}, {
 		name:    "soft delete updates in place",
 		desired: func(d *model.State) { d.Galleries["acme"].SoftDelete = true },

@@ -286,6 +286,13 @@ func scopeOf(c *planner.Change) schema.Address {
 func (ex *executor) delete(ctx context.Context, c *planner.Change) error {
 	switch c.Kind {
 	case planner.KindGallery:
+		// The service deletes a community gallery only once its sharing
+		// is reset.
+		if g, ok := c.Before.(*schema.Gallery); ok && g.Sharing != nil && g.Sharing.Permission == "Community" {
+			if err := ex.cloud.UpdateSharing(ctx, c.Gallery, "Reset", nil, nil); err != nil {
+				return fmt.Errorf("reset the community sharing of gallery %s before deleting it: %w", c.Gallery, err)
+			}
+		}
 		return ex.cloud.DeleteGallery(ctx, c.Gallery)
 	case planner.KindImage:
 		return ex.cloud.DeleteImage(ctx, c.Gallery, c.Image)

@@ -340,3 +340,30 @@ func TestWatchAppliesAGitCommit(t *testing.T) {
 	commit()
 	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale")
 }
+
+// A community gallery is created as one, and pruned: the service deletes
+// it only after its sharing is reset, which apply does first.
+func TestCommunityGalleryCreatedAndPruned(t *testing.T) {
+	root := t.TempDir()
+	cfg, state := filepath.Join(root, "config"), filepath.Join(root, "state")
+	if err := os.Mkdir(cfg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(cfg, "main.cue"), []byte("package curator\n\nname: \"community\"\ntarget: local: {}\nprune: true\n"+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`galleries: public: {
+	location: "westeurope"
+	sharing: {permission: "Community", community: {publisherUri: "https://contoso.example", publisherEmail: "images@contoso.example", eula: "https://contoso.example/eula", prefix: "contoso"}}
+}
+galleries: other: location: "westeurope"
+`)
+	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0, "Apply complete")
+	expect(t, curator(t, state, "plan", "--detailed-exitcode", cfg), 0, "No changes.")
+	write("galleries: other: location: \"westeurope\"\n")
+	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0, "- gallery/public", "Apply complete: 1 done")
+	expect(t, curator(t, state, "plan", "--detailed-exitcode", cfg), 0, "No changes.")
+}
