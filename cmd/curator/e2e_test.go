@@ -367,3 +367,15 @@ galleries: other: location: "westeurope"
 	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0, "- gallery/public", "Apply complete: 1 done")
 	expect(t, curator(t, state, "plan", "--detailed-exitcode", cfg), 0, "No changes.")
 }
+
+// The golden images of today — Trusted Launch x64 and Arm64, a snapshot
+// with a data disk encrypted per region, a shallow canary, a safety
+// profile, a directly shared gallery — apply to the local target and plan
+// no changes afterwards.
+func TestGoldenImagesExample(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	dir := filepath.Join("..", "..", "examples", "golden-images")
+	expect(t, curator(t, state, "validate", dir), 0, "1 gallery, 2 definitions, 3 versions, 0 shares: valid")
+	expect(t, curator(t, state, "apply", "--auto-approve", dir), 0, "Apply complete: 7 done, 0 failed")
+	expect(t, curator(t, state, "plan", "--detailed-exitcode", dir), 0, "No changes.")
+}

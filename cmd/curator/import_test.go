@@ -33,7 +33,7 @@ func readDir(t *testing.T, dir string) map[string]string {
 // same bytes.
 func TestImportRoundTrip(t *testing.T) {
 	cases := map[string]string{}
-	for _, ex := range []string{"quickstart", "replication-policy"} {
+	for _, ex := range []string{"quickstart", "replication-policy", "golden-images"} {
 		cases[ex] = filepath.Join("..", "..", "examples", ex)
 	}
 	gen := t.TempDir()
