@@ -451,3 +451,25 @@ var StorageTypes = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS", "Prem
 // EdgeStorageTypes are the storage account types of a replica in an edge
 // zone.
 var EdgeStorageTypes = []string{"Standard_LRS", "Standard_ZRS", "StandardSSD_LRS", "Premium_LRS"}
+
+// Resource is one of the resources a plan changes: *Gallery, *Sharing,
+// *ImageDefinition, *ImageVersion or *Share. The interface is sealed (its
+// method is unexported), so a change's before and after values can only
+// be model resources, and ResourceKind names which.
+type Resource interface {
+	// ResourceKind is "gallery", "sharing", "image", "version" or "share".
+	ResourceKind() string
+	resource()
+}
+
+func (*Gallery) ResourceKind() string         { return "gallery" }
+func (*Sharing) ResourceKind() string         { return "sharing" }
+func (*ImageDefinition) ResourceKind() string { return "image" }
+func (*ImageVersion) ResourceKind() string    { return "version" }
+func (*Share) ResourceKind() string           { return "share" }
+
+func (*Gallery) resource()         {}
+func (*Sharing) resource()         {}
+func (*ImageDefinition) resource() {}
+func (*ImageVersion) resource()    {}
+func (*Share) resource()           {}

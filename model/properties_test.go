@@ -32,3 +32,11 @@ func TestPropertyTables(t *testing.T) {
 		}
 	}
 }
+
+func TestResourceKinds(t *testing.T) {
+	for want, r := range map[string]Resource{"gallery": &Gallery{}, "sharing": &Sharing{}, "image": &ImageDefinition{}, "version": &ImageVersion{}, "share": &Share{}} {
+		if got := r.ResourceKind(); got != want {
+			t.Errorf("%T is kind %q, want %q", r, got, want)
+		}
+	}
+}

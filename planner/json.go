@@ -369,11 +369,11 @@ func regionChanges(rs []jsonRegion) []RegionChange {
 	return out
 }
 
-func unmarshalObject(k Kind, raw json.RawMessage) (any, error) {
+func unmarshalObject(k Kind, raw json.RawMessage) (model.Resource, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var target any
+	var target model.Resource
 	switch k {
 	case KindGallery:
 		target = &model.Gallery{}

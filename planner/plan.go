@@ -46,8 +46,9 @@ const (
 // Change is one planned change to one resource.
 //
 // Before and After are shallow copies of the model object (children such as a
-// gallery's images and shares removed): *model.Gallery, *model.Sharing,
-// *model.ImageDefinition, *model.ImageVersion or *model.Share by Kind.
+// gallery's images and shares removed), typed as model.Resource (a sealed
+// interface): *model.Gallery, *model.Sharing, *model.ImageDefinition,
+// *model.ImageVersion or *model.Share by Kind, whose ResourceKind is Kind.
 // Before is nil for Create, After is nil for Delete; for Update, Replace and
 // Adopt both are set. Gallery, Image and Version name the resource (or, for a
 // share, its scope).
@@ -60,8 +61,8 @@ type Change struct {
 	Image   string
 	Version string
 
-	Before any
-	After  any
+	Before model.Resource
+	After  model.Resource
 
 	// Fields are the field-level differences (updates, replaces, adopts).
 	Fields []FieldDiff

@@ -511,3 +511,18 @@ func TestDecodePlanRefusesInconsistentRefusals(t *testing.T) {
 		t.Error("a plan with a refused change decodes as applicable")
 	}
 }
+
+// Every change's before and after values are of the resource kind the
+// change says.
+func TestChangePayloadsMatchTheirKind(t *testing.T) {
+	for _, s := range scenarios() {
+		plan, _ := compute(s)
+		for _, c := range plan.Changes {
+			for _, r := range []model.Resource{c.Before, c.After} {
+				if r != nil && r.ResourceKind() != string(c.Kind) {
+					t.Errorf("%s: %s change carries a %s", s.name, c.Kind, r.ResourceKind())
+				}
+			}
+		}
+	}
+}
