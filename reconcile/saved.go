@@ -259,6 +259,9 @@ func comparePlans(saved, fresh *planner.Plan) string {
 	if len(parts) == 0 {
 		return ""
 	}
+	if len(fields) == 1 && fields[0] == "cost" && len(extra)+len(missing)+len(differ) == 0 {
+		return "its cost differs: it was priced with another price table; pass apply the same --prices FILE as plan (or none), or plan again"
+	}
 	hint := "The file was changed after it was saved"
 	if len(flags) > 0 {
 		names := make([]string, 0, len(flags))

@@ -234,3 +234,21 @@ func TestSavedPlanSourceGetsNoCredentials(t *testing.T) {
 		t.Error("a repository the user named was fetched without the user's credentials")
 	}
 }
+
+// A plan priced with the user's table is applied with the same table: the
+// cost is part of what a saved plan says.
+func TestSavedPlanWithPrices(t *testing.T) {
+	cfg, state := setup(t)
+	sized := strings.Replace(readFile(t, filepath.Join(cfg, "main.cue")), "regions: {westeurope", "sizeGB: 10\n\t\t\tregions: {westeurope", 1)
+	if err := os.WriteFile(filepath.Join(cfg, "main.cue"), []byte(sized), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	free := filepath.Join(t.TempDir(), "free.json")
+	if err := os.WriteFile(free, []byte(`{"date": "2027-01-01", "source": "negotiated", "storageGBMonth": {"Standard_LRS": 0, "Standard_ZRS": 0, "Premium_LRS": 0}, "egressGB": 0}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	expect(t, curator(t, state, "plan", "--prices", free, "--out", planFile, cfg), 0, "Saved the plan")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan does not match", "--prices")
+	expect(t, curator(t, state, "apply", "--auto-approve", "--prices", free, planFile), 0, "Apply complete")
+}
