@@ -389,7 +389,11 @@ type TargetRegion struct {
 // VersionObserved is what the cloud reports about a version.
 type VersionObserved struct {
 	ProvisioningState string `json:"provisioningState,omitempty"`
-	PublishedDate     string `json:"publishedDate,omitempty"`
+	// CreatedBy and CreatedAt are who made the version and when, as
+	// Resource Manager recorded it (systemData), when it says.
+	CreatedBy     string `json:"createdBy,omitempty"`
+	CreatedAt     string `json:"createdAt,omitempty"`
+	PublishedDate string `json:"publishedDate,omitempty"`
 	// AggregatedState is Unknown, InProgress, Completed or Failed.
 	AggregatedState string `json:"aggregatedState,omitempty"`
 	// Replication is per-region progress, keyed by normalised region.

@@ -473,6 +473,9 @@ func (e *encoder) observed(v *model.ImageVersion) {
 	if o.PublishedDate != "" {
 		e.b.comment("published %s", o.PublishedDate)
 	}
+	if o.CreatedBy != "" {
+		e.b.comment("created by %s at %s", o.CreatedBy, o.CreatedAt)
+	}
 	if len(o.Replication) > 0 {
 		var parts []string
 		for _, r := range sortedKeys(o.Replication) {

@@ -542,6 +542,12 @@ func versionFromARM(v *armcompute.GalleryImageVersion) *model.ImageVersion {
 		Storage:  string(armcompute.StorageAccountTypeStandardLRS),
 		Observed: &model.VersionObserved{},
 	}
+	if sd := v.SystemData; sd != nil {
+		out.Observed.CreatedBy = str(sd.CreatedBy)
+		if sd.CreatedAt != nil {
+			out.Observed.CreatedAt = sd.CreatedAt.UTC().Format(time.RFC3339)
+		}
+	}
 	p := v.Properties
 	if p == nil {
 		return out

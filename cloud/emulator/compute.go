@@ -133,6 +133,7 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	if tags, ok := next["tags"].(map[string]any); ok && len(tags) > 0 {
 		res.Body["tags"] = tags
 	}
+	res.Body["systemData"] = systemData(r, existing)
 	if e := checkTags(res.Body); e != nil {
 		return e
 	}
@@ -704,4 +705,26 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// systemData is ARM's record of who created a resource and who changed it
+// last, and when: the caller's object ID (the estate's owner is "owner").
+func systemData(r *http.Request, existing *resource) map[string]any {
+	by := principalOf(r)
+	if by == "" {
+		by = "owner"
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	sd := map[string]any{"lastModifiedBy": by, "lastModifiedByType": "User", "lastModifiedAt": now,
+		"createdBy": by, "createdByType": "User", "createdAt": now}
+	if existing != nil {
+		if old, ok := existing.Body["systemData"].(map[string]any); ok {
+			for _, k := range []string{"createdBy", "createdByType", "createdAt"} {
+				if v, ok := old[k]; ok {
+					sd[k] = v
+				}
+			}
+		}
+	}
+	return sd
 }

@@ -120,7 +120,7 @@ func TestImportOfAnEstateMadeElsewhere(t *testing.T) {
 	if _, ok := files["untouched.cue"]; ok {
 		t.Error("a gallery left out was imported")
 	}
-	for _, want := range []string{"adopt: true", `permission: "Groups"`, `"built-by": "packer"`, `role:          "Reader"`, "published "} {
+	for _, want := range []string{"adopt: true", `permission: "Groups"`, `"built-by": "packer"`, `role:          "Reader"`, "published ", "created by owner at "} {
 		if !strings.Contains(files["shared.cue"], want) {
 			t.Errorf("shared.cue lacks %q:\n%s", want, files["shared.cue"])
 		}
