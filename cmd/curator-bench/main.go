@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,12 +41,31 @@ func main() {
 	latency := flag.Duration("latency", 50*time.Millisecond, "emulator latency per request in the apply benchmark")
 	parallelism := flag.Int("parallelism", 8, "apply parallelism")
 	goal := flag.String("goal", "10,1000,10000", "galleries,definitions,versions of the read-path comparison under ARM throttling; empty skips it")
+	goalDir := flag.String("goal-dir", "", "keep the goal's estate and emulator state in this folder and reuse them when present (populating takes ~40 s); default: a temporary folder")
+	cpuprofile := flag.String("goal-cpuprofile", "", "write a CPU profile of the read-path comparison (emulator and client, in this process) to this file")
 	flag.Parse()
-	if *goal != "" {
-		if err := goalRows(*bin, *goal); err != nil {
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "curator-bench:", err)
 			os.Exit(1)
 		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *goal != "" {
+		if err := goalRows(*bin, *goal, *goalDir); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if *sizes == "" {
+		return
 	}
 	if err := run(*bin, *sizes, *applyN, *latency, *parallelism); err != nil {
 		fmt.Fprintln(os.Stderr, "curator-bench:", err)
@@ -376,26 +396,37 @@ func watchRow(bin, work string) error {
 // refresh) is computed under the same bucket: one read per gallery,
 // definition, version and share, the first 250 from the burst and the rest
 // at 25 a second.
-func goalRows(bin, shape string) error {
+func goalRows(bin, shape, work string) error {
 	var g, d, v int
 	if _, err := fmt.Sscanf(shape, "%d,%d,%d", &g, &d, &v); err != nil {
 		return fmt.Errorf("-goal %q: want galleries,definitions,versions: %w", shape, err)
 	}
-	work, err := os.MkdirTemp("", "curator-bench-goal-")
-	if err != nil {
-		return err
+	if work == "" {
+		tmp, err := os.MkdirTemp("", "curator-bench-goal-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		work = tmp
+	} else {
+		work = filepath.Join(work, strings.ReplaceAll(shape, ",", "x"))
 	}
-	defer os.RemoveAll(work)
 	dir, state := filepath.Join(work, "estate"), filepath.Join(work, "state")
 	o := estate.Options{Galleries: g, Definitions: d, Versions: v, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}
-	if err := estate.Write(dir, o); err != nil {
-		return err
+	populated := filepath.Join(work, "populated")
+	if _, err := os.Stat(populated); err != nil {
+		if err := estate.Write(dir, o); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "curator-bench: populated %d×%d×%d in %s\n", g, d, v, secs(time.Since(t0)))
+		if err := os.WriteFile(populated, nil, 0o644); err != nil {
+			return err
+		}
 	}
-	t0 := time.Now()
-	if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "curator-bench: populated %d×%d×%d in %s\n", g, d, v, secs(time.Since(t0)))
 	desired, diags := schema.Load(os.DirFS(dir))
 	if diags.HasErrors() {
 		return diags.Err()
