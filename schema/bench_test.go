@@ -2,10 +2,12 @@ package schema_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	gen "github.com/curator-dev/curator/examples/gen/estate"
 	"github.com/curator-dev/curator/schema"
 )
 
@@ -59,6 +61,27 @@ func BenchmarkLoadInvalid(b *testing.B) {
 		_, diags := schema.Load(fsys)
 		if errs := diags.Errors(); len(errs) != 1 || errs[0].Pos.File != "typo.cue" {
 			b.Fatalf("want the one typo, got %v", diags)
+		}
+	}
+}
+
+// BenchmarkLoadGoal loads the goal's estate as examples/gen writes it (10
+// galleries × 1,000 definitions × 10,000 versions, three regions each,
+// tags and shares): the configuration side of a cold plan.
+func BenchmarkLoadGoal(b *testing.B) {
+	dir := b.TempDir()
+	if err := gen.Write(dir, gen.Options{Galleries: 10, Definitions: 1000, Versions: 10000, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}); err != nil {
+		b.Fatal(err)
+	}
+	fsys := os.DirFS(dir)
+	b.ReportAllocs()
+	for b.Loop() {
+		st, diags := schema.Load(fsys)
+		if diags.HasErrors() {
+			b.Fatal(diags.Err())
+		}
+		if got := st.Counts().Versions; got != 10000 {
+			b.Fatalf("%d versions, want 10000", got)
 		}
 	}
 }

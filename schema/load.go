@@ -95,12 +95,33 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags.sort()
 	}
+	// While CUE evaluates and validates, the syntax is indexed for
+	// positions and, when the files are plain data, turned into the
+	// configuration's JSON and decoded (see plainJSON): pure functions of
+	// the parsed files, on the other core.
+	var (
+		plain   *rawConfig
+		indexed positions
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		indexed = indexPositions(syntaxes)
+		if data, ok := plainJSON(syntaxes); ok {
+			var r rawConfig
+			if json.Unmarshal(data, &r) == nil {
+				plain = &r
+			}
+		}
+	}()
+	defer func() { <-done }()
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
 		return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
 	}
 	config := schema.LookupPath(cue.ParsePath("#Config"))
 	schemaDiags := validate(config, user)
+	<-done
 	// One JSON export, then encoding/json: cheaper than cue.Value.Decode's
 	// reflection over the value tree. The user's own value is exported, not
 	// the unified one: it is already evaluated, it holds the same data once
@@ -114,20 +135,27 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	// A configuration the schema rejected is still decoded when its own
 	// value is concrete, so that the loader's rules report their errors too
 	// (all errors at once), except where the schema already reported one.
-	data, err := user.MarshalJSON()
-	if err != nil {
-		if schemaDiags != nil {
-			return nil, schemaDiags
-		}
-		if data, err = config.Unify(user).MarshalJSON(); err != nil {
-			return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
-		}
-	}
+	//
+	// A valid configuration of plain data was decoded from its syntax
+	// already: the same data, without CUE's export and its JSON.
 	var raw rawConfig
-	if err := json.Unmarshal(data, &raw); err != nil && schemaDiags == nil {
-		return nil, Diagnostics{{Message: "internal error: decode configuration: " + err.Error()}}
+	if plain != nil && schemaDiags == nil {
+		raw = *plain
+	} else {
+		data, err := user.MarshalJSON()
+		if err != nil {
+			if schemaDiags != nil {
+				return nil, schemaDiags
+			}
+			if data, err = config.Unify(user).MarshalJSON(); err != nil {
+				return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
+			}
+		}
+		if err := json.Unmarshal(data, &raw); err != nil && schemaDiags == nil {
+			return nil, Diagnostics{{Message: "internal error: decode configuration: " + err.Error()}}
+		}
 	}
-	d := &decoder{user: user, positions: indexPositions(syntaxes)}
+	d := &decoder{user: user, positions: indexed}
 	st := d.decode(&raw)
 	diags = append(diags, schemaDiags...)
 	diags = append(diags, notUnder(d.diags, schemaDiags)...)

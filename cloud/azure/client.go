@@ -136,8 +136,8 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("azure: read path %q: use %q (Resource Graph), %q (Resource Manager lists) or leave it out to choose by size", cfg.ReadPath, ReadGraph, ReadARM)
 	}
-	if cfg.GraphPageSize <= 0 || cfg.GraphPageSize > graphPage {
-		cfg.GraphPageSize = graphPage
+	if cfg.GraphPageSize <= 0 || cfg.GraphPageSize > graphPageRows {
+		cfg.GraphPageSize = graphPageRows
 	}
 	if cfg.ReadConcurrency <= 0 {
 		cfg.ReadConcurrency = 8
@@ -237,7 +237,11 @@ func New(cfg Config) (*Client, error) {
 	if c.roles, err = armauthorization.NewRoleAssignmentsClient(sub, cred, opts); err != nil {
 		return nil, fmt.Errorf("azure: role assignments client: %w", err)
 	}
-	if c.graph, err = armresourcegraph.NewClient(cred, opts); err != nil {
+	// Resource Graph's rows are decoded once, by graphRowsPolicy, rather
+	// than into the SDK's generic value first.
+	graphOpts := *opts
+	graphOpts.PerCallPolicies = append(append([]policy.Policy(nil), opts.PerCallPolicies...), graphRowsPolicy{})
+	if c.graph, err = armresourcegraph.NewClient(cred, &graphOpts); err != nil {
 		return nil, fmt.Errorf("azure: resource graph client: %w", err)
 	}
 	if c.raw, err = arm.NewClient("curator", "v1.0.0", cred, opts); err != nil {

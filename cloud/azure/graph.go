@@ -1,12 +1,17 @@
 package azure
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
@@ -39,19 +44,25 @@ const (
 
 // GraphThreshold is where the automatic choice switches to Resource Graph:
 // when the list path would take at least this many requests (1 + galleries
-// + definitions, from the configuration's size). Measured with
-// cmd/curator-bench under ARM's throttling: below it both paths read in
-// well under a second and the list path, authoritative and without
-// freshness GETs, wins; above it the list path spends more than half of
-// the subscription's 250-read burst on one plan, and the graph path's
-// requests stay flat (see README, Performance).
-const GraphThreshold = 125
+// + definitions, from the configuration's size). Measured, not derived:
+// `curator-bench -crossover` reads estates of 10 versions per definition
+// through both paths, a no-op plan each, against the emulator with ARM's
+// throttling on and the client's buckets on. The list path was faster up
+// to 224 requests (0.16 s against the graph's 0.19 s) and slower from 244
+// on (0.35 s against 0.25 s; 1.39 s against 0.32 s at 264), where its
+// requests outrun the subscription's read burst and wait for tokens;
+// the threshold is put between the two. The emulator answers without
+// network latency: against Azure, where every list call costs a round
+// trip, the graph path's few queries gain earlier, so the threshold errs
+// towards the list path, authoritative and without freshness GETs (see
+// README, Performance).
+const GraphThreshold = 240
 
 // Graph queries. The types are compared with in~ (Resource Graph stores
 // them in lower case); startswith is case-insensitive in KQL.
 const (
-	computeTypes = `'microsoft.compute/galleries', 'microsoft.compute/galleries/images', 'microsoft.compute/galleries/images/versions'`
-	graphPage    = 1000
+	computeTypes  = `'microsoft.compute/galleries', 'microsoft.compute/galleries/images', 'microsoft.compute/galleries/images/versions'`
+	graphPageRows = 1000
 )
 
 func (c *Client) galleriesQuery() string {
@@ -109,8 +120,8 @@ func (c *Client) ReadState(ctx context.Context) (*model.State, error) {
 func (c *Client) GraphRequests() int64 { return c.graphRequests.Load() }
 
 // graphRows runs query over the target's subscription, page by page, and
-// returns every row undecoded.
-func (c *Client) graphRows(ctx context.Context, query string, what model.Address) ([]json.RawMessage, error) {
+// returns every row, its properties undecoded.
+func (c *Client) graphRows(ctx context.Context, query string, what model.Address) ([]graphResource, error) {
 	req := armresourcegraph.QueryRequest{
 		Query:         to.Ptr(query),
 		Subscriptions: []*string{to.Ptr(c.cfg.Subscription)},
@@ -119,26 +130,20 @@ func (c *Client) graphRows(ctx context.Context, query string, what model.Address
 			ResultFormat: to.Ptr(armresourcegraph.ResultFormatObjectArray),
 		},
 	}
-	var rows []json.RawMessage
+	var rows []graphResource
 	for {
-		resp, err := c.graph.Resources(ctx, req, nil)
+		page := &graphRowSink{}
+		resp, err := c.graph.Resources(context.WithValue(ctx, graphPageKey{}, page), req, nil)
 		if err != nil {
 			return nil, wrap("query Resource Graph for", what, err)
+		}
+		if page.err != nil {
+			return nil, fmt.Errorf("query Resource Graph for %s: the answer is not an object array of rows: %w", what, page.err)
 		}
 		if resp.ResultTruncated != nil && *resp.ResultTruncated == armresourcegraph.ResultTruncatedTrue {
 			return nil, fmt.Errorf("query Resource Graph for %s: the result was truncated (the query must project id for paging); read with read: \"arm\" and report this", what)
 		}
-		data, ok := resp.Data.([]any)
-		if !ok && resp.Data != nil {
-			return nil, fmt.Errorf("query Resource Graph for %s: data is %T, not an object array", what, resp.Data)
-		}
-		for _, d := range data {
-			raw, err := json.Marshal(d)
-			if err != nil {
-				return nil, fmt.Errorf("query Resource Graph for %s: %w", what, err)
-			}
-			rows = append(rows, raw)
-		}
+		rows = append(rows, page.rows...)
 		if resp.SkipToken == nil || *resp.SkipToken == "" {
 			return rows, nil
 		}
@@ -146,10 +151,83 @@ func (c *Client) graphRows(ctx context.Context, query string, what model.Address
 	}
 }
 
-// graphRow is the part of a row that says what it is.
-type graphRow struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
+// graphResource is a row as curator's queries project it: id, name, type,
+// location, tags and properties (a role assignment's row has no location
+// or tags). The properties are decoded once the type is known, into the
+// armcompute or armauthorization properties of that type.
+type graphResource struct {
+	ID         string             `json:"id"`
+	Name       *string            `json:"name"`
+	Type       string             `json:"type"`
+	Location   *string            `json:"location"`
+	Tags       map[string]*string `json:"tags"`
+	Properties json.RawMessage    `json:"properties"`
+}
+
+// properties decodes the row's properties into p; false when it has none.
+func (r *graphResource) properties(p any) (bool, error) {
+	if len(r.Properties) == 0 || string(r.Properties) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(r.Properties, p); err != nil {
+		return false, fmt.Errorf("Resource Graph row %s: properties: %w", r.ID, err)
+	}
+	return true, nil
+}
+
+// graphPageKey carries a *graphRowSink in a query's context.
+type graphPageKey struct{}
+
+// graphRowSink receives a query's rows from graphRowsPolicy.
+type graphRowSink struct {
+	rows []graphResource
+	err  error
+}
+
+// graphAnswer is a Resource Graph answer (QueryResponse) with its rows
+// typed.
+type graphAnswer struct {
+	TotalRecords    *int64            `json:"totalRecords,omitempty"`
+	Count           *int64            `json:"count,omitempty"`
+	ResultTruncated *string           `json:"resultTruncated,omitempty"`
+	SkipToken       *string           `json:"$skipToken,omitempty"`
+	Facets          []json.RawMessage `json:"facets"`
+	Data            []graphResource   `json:"data"`
+}
+
+// graphRowsPolicy decodes the rows of a successful Resource Graph answer
+// once, into the graphRowSink the request's context carries, and hands the
+// SDK's client the rest of the answer (paging, truncation, counts) with
+// an empty data array, so that the SDK does not decode 1,000 rows into
+// generic maps to be encoded and decoded again. It runs once per call,
+// after the SDK's retries; requests without a graphRowSink and error answers
+// pass through untouched.
+type graphRowsPolicy struct{}
+
+func (graphRowsPolicy) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	page, _ := req.Raw().Context().Value(graphPageKey{}).(*graphRowSink)
+	if err != nil || page == nil || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return resp, err
+	}
+	var a graphAnswer
+	if err := json.Unmarshal(body, &a); err != nil {
+		page.err = err
+		return resp, nil
+	}
+	page.rows, a.Data = a.Data, []graphResource{}
+	rest, err := json.Marshal(&a)
+	if err != nil {
+		page.err = err
+		return resp, nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(rest))
+	resp.ContentLength = int64(len(rest))
+	return resp, nil
 }
 
 // idNames returns the gallery, image and version names of an ARM ID
@@ -170,13 +248,13 @@ func idNames(id string) (g, i, v string) {
 }
 
 // readStateGraph reads the state through Resource Graph. Each row is
-// decoded into the SDK's own armcompute or armauthorization type and mapped
-// by the same functions as the list path, so that both paths see every
-// property the same way.
+// decoded once, into the SDK's own armcompute or armauthorization type, and
+// mapped by the same functions as the list path, so that both paths see
+// every property the same way.
 func (c *Client) readStateGraph(ctx context.Context) (*model.State, error) {
 	rgAddr := model.Address("resourcegroup/" + c.cfg.ResourceGroup)
 	var (
-		computeRows, shareRows []json.RawMessage
+		computeRows, shareRows []graphResource
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -202,33 +280,39 @@ func (c *Client) readStateGraph(ctx context.Context) (*model.State, error) {
 	}
 	var images []pendingImage
 	var versions []pendingVersion
-	for _, raw := range computeRows {
-		var row graphRow
-		if err := json.Unmarshal(raw, &row); err != nil {
-			return nil, fmt.Errorf("Resource Graph row of %s: %w", rgAddr, err)
-		}
+	for k := range computeRows {
+		row := &computeRows[k]
 		gname, iname, vname := idNames(row.ID)
 		switch strings.ToLower(row.Type) {
 		case "microsoft.compute/galleries":
-			var ag armcompute.Gallery
-			if err := json.Unmarshal(raw, &ag); err != nil {
-				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
+			ag := armcompute.Gallery{ID: &row.ID, Name: row.Name, Type: &row.Type, Location: row.Location, Tags: row.Tags}
+			var p armcompute.GalleryProperties
+			if ok, err := row.properties(&p); err != nil {
+				return nil, err
+			} else if ok {
+				ag.Properties = &p
 			}
 			gal := galleryFromARM(&ag)
 			gal.Images = map[string]*model.ImageDefinition{}
 			st.Galleries[gname] = gal
 		case "microsoft.compute/galleries/images":
-			var ai armcompute.GalleryImage
-			if err := json.Unmarshal(raw, &ai); err != nil {
-				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
+			ai := armcompute.GalleryImage{ID: &row.ID, Name: row.Name, Type: &row.Type, Location: row.Location, Tags: row.Tags}
+			var p armcompute.GalleryImageProperties
+			if ok, err := row.properties(&p); err != nil {
+				return nil, err
+			} else if ok {
+				ai.Properties = &p
 			}
 			img := imageFromARM(&ai)
 			img.Versions = map[string]*model.ImageVersion{}
 			images = append(images, pendingImage{gname, iname, img})
 		case "microsoft.compute/galleries/images/versions":
-			var av armcompute.GalleryImageVersion
-			if err := json.Unmarshal(raw, &av); err != nil {
-				return nil, fmt.Errorf("Resource Graph row %s: %w", row.ID, err)
+			av := armcompute.GalleryImageVersion{ID: &row.ID, Name: row.Name, Type: &row.Type, Location: row.Location, Tags: row.Tags}
+			var p armcompute.GalleryImageVersionProperties
+			if ok, err := row.properties(&p); err != nil {
+				return nil, err
+			} else if ok {
+				av.Properties = &p
 			}
 			versions = append(versions, pendingVersion{gname, iname, vname, versionFromARM(&av)})
 		}
@@ -266,14 +350,16 @@ func (c *Client) readStateGraph(ctx context.Context) (*model.State, error) {
 	}
 
 	shares := map[string]map[string]*model.Share{}
-	for _, raw := range shareRows {
-		var ra armauthorization.RoleAssignment
-		if err := json.Unmarshal(raw, &ra); err != nil {
-			return nil, fmt.Errorf("Resource Graph role assignment row: %w", err)
-		}
-		if ra.Properties == nil {
+	for k := range shareRows {
+		row := &shareRows[k]
+		ra := armauthorization.RoleAssignment{ID: &row.ID, Name: row.Name, Type: &row.Type}
+		var p armauthorization.RoleAssignmentProperties
+		if ok, err := row.properties(&p); err != nil {
+			return nil, err
+		} else if !ok {
 			continue
 		}
+		ra.Properties = &p
 		scope := strings.ToLower(str(ra.Properties.Scope))
 		s := shareFromARM(&ra)
 		if shares[scope] == nil {

@@ -30,7 +30,8 @@ func clientFor(t testing.TB, srv *emulator.Server, path string, pageSize int) *a
 
 // populate creates galleries × definitions × versions, a sharing profile,
 // and shares at gallery and definition scope; one version is left
-// replicating.
+// replicating. g0 is created for direct sharing (permissions Groups), as
+// the service requires before it is shared with a subscription.
 func populate(t testing.TB, c *azure.Client, galleries, defs, vers int) {
 	t.Helper()
 	ctx := context.Background()
@@ -65,7 +66,9 @@ func populate(t testing.TB, c *azure.Client, galleries, defs, vers int) {
 
 // TestGraphReadEqualsListRead: both read paths see the same state,
 // replication status of a replicating version included, in the requests
-// each path promises.
+// each path promises: the graph queries, and one GET for the groups of the
+// directly shared gallery (neither the list call nor the graph carries
+// them).
 func TestGraphReadEqualsListRead(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -214,26 +216,42 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if req.Options.Skip != nil {
 		skip = max(0, *req.Options.Skip)
 	}
-	// A skip token carries the offset and the query it belongs to.
+	// A skip token carries the query it belongs to, the offset, and the
+	// cursor holding the query's evaluated rows.
 	fingerprint := graphFingerprint(req)
+	principal := principalOf(r)
+	var (
+		rows   []json.RawMessage
+		cursor string
+	)
 	if req.Options.SkipToken != "" {
-		off, ok := decodeSkipToken(req.Options.SkipToken, fingerprint)
+		tok, ok := decodeSkipToken(req.Options.SkipToken, fingerprint)
 		if !ok {
 			writeGraphError(w, http.StatusBadRequest, "BadRequest", "The $skipToken is invalid: it must be passed with the same query and scopes as the request that returned it.", nil)
 			return
 		}
 		if req.Options.Skip == nil {
-			skip = off
+			skip = tok.offset
+		}
+		if rows = s.cursors.get(tok.cursor, fingerprint, principal, s.opts.Now()); rows != nil {
+			cursor = tok.cursor
 		}
 	}
-	subs := map[string]bool{}
-	for _, sub := range req.Subscriptions {
-		subs[strings.ToLower(sub)] = true
+	if rows == nil {
+		// A first page, or a cursor that expired: evaluate the query.
+		s.mu.Lock()
+		evaluated := s.queryGraph(q, subs(req), principal)
+		s.mu.Unlock()
+		rows = make([]json.RawMessage, len(evaluated))
+		for i, row := range evaluated {
+			b, err := json.Marshal(row)
+			if err != nil {
+				writeError(w, errorf(http.StatusInternalServerError, "InternalServerError", "encode the row of %v: %v", row["id"], err))
+				return
+			}
+			rows[i] = b
+		}
 	}
-
-	s.mu.Lock()
-	rows := s.queryGraph(q, subs, principalOf(r))
-	s.mu.Unlock()
 
 	total := len(rows)
 	skip = min(skip, total)
@@ -250,10 +268,106 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		"facets":          []any{},
 		"resultTruncated": strconv.FormatBool(truncated),
 	}
+	if end >= total && cursor != "" {
+		s.cursors.drop(cursor) // the last page was read
+	}
 	if end < total && hasID {
-		out["$skipToken"] = encodeSkipToken(end, fingerprint)
+		id := s.cursors.put(cursor, fingerprint, principal, rows, s.opts.Now())
+		out["$skipToken"] = encodeSkipToken(skipToken{offset: end, cursor: id}, fingerprint)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// subs is the set of a request's subscriptions, in lower case.
+func subs(req graphRequest) map[string]bool {
+	out := map[string]bool{}
+	for _, sub := range req.Subscriptions {
+		out[strings.ToLower(sub)] = true
+	}
+	return out
+}
+
+// Cursors. The service pages a query's result with $skipToken rather than
+// evaluating the query again for each page; the emulator keeps a query's
+// evaluated, encoded rows for graphCursorTTL after the page that named
+// them, so that the pages of one query come from one evaluation (one view
+// of the state, as the service's pages are) and a page costs only its own
+// rows. A token whose cursor expired or was evicted is still served: the
+// query is evaluated again.
+const (
+	graphCursorTTL = time.Minute
+	graphMaxCursor = 32
+)
+
+type graphCursor struct {
+	fingerprint, principal string
+	rows                   []json.RawMessage
+	expires                time.Time
+}
+
+// graphCursors are the open cursors, by id.
+type graphCursors struct {
+	mu   sync.Mutex
+	next uint64
+	open map[string]*graphCursor
+}
+
+// put keeps rows for the next page and returns the cursor's id: id, when
+// the rows came from that open cursor, or a new one.
+func (c *graphCursors) put(id, fingerprint, principal string, rows []json.RawMessage, now time.Time) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cur := c.open[id]; cur != nil {
+		cur.expires = now.Add(graphCursorTTL)
+		return id
+	}
+	if c.open == nil {
+		c.open = map[string]*graphCursor{}
+	}
+	for id, cur := range c.open {
+		if now.After(cur.expires) {
+			delete(c.open, id)
+		}
+	}
+	if len(c.open) >= graphMaxCursor {
+		// Evict the cursor closest to expiring.
+		var oldest string
+		for id, cur := range c.open {
+			if oldest == "" || cur.expires.Before(c.open[oldest].expires) {
+				oldest = id
+			}
+		}
+		delete(c.open, oldest)
+	}
+	c.next++
+	id = strconv.FormatUint(c.next, 36)
+	c.open[id] = &graphCursor{fingerprint: fingerprint, principal: principal, rows: rows, expires: now.Add(graphCursorTTL)}
+	return id
+}
+
+func (c *graphCursors) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.open, id)
+}
+
+// get returns the rows of an open cursor of the same query and caller, or
+// nil.
+func (c *graphCursors) get(id, fingerprint, principal string, now time.Time) []json.RawMessage {
+	if id == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.open[id]
+	if cur == nil || cur.fingerprint != fingerprint || cur.principal != principal {
+		return nil
+	}
+	if now.After(cur.expires) {
+		delete(c.open, id)
+		return nil
+	}
+	return cur.rows
 }
 
 func graphFingerprint(req graphRequest) string {
@@ -266,21 +380,29 @@ func graphFingerprint(req graphRequest) string {
 	return hex.EncodeToString(h[:8])
 }
 
-func encodeSkipToken(offset int, fingerprint string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(fingerprint + ":" + strconv.Itoa(offset)))
+// skipToken is what a $skipToken carries: the next row, and the cursor
+// holding the evaluated rows ("" in a token without one).
+type skipToken struct {
+	offset int
+	cursor string
 }
 
-func decodeSkipToken(tok, fingerprint string) (int, bool) {
+func encodeSkipToken(t skipToken, fingerprint string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fingerprint + ":" + strconv.Itoa(t.offset) + ":" + t.cursor))
+}
+
+func decodeSkipToken(tok, fingerprint string) (skipToken, bool) {
 	data, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, false
+		return skipToken{}, false
 	}
-	fp, off, ok := strings.Cut(string(data), ":")
+	fp, rest, ok := strings.Cut(string(data), ":")
+	off, cursor, _ := strings.Cut(rest, ":")
 	n, err := strconv.Atoi(off)
 	if !ok || fp != fingerprint || err != nil || n < 0 {
-		return 0, false
+		return skipToken{}, false
 	}
-	return n, true
+	return skipToken{offset: n, cursor: cursor}, true
 }
 
 // queryGraph evaluates q over the graph's view. s.mu is held.
@@ -454,14 +576,25 @@ func (q *graphQuery) sort(rows []map[string]any) {
 	if col == "" {
 		col = "id"
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, _ := column(rows[i], col).(string)
-		b, _ := column(rows[j], col).(string)
+	// Each row's key is lowered once, not at every comparison.
+	type keyed struct {
+		key string
+		row map[string]any
+	}
+	ks := make([]keyed, len(rows))
+	for i, row := range rows {
+		k, _ := column(row, col).(string)
+		ks[i] = keyed{strings.ToLower(k), row}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
 		if q.desc {
-			return strings.ToLower(a) > strings.ToLower(b)
+			return strings.Compare(b.key, a.key)
 		}
-		return strings.ToLower(a) < strings.ToLower(b)
+		return strings.Compare(a.key, b.key)
 	})
+	for i, k := range ks {
+		rows[i] = k.row
+	}
 }
 
 func (q *graphQuery) project(row map[string]any) map[string]any {

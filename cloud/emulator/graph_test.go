@@ -122,3 +122,44 @@ func TestGraphLag(t *testing.T) {
 		t.Errorf("without lag: %d galleries, want 2", a.TotalRecords)
 	}
 }
+
+// TestGraphPagesOneEvaluation: the pages of a query come from one
+// evaluation, as the service's $skipToken pages do: a write between pages
+// shows in none of them. Once its last page was read (or its cursor
+// expired), a token is still served, by evaluating the query again.
+func TestGraphPagesOneEvaluation(t *testing.T) {
+	c := start(t, emulator.Options{})
+	createRG(t, c)
+	gallery(c, t, "acme")
+	for i := range 3 {
+		if err := image(c, t, "acme", fmt.Sprintf("img%d", i), fmt.Sprintf("S%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func(a graphAnswer) []string {
+		var out []string
+		for _, row := range a.Data {
+			out = append(out, fmt.Sprint(row["name"]))
+		}
+		return out
+	}
+	_, first := query(t, c.srv, graphBody(galleriesQuery, 2, ""))
+	if err := image(c, t, "acme", "img3", "S3"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name          string
+		total         int
+		want          []string
+		wantMorePages bool
+	}{
+		{"the cursor's page: the view of the first page", 4, []string{"img1", "img2"}, false},
+		{"the same token after the last page: evaluated again", 5, []string{"img1", "img2"}, true},
+	} {
+		status, a := query(t, c.srv, graphBody(galleriesQuery, 2, first.SkipToken))
+		if status != http.StatusOK || a.TotalRecords != tc.total || strings.Join(names(a), ",") != strings.Join(tc.want, ",") || (a.SkipToken != "") != tc.wantMorePages {
+			t.Errorf("%s: %d, %d records, rows %v, more pages %v; want %d records, rows %v, more pages %v",
+				tc.name, status, a.TotalRecords, names(a), a.SkipToken != "", tc.total, tc.want, tc.wantMorePages)
+		}
+	}
+}

@@ -102,6 +102,8 @@ type Server struct {
 	// lagging Resource Graph's index (nil: the graph reads the live state).
 	throttle throttle
 	graph    *graphIndex
+	// cursors hold evaluated Resource Graph queries for their next pages.
+	cursors graphCursors
 }
 
 // Start starts an emulator listening on opts.Addr. It stops when ctx is done

@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -20,6 +21,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,12 +44,46 @@ func main() {
 	latency := flag.Duration("latency", 50*time.Millisecond, "emulator latency per request in the apply benchmark")
 	parallelism := flag.Int("parallelism", 8, "apply parallelism")
 	goal := flag.String("goal", "10,1000,10000", "galleries,definitions,versions of the read-path comparison under ARM throttling; empty skips it")
+	goalDir := flag.String("goal-dir", "", "keep the goal's estate and emulator state in this folder and reuse them when present (populating takes ~40 s); default: a temporary folder")
+	crossover := flag.String("crossover", "", "definitions (comma-separated) of estates on which both read paths are measured, to place the automatic choice's threshold; empty skips it")
+	cueExportDir := flag.String("cue-export", "", "internal: export the configuration in this folder as `cue export` would (the reference the cold plan is compared with), to stdout, and exit")
+	cpuprofile := flag.String("goal-cpuprofile", "", "write a CPU profile of the read-path comparison (emulator and client, in this process) to this file")
 	flag.Parse()
-	if *goal != "" {
-		if err := goalRows(*bin, *goal); err != nil {
+	if *cueExportDir != "" {
+		if err := cueExport(*cueExportDir, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "curator-bench:", err)
 			os.Exit(1)
 		}
+		return
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *goal != "" {
+		if err := goalRows(*bin, *goal, *goalDir); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if *crossover != "" {
+		if err := crossoverRows(*bin, *crossover, *goalDir); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *sizes == "" {
+		return
 	}
 	if err := run(*bin, *sizes, *applyN, *latency, *parallelism); err != nil {
 		fmt.Fprintln(os.Stderr, "curator-bench:", err)
@@ -376,65 +414,184 @@ func watchRow(bin, work string) error {
 // refresh) is computed under the same bucket: one read per gallery,
 // definition, version and share, the first 250 from the burst and the rest
 // at 25 a second.
-func goalRows(bin, shape string) error {
+func goalRows(bin, shape, work string) error {
 	var g, d, v int
 	if _, err := fmt.Sscanf(shape, "%d,%d,%d", &g, &d, &v); err != nil {
 		return fmt.Errorf("-goal %q: want galleries,definitions,versions: %w", shape, err)
 	}
-	work, err := os.MkdirTemp("", "curator-bench-goal-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	dir, state := filepath.Join(work, "estate"), filepath.Join(work, "state")
 	o := estate.Options{Galleries: g, Definitions: d, Versions: v, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}
-	if err := estate.Write(dir, o); err != nil {
-		return err
-	}
-	t0 := time.Now()
-	if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "curator-bench: populated %d×%d×%d in %s\n", g, d, v, secs(time.Since(t0)))
-	desired, diags := schema.Load(os.DirFS(dir))
-	if diags.HasErrors() {
-		return diags.Err()
-	}
-	ctx := context.Background()
 	fmt.Printf("No-op plan of %d galleries × %d definitions × %d versions, ARM throttling on (reads 250 burst, 25/s):\n\n", g, d, v)
 	fmt.Println("| read path | read requests | Resource Graph queries | 429s | read + plan | vs list path |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|")
-	var listTime time.Duration
-	for _, path := range []string{azure.ReadARM, azure.ReadGraph} {
-		srv, err := emulator.Start(ctx, emulator.Options{StateDir: state, ARMThrottle: true, ReplicationRate: 1e6})
+	res, err := readPaths(bin, work, o)
+	if err != nil {
+		return err
+	}
+	listTime := res[0].wall
+	for _, r := range res {
+		name := map[string]string{azure.ReadARM: "Resource Manager lists (arm)", azure.ReadGraph: "Resource Graph (graph)"}[r.path]
+		fmt.Printf("| %s | %d | %d | %d | %s | %.3f× |\n", name, r.requests, r.graph, r.throttled, secs(r.wall), r.wall.Seconds()/listTime.Seconds())
+	}
+	baseline := g + d + v + g*o.Shares
+	wait := max(0, float64(baseline-250)/25)
+	fmt.Printf("| per-resource GETs (Terraform's refresh), computed | %d | 0 | — | ≥ %.1f s | %.1f× |\n\n", baseline, wait, wait/listTime.Seconds())
+	return configRows(bin, res[0].dir)
+}
+
+// configRows compares a cold curator plan of the configuration in dir (no
+// configuration cache, a fresh target) with the raw evaluator: `cue export`
+// of the same files with the embedded schema, as cueExport does it in a
+// process of its own. Each is run three times, alternately; the median
+// wall time and peak RSS are printed.
+func configRows(bin, dir string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var plans, exports []measured
+	for range 3 {
+		state, err := os.MkdirTemp("", "curator-bench-fresh-")
 		if err != nil {
 			return err
 		}
-		c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "goal", Endpoint: srv.URL(), Credential: azure.StaticToken("bench"), ReadPath: path})
+		m, err := exeEnv(bin, []string{"CURATOR_NO_CACHE=1"}, "--state", state, "plan", dir)
+		os.RemoveAll(state)
+		if err != nil {
+			return err
+		}
+		plans = append(plans, m)
+		if m, err = exe(self, "-cue-export", dir); err != nil {
+			return err
+		}
+		exports = append(exports, m)
+	}
+	median := func(ms []measured) measured {
+		slices.SortFunc(ms, func(a, b measured) int { return cmp.Compare(a.wall, b.wall) })
+		m := ms[len(ms)/2]
+		rss := make([]int64, len(ms))
+		for i, x := range ms {
+			rss[i] = x.rss
+		}
+		slices.Sort(rss)
+		m.rss = rss[len(rss)/2]
+		return m
+	}
+	plan, export := median(plans), median(exports)
+	fmt.Println("The configuration side, cold (median of 3, alternating):")
+	fmt.Println()
+	fmt.Println("| | wall | peak RSS | vs raw cue export |")
+	fmt.Println("|---|---:|---:|---:|")
+	fmt.Printf("| raw `cue export` of the files + embedded schema (cuelang.org/go %s, own process) | %s | %d MB | 1.00× |\n", cueVersion(), secs(export.wall), export.rss/1024)
+	fmt.Printf("| cold `curator plan` (no configuration cache, fresh target) | %s | %d MB | %.2f× |\n\n", secs(plan.wall), plan.rss/1024, plan.wall.Seconds()/export.wall.Seconds())
+	return nil
+}
+
+// cueVersion is the version of cuelang.org/go built into this binary.
+func cueVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "cuelang.org/go" {
+				return d.Version
+			}
+		}
+	}
+	return "(unknown version)"
+}
+
+// crossoverRows measures both read paths, as goalRows does, over estates
+// of growing size (10 versions per definition, 100 definitions per
+// gallery): where the graph path starts to read faster than the list
+// path is where azure.GraphThreshold belongs.
+func crossoverRows(bin, defs, work string) error {
+	fmt.Println("Read + no-op plan by estate size, ARM throttling on, both paths (the automatic choice's threshold):")
+	fmt.Println()
+	fmt.Println("| definitions | galleries | versions | list requests (1 + galleries + definitions) | arm | graph | graph ÷ arm |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|")
+	for _, f := range strings.Split(defs, ",") {
+		d, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return fmt.Errorf("-crossover: %w", err)
+		}
+		g := max(1, (d+99)/100)
+		o := estate.Options{Galleries: g, Definitions: d, Versions: 10 * d, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}
+		res, err := readPaths(bin, work, o)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %d | %d | %d | %d | %s (%d requests) | %s (%d requests) | %.2f× |\n", d, g, o.Versions, 1+g+d,
+			secs(res[0].wall), res[0].requests, secs(res[1].wall), res[1].requests, res[1].wall.Seconds()/res[0].wall.Seconds())
+	}
+	fmt.Println()
+	return nil
+}
+
+// pathResult is one read path's no-op plan.
+type pathResult struct {
+	path, dir                  string
+	requests, graph, throttled int64
+	wall                       time.Duration
+}
+
+// readPaths populates the estate o (once, when work is a kept folder) and
+// plans it, a no-op, through the list path and then the graph path, each
+// against a fresh emulator (full buckets) with ARM's throttling on and the
+// client's buckets on.
+func readPaths(bin, work string, o estate.Options) ([]pathResult, error) {
+	shape := fmt.Sprintf("%dx%dx%d", o.Galleries, o.Definitions, o.Versions)
+	if work == "" {
+		tmp, err := os.MkdirTemp("", "curator-bench-goal-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		work = tmp
+	} else {
+		work = filepath.Join(work, shape)
+	}
+	dir, state := filepath.Join(work, "estate"), filepath.Join(work, "state")
+	populated := filepath.Join(work, "populated")
+	if _, err := os.Stat(populated); err != nil {
+		if err := estate.Write(dir, o); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", dir); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "curator-bench: populated %s in %s\n", shape, secs(time.Since(t0)))
+		if err := os.WriteFile(populated, nil, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	desired, diags := schema.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		return nil, diags.Err()
+	}
+	ctx := context.Background()
+	var out []pathResult
+	for _, path := range []string{azure.ReadARM, azure.ReadGraph} {
+		srv, err := emulator.Start(ctx, emulator.Options{StateDir: state, ARMThrottle: true, ReplicationRate: 1e6})
+		if err != nil {
+			return nil, err
+		}
+		c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: o.Name, Endpoint: srv.URL(), Credential: azure.StaticToken("bench"), ReadPath: path})
 		if err != nil {
 			srv.Close()
-			return err
+			return nil, err
 		}
 		t0 := time.Now()
 		actual, err := c.ReadState(ctx)
 		if err != nil {
 			srv.Close()
-			return fmt.Errorf("read through %s: %w", path, err)
+			return nil, fmt.Errorf("%s: read through %s: %w", shape, path, err)
 		}
 		plan, _ := planner.Compute(*desired, *actual, planner.Options{Now: time.Now()})
 		wall := time.Since(t0)
 		srv.Close()
 		if plan.HasChanges() {
-			return fmt.Errorf("read through %s, the populated estate still plans %d changes", path, len(plan.Changes))
+			return nil, fmt.Errorf("%s: read through %s, the populated estate still plans %d changes", shape, path, len(plan.Changes))
 		}
-		if path == azure.ReadARM {
-			listTime = wall
-		}
-		name := map[string]string{azure.ReadARM: "Resource Manager lists (arm)", azure.ReadGraph: "Resource Graph (graph)"}[path]
-		fmt.Printf("| %s | %d | %d | %d | %s | %.3f× |\n", name, c.Requests(), c.GraphRequests(), c.Throttled(), secs(wall), wall.Seconds()/listTime.Seconds())
+		out = append(out, pathResult{path: path, dir: dir, requests: c.Requests(), graph: c.GraphRequests(), throttled: c.Throttled(), wall: wall})
 	}
-	baseline := g + d + v + g*o.Shares
-	wait := max(0, float64(baseline-250)/25)
-	fmt.Printf("| per-resource GETs (Terraform's refresh), computed | %d | 0 | — | ≥ %.1f s | %.1f× |\n\n", baseline, wait, wait/listTime.Seconds())
-	return nil
+	return out, nil
 }
