@@ -477,3 +477,9 @@ func (*Sharing) resource()         {}
 func (*ImageDefinition) resource() {}
 func (*ImageVersion) resource()    {}
 func (*Share) resource()           {}
+
+// MaxReplicas is how many replicas of an image version one region (or edge
+// zone) may hold: 100, by the Azure Compute Gallery limits ("100 replicas
+// per image version", where the seeds' older overview said 10). The loader
+// and the emulator both enforce it.
+const MaxReplicas = 100

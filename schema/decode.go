@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
+
+	"github.com/curator-dev/curator/model"
 )
 
 // The raw* types mirror the CUE schema; they are decoded from one JSON export
@@ -101,7 +103,7 @@ const (
 	MaxGalleries   = 100
 	MaxDefinitions = 1000
 	MaxVersions    = 10000
-	MaxReplicas    = 10
+	MaxReplicas    = model.MaxReplicas
 	// MaxTags is Azure's limit of tags on a resource, curator's ownership
 	// tag included.
 	MaxTags = 50
