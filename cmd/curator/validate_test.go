@@ -54,12 +54,12 @@ galleries: g: {
 	location: "westeurope"
 	images: app: {
 		publisher: "P", offer: "O", sku: "S", osType: "Linux", osState: "Generalized"
-		versions: "1.0.0": replicas: concurrentVMs: 400
+		versions: "1.0.0": replicas: concurrentVMs: 4000
 	}
 }
 `},
 			stdout:    "1 gallery, 1 definition, 1 version, 0 shares: valid\n",
-			stderrHas: []string{"main.cue:7:22: warning: ", "capped at the service's limit of 10"},
+			stderrHas: []string{"main.cue:7:22: warning: ", "capped at the service's limit of 100"},
 		},
 		{
 			name:      "not a folder",
