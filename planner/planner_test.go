@@ -511,3 +511,38 @@ func TestDecodePlanRefusesInconsistentRefusals(t *testing.T) {
 		t.Error("a plan with a refused change decodes as applicable")
 	}
 }
+
+// TestFailedReplicationIsReported: a version whose replication to a region
+// failed is not what the configuration asks for there, and a plan that
+// says only "No changes" hides it; the plan warns, naming the region and
+// the service's details, in every rendering.
+func TestFailedReplicationIsReported(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		observed *model.VersionObserved
+		want     string
+	}{
+		{"one region failed", &model.VersionObserved{ProvisioningState: "Failed", AggregatedState: "Failed", Replication: map[string]model.RegionReplication{
+			"westeurope": {State: "Completed", Progress: 100},
+			"eastus":     {State: "Failed", Details: "the region could not accept the copy"},
+		}}, "gallery/acme/image/web/version/1.1.0: Replication failed: replication to eastus failed (the region could not accept the copy)"},
+		{"failed without details", &model.VersionObserved{ProvisioningState: "Failed", AggregatedState: "Failed", Replication: map[string]model.RegionReplication{
+			"westeurope": {State: "Failed"},
+		}}, "gallery/acme/image/web/version/1.1.0: Replication failed: replication to westeurope failed;"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := applied(desired())
+			a.Galleries["acme"].Images["web"].Versions["1.1.0"].Observed = tc.observed
+			p, _ := planner.Compute(desired(), a, planner.Options{Now: now})
+			data, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, out := range map[string]string{"text": planner.RenderText(p, false), "markdown": planner.RenderMarkdown(p), "json": string(data)} {
+				if !strings.Contains(out, tc.want) {
+					t.Errorf("%s plan lacks %q:\n%s", name, tc.want, out)
+				}
+			}
+		})
+	}
+}
