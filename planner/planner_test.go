@@ -546,3 +546,19 @@ func TestFailedReplicationIsReported(t *testing.T) {
 		})
 	}
 }
+
+// TestNoChangesCountsInEnglish: one resource matches, several match.
+func TestNoChangesCountsInEnglish(t *testing.T) {
+	for _, tc := range []struct {
+		noop int
+		want string
+	}{
+		{1, "No changes. 1 resource matches the configuration."},
+		{7, "No changes. 7 resources match the configuration."},
+	} {
+		p := &planner.Plan{Summary: planner.Summary{NoOp: tc.noop}}
+		if got := planner.SummaryLine(p); got != tc.want {
+			t.Errorf("%d no-ops: %q, want %q", tc.noop, got, tc.want)
+		}
+	}
+}

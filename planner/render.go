@@ -57,7 +57,7 @@ func color(a Action) string {
 func SummaryLine(p *Plan) string {
 	s := p.Summary
 	if !p.HasChanges() && !p.Refused() {
-		return fmt.Sprintf("No changes. %d %s match the configuration.", s.NoOp, pluralize(s.NoOp, "resource", "resources"))
+		return fmt.Sprintf("No changes. %d %s the configuration.", s.NoOp, pluralize(s.NoOp, "resource matches", "resources match"))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan: %d to create, %d to update, %d to replace, %d to delete", s.Create, s.Update, s.Replace, s.Delete)
