@@ -616,6 +616,20 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 			p.refuse(c, *r)
 		}
 	}
+	if d != nil && a != nil && a.Observed != nil {
+		// A region whose replication failed holds no usable replica,
+		// whatever the version's target regions say: never "No changes"
+		// in silence.
+		for _, r := range sortedKeys(a.Observed.Replication) {
+			if rr := a.Observed.Replication[r]; strings.EqualFold(rr.State, "Failed") {
+				why := ""
+				if rr.Details != "" {
+					why = " (" + rr.Details + ")"
+				}
+				p.diags.warnf(addr, "Replication failed", "replication to %s failed%s; VMs cannot be created from this version there until it is published to the region again (remove the region and add it back, or replace the version)", r, why)
+			}
+		}
+	}
 }
 
 // safety checks a change to an existing version against the version's

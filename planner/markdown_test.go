@@ -173,3 +173,61 @@ func TestMarkdownWithMoreGalleriesThanFit(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateShowsWhatItCreates: a create shows the properties a reviewer
+// must see in every rendering — what the image runs on and how it is
+// secured, and how a version is replicated, encrypted, protected and kept
+// out of "latest" — not only its identifier, source and regions.
+func TestCreateShowsWhatItCreates(t *testing.T) {
+	des := "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/des"
+	for _, tc := range []struct {
+		name   string
+		change func(g *model.Gallery, d *model.ImageDefinition, v *model.ImageVersion)
+		want   string
+	}{
+		{"soft delete", func(g *model.Gallery, _ *model.ImageDefinition, _ *model.ImageVersion) { g.SoftDelete = true }, "softDelete: true"},
+		{"architecture", func(_ *model.Gallery, d *model.ImageDefinition, _ *model.ImageVersion) { d.Architecture = "Arm64" }, `architecture: "Arm64"`},
+		{"security type", func(_ *model.Gallery, d *model.ImageDefinition, _ *model.ImageVersion) {
+			d.SecurityType = "TrustedLaunch"
+		}, `securityType: "TrustedLaunch"`},
+		{"features", func(_ *model.Gallery, d *model.ImageDefinition, _ *model.ImageVersion) {
+			d.Features = map[string]string{"IsAcceleratedNetworkSupported": "True"}
+		}, `features: {"IsAcceleratedNetworkSupported":"True"}`},
+		{"definition end of life", func(_ *model.Gallery, d *model.ImageDefinition, _ *model.ImageVersion) { d.EndOfLife = "2030-01-01" }, `endOfLife: "2030-01-01"`},
+		{"shallow", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) { v.ReplicationMode = "Shallow" }, `replicationMode: "Shallow"`},
+		{"excluded from latest", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) { v.ExcludeFromLatest = true }, "excludeFromLatest: true"},
+		{"excluded from latest in a region", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) {
+			r := v.Regions["westeurope"]
+			r.ExcludeFromLatest = true
+			v.Regions["westeurope"] = r
+		}, "regions.westeurope.excludeFromLatest: true"},
+		{"encryption in a region", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) {
+			r := v.Regions["westeurope"]
+			r.Encryption = &model.Encryption{OSDisk: des}
+			v.Regions["westeurope"] = r
+		}, `regions.westeurope.encryption: {"osDisk":"` + des + `"}`},
+		{"edge zone", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) {
+			v.EdgeZones = map[string]model.EdgeZone{"microsoftlosangeles1": {Region: "westus", Replicas: 1, Storage: "StandardSSD_LRS"}}
+		}, `edgeZones.microsoftlosangeles1: {"region":"westus","replicas":1,"storage":"StandardSSD_LRS"}`},
+		{"safety profile", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) {
+			v.Safety = &model.Safety{BlockDeletionBeforeEndOfLife: true}
+		}, `safety: {"allowDeletionOfReplicatedLocations":false,"blockDeletionBeforeEndOfLife":true}`},
+		{"version end of life", func(_ *model.Gallery, _ *model.ImageDefinition, v *model.ImageVersion) { v.EndOfLife = "2029-06-30" }, `endOfLife: "2029-06-30"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := desired()
+			g := d.Galleries["acme"]
+			img := g.Images["web"]
+			tc.change(g, img, img.Versions["1.0.0"])
+			p, diags := planner.Compute(d, model.State{}, planner.Options{Now: now})
+			if diags.HasErrors() {
+				t.Fatal(diags.Err())
+			}
+			for name, out := range map[string]string{"text": planner.RenderText(p, false), "markdown": planner.RenderMarkdown(p)} {
+				if !strings.Contains(out, tc.want) {
+					t.Errorf("%s plan lacks %q:\n%s", name, tc.want, out)
+				}
+			}
+		})
+	}
+}

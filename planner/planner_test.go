@@ -328,3 +328,54 @@ func TestChangePayloadsMatchTheirKind(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedReplicationIsReported: a version whose replication to a region
+// failed is not what the configuration asks for there, and a plan that
+// says only "No changes" hides it; the plan warns, naming the region and
+// the service's details, in every rendering.
+func TestFailedReplicationIsReported(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		observed *model.VersionObserved
+		want     string
+	}{
+		{"one region failed", &model.VersionObserved{ProvisioningState: "Failed", AggregatedState: "Failed", Replication: map[string]model.RegionReplication{
+			"westeurope": {State: "Completed", Progress: 100},
+			"eastus":     {State: "Failed", Details: "the region could not accept the copy"},
+		}}, "gallery/acme/image/web/version/1.1.0: Replication failed: replication to eastus failed (the region could not accept the copy)"},
+		{"failed without details", &model.VersionObserved{ProvisioningState: "Failed", AggregatedState: "Failed", Replication: map[string]model.RegionReplication{
+			"westeurope": {State: "Failed"},
+		}}, "gallery/acme/image/web/version/1.1.0: Replication failed: replication to westeurope failed;"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := applied(desired())
+			a.Galleries["acme"].Images["web"].Versions["1.1.0"].Observed = tc.observed
+			p, _ := planner.Compute(desired(), a, planner.Options{Now: now})
+			data, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, out := range map[string]string{"text": planner.RenderText(p, false), "markdown": planner.RenderMarkdown(p), "json": string(data)} {
+				if !strings.Contains(out, tc.want) {
+					t.Errorf("%s plan lacks %q:\n%s", name, tc.want, out)
+				}
+			}
+		})
+	}
+}
+
+// TestNoChangesCountsInEnglish: one resource matches, several match.
+func TestNoChangesCountsInEnglish(t *testing.T) {
+	for _, tc := range []struct {
+		noop int
+		want string
+	}{
+		{1, "No changes. 1 resource matches the configuration."},
+		{7, "No changes. 7 resources match the configuration."},
+	} {
+		p := &planner.Plan{Summary: planner.Summary{NoOp: tc.noop}}
+		if got := planner.SummaryLine(p); got != tc.want {
+			t.Errorf("%d no-ops: %q, want %q", tc.noop, got, tc.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/curator-dev/curator/model"
@@ -55,7 +57,7 @@ func color(a Action) string {
 func SummaryLine(p *Plan) string {
 	s := p.Summary
 	if !p.HasChanges() && !p.Refused() {
-		return fmt.Sprintf("No changes. %d %s match the configuration.", s.NoOp, pluralize(s.NoOp, "resource", "resources"))
+		return fmt.Sprintf("No changes. %d %s the configuration.", s.NoOp, pluralize(s.NoOp, "resource matches", "resources match"))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan: %d to create, %d to update, %d to replace, %d to delete", s.Create, s.Update, s.Replace, s.Delete)
@@ -201,13 +203,52 @@ func createDetails(c *Change) []string {
 		if v.Description != "" {
 			out = append(out, "description: "+value(v.Description))
 		}
+		if v.SoftDelete {
+			out = append(out, "softDelete: true")
+		}
 		return out
 	case *model.ImageDefinition:
-		return []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", v.Publisher, v.Offer, v.SKU, v.OSType, v.OSState, v.HyperVGeneration)}
+		out := []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", v.Publisher, v.Offer, v.SKU, v.OSType, v.OSState, v.HyperVGeneration)}
+		if v.Architecture != "" && v.Architecture != "x64" {
+			out = append(out, "architecture: "+value(v.Architecture))
+		}
+		if v.SecurityType != "" {
+			out = append(out, "securityType: "+value(v.SecurityType))
+		}
+		if len(v.Features) > 0 {
+			out = append(out, "features: "+value(v.Features))
+		}
+		if v.EndOfLife != "" {
+			out = append(out, "endOfLife: "+value(v.EndOfLife))
+		}
+		return out
 	case *model.ImageVersion:
 		out := []string{"source region: " + v.Location}
 		if v.Source != nil {
 			out = append(out, "source: "+value(v.Source))
+		}
+		if v.ReplicationMode != "" && v.ReplicationMode != "Full" {
+			out = append(out, "replicationMode: "+value(v.ReplicationMode))
+		}
+		if v.ExcludeFromLatest {
+			out = append(out, "excludeFromLatest: true")
+		}
+		for _, r := range slices.Sorted(maps.Keys(v.Regions)) {
+			if v.Regions[r].ExcludeFromLatest {
+				out = append(out, "regions."+r+".excludeFromLatest: true")
+			}
+			if e := v.Regions[r].Encryption; e != nil {
+				out = append(out, "regions."+r+".encryption: "+value(e))
+			}
+		}
+		for _, z := range slices.Sorted(maps.Keys(v.EdgeZones)) {
+			out = append(out, "edgeZones."+z+": "+value(v.EdgeZones[z]))
+		}
+		if v.Safety != nil {
+			out = append(out, "safety: "+value(v.Safety))
+		}
+		if v.EndOfLife != "" {
+			out = append(out, "endOfLife: "+value(v.EndOfLife))
 		}
 		return out
 	case *model.Share:

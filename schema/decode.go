@@ -206,39 +206,59 @@ func (d *decoder) target(raw *rawConfig, st *State) {
 	default:
 		st.Target.Local, st.Target.Azure = raw.Target.Local, raw.Target.Azure
 	}
-	if l := st.Target.Local; l != nil {
+	for _, tp := range TargetProblems(st.Target) {
+		d.errorf(append([]string{"target", st.Target.Kind()}, strings.Split(tp.Field, ".")...), "%s", tp.Message)
+	}
+}
+
+// TargetProblem is a rule a target breaks: the field (its CUE path under
+// target.local or target.azure, e.g. "lock.blob") and what is wrong.
+type TargetProblem struct {
+	Field, Message string
+}
+
+// TargetProblems checks a target as the loader does — wherever a target
+// comes from (a configuration, or the flags of import, which writes it into
+// one).
+func TargetProblems(t Target) []TargetProblem {
+	var out []TargetProblem
+	add := func(field, format string, args ...any) {
+		out = append(out, TargetProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if l := t.Local; l != nil {
 		if l.Endpoint != "" {
 			if u, err := url.Parse(l.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				d.errorf([]string{"target", "local", "endpoint"}, "endpoint %q is not an http(s) URL such as http://127.0.0.1:8443", l.Endpoint)
+				add("endpoint", "endpoint %q is not an http(s) URL such as http://127.0.0.1:8443", l.Endpoint)
 			}
 		}
 		if l.Lock != nil {
 			if l.Endpoint == "" {
-				d.errorf([]string{"target", "local", "lock"}, "a blob lock needs an endpoint: the in-process emulator is locked by a file beside its state")
+				add("lock", "a blob lock needs an endpoint: the in-process emulator is locked by a file beside its state")
 			} else if err := CheckLockBlob(l.Lock.Blob); err != nil {
-				d.errorf([]string{"target", "local", "lock", "blob"}, "%v", err)
+				add("lock.blob", "%v", err)
 			}
 		}
 		if l.Subscription != "" && !IsGUID(l.Subscription) {
-			d.errorf([]string{"target", "local", "subscription"}, "subscription %q is not a GUID", l.Subscription)
+			add("subscription", "subscription %q is not a GUID", l.Subscription)
 		}
 		if l.ResourceGroup != "" && !resourceGroupRE.MatchString(l.ResourceGroup) {
-			d.errorf([]string{"target", "local", "resourceGroup"}, "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')'", l.ResourceGroup)
+			add("resourceGroup", "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')'", l.ResourceGroup)
 		}
 	}
-	if a := st.Target.Azure; a != nil {
+	if a := t.Azure; a != nil {
 		if !IsGUID(a.Subscription) {
-			d.errorf([]string{"target", "azure", "subscription"}, "subscription %q is not a GUID", a.Subscription)
+			add("subscription", "subscription %q is not a GUID", a.Subscription)
 		}
 		if !resourceGroupRE.MatchString(a.ResourceGroup) || strings.HasSuffix(a.ResourceGroup, ".") {
-			d.errorf([]string{"target", "azure", "resourceGroup"}, "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'", a.ResourceGroup)
+			add("resourceGroup", "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'", a.ResourceGroup)
 		}
 		if a.Lock != nil {
 			if err := CheckLockBlob(a.Lock.Blob); err != nil {
-				d.errorf([]string{"target", "azure", "lock", "blob"}, "%v", err)
+				add("lock.blob", "%v", err)
 			}
 		}
 	}
+	return out
 }
 
 func (d *decoder) region(labels []string, r string) string {

@@ -142,26 +142,25 @@ func (c *Client) CreateImage(ctx context.Context, gallery, name string, d *model
 }
 
 // UpdateImage updates the definition's updatable fields with a PATCH
-// (imageUpdateToARM). A PATCH cannot remove the end-of-life date — a
-// property it omits is kept, and the SDK never sends null — so when d has
-// none and the definition still has one, the definition is PUT whole
+// (imageUpdateToARM). A PATCH cannot remove a property — one it omits is
+// kept, and the SDK never sends null — so when the definition still has
+// something d dropped (an end-of-life date, release notes, any part of the
+// recommended configuration, features that may change) it is PUT whole
 // instead: a PUT replaces the resource, and its immutable properties are
 // d's own, unchanged.
 func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *model.ImageDefinition) error {
 	addr := model.ImageAddress(gallery, name)
-	if d.EndOfLife == "" {
-		cur, err := c.images.Get(ctx, c.cfg.ResourceGroup, gallery, name, nil)
+	cur, err := c.images.Get(ctx, c.cfg.ResourceGroup, gallery, name, nil)
+	if err != nil {
+		return wrap("read", addr, err)
+	}
+	if cur.Properties != nil && patchKeepsImage(cur.Properties, d) {
+		p, err := c.images.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageToARM(str(cur.Location), d), nil)
 		if err != nil {
-			return wrap("read", addr, err)
-		}
-		if cur.Properties != nil && cur.Properties.EndOfLifeDate != nil {
-			p, err := c.images.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageToARM(str(cur.Location), d), nil)
-			if err != nil {
-				return wrap("update", addr, err)
-			}
-			_, err = p.PollUntilDone(ctx, c.pollFreq())
 			return wrap("update", addr, err)
 		}
+		_, err = p.PollUntilDone(ctx, c.pollFreq())
+		return wrap("update", addr, err)
 	}
 	p, err := c.images.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageUpdateToARM(d), nil)
 	if err != nil {
@@ -169,6 +168,42 @@ func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *model
 	}
 	_, err = p.PollUntilDone(ctx, c.pollFreq())
 	return wrap("update", addr, err)
+}
+
+// patchKeepsImage reports whether the definition as it is (cur) has a
+// property that d leaves out, which a PATCH would keep.
+func patchKeepsImage(cur *armcompute.GalleryImageProperties, d *model.ImageDefinition) bool {
+	if cur.EndOfLifeDate != nil && d.EndOfLife == "" {
+		return true
+	}
+	if str(cur.ReleaseNoteURI) != "" && d.ReleaseNoteURI == "" {
+		return true
+	}
+	if d.AllowUpdateImage && len(cur.Features) > 0 && len(featuresToARM(d)) == 0 {
+		return true
+	}
+	if r := cur.Recommended; r != nil {
+		var want model.Recommended
+		if d.Recommended != nil {
+			want = *d.Recommended
+		}
+		if rangeKeeps(r.VCPUs, want.VCPUs) || rangeKeeps(r.Memory, want.MemoryGB) {
+			return true
+		}
+	}
+	return false
+}
+
+// rangeKeeps reports whether a PATCH of want would keep a bound of cur.
+func rangeKeeps(cur *armcompute.ResourceRange, want *model.Range) bool {
+	if cur == nil {
+		return false
+	}
+	var w model.Range
+	if want != nil {
+		w = *want
+	}
+	return cur.Min != nil && w.Min <= 0 || cur.Max != nil && w.Max <= 0
 }
 
 // DeleteImage deletes the definition; it must have no versions.
@@ -222,6 +257,7 @@ func (c *Client) UpdateVersion(ctx context.Context, gallery, image, name string,
 		}
 		if cp := cur.Properties; cp != nil && cp.PublishingProfile != nil && cp.PublishingProfile.EndOfLifeDate != nil {
 			body := c.versionToARM(v)
+			body.Properties.SafetyProfile = updatedSafetyToARM(v.Safety)
 			if v.Source == nil {
 				body.Properties.StorageProfile = writableStorage(cp.StorageProfile)
 			}

@@ -78,6 +78,7 @@ func TestGraphReadEqualsListRead(t *testing.T) {
 	}{
 		{"one page", 2, 3, 4, 1000, 2},
 		{"paged", 2, 3, 4, 5, 2 + (2+6+24)/5 + 1},
+		// and one GET with $select=Permissions for g0, shared with groups
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			writer, srv := setup(t, emulator.Options{ReplicationRate: 1e6})

@@ -743,14 +743,29 @@ func (c *Client) versionUpdateToARM(v *model.ImageVersion) armcompute.GalleryIma
 	pp := publishingToARM(v)
 	pp.StorageAccountType = nil
 	pp.ReplicationMode = nil
+	if pp.TargetExtendedLocations == nil {
+		// An empty list, not none: a PATCH that leaves the edge zones
+		// out keeps them.
+		pp.TargetExtendedLocations = []*armcompute.GalleryTargetExtendedLocation{}
+	}
 	return armcompute.GalleryImageVersionUpdate{
 		Tags: c.toTags(v.Tags),
 		Properties: &armcompute.GalleryImageVersionProperties{
 			PublishingProfile: pp,
 			StorageProfile:    &armcompute.GalleryImageVersionStorageProfile{},
-			SafetyProfile:     safetyToARM(v.Safety),
+			SafetyProfile:     updatedSafetyToARM(v.Safety),
 		},
 	}
+}
+
+// updatedSafetyToARM is the safety profile of an update: always written,
+// the service's defaults when the model has none, since a PATCH that
+// leaves it out keeps the one the version has.
+func updatedSafetyToARM(s *model.Safety) *armcompute.GalleryImageVersionSafetyProfile {
+	if s == nil {
+		s = &model.Safety{AllowDeletionOfReplicatedLocations: true}
+	}
+	return safetyToARM(s)
 }
 
 func shareFromARM(ra *armauthorization.RoleAssignment) *model.Share {

@@ -412,3 +412,70 @@ func sameVersion(image string, want *model.ImageVersion) func(*testing.T, *model
 		}
 	}
 }
+
+// TestUpdateRemovesWhatTheConfigurationDropped: an update whose model no
+// longer has a property the resource has (a PATCH that leaves a property
+// out keeps it) is read back as the model, so that apply then plan
+// converges.
+func TestUpdateRemovesWhatTheConfigurationDropped(t *testing.T) {
+	ctx := context.Background()
+	withRecommended := func(r *model.Recommended) *model.ImageDefinition {
+		d := tl()
+		d.Recommended = r
+		return d
+	}
+	withNotes := tl()
+	withNotes.ReleaseNoteURI = "https://contoso.example/notes"
+	noFeatures := tl()
+	noFeatures.SecurityType, noFeatures.Features = "", nil
+	vcpus := &model.Recommended{VCPUs: &model.Range{Min: 2, Max: 16}, MemoryGB: &model.Range{Min: 4, Max: 64}}
+	defaults := golden()
+	defaults.Safety = nil
+	allowed := golden()
+	allowed.Safety = &model.Safety{AllowDeletionOfReplicatedLocations: true, BlockDeletionBeforeEndOfLife: true}
+	noZones := golden()
+	noZones.EdgeZones = nil
+	cases := []struct {
+		name          string
+		before, after *model.ImageDefinition
+		version       *model.ImageVersion // updated from golden() when set
+	}{
+		{name: "recommended removed", before: withRecommended(vcpus), after: tl()},
+		{name: "recommended memory removed", before: withRecommended(vcpus), after: withRecommended(&model.Recommended{VCPUs: &model.Range{Min: 2, Max: 16}})},
+		{name: "recommended maximum removed", before: withRecommended(vcpus), after: withRecommended(&model.Recommended{VCPUs: &model.Range{Min: 2}, MemoryGB: &model.Range{Min: 4, Max: 64}})},
+		{name: "release notes removed", before: withNotes, after: tl()},
+		{name: "features removed", before: tl(), after: noFeatures},
+		{name: "safety profile back to the defaults", before: tl(), after: tl(), version: defaults},
+		{name: "safety profile allows deleting regions", before: tl(), after: tl(), version: allowed},
+		{name: "edge zones removed", before: tl(), after: tl(), version: noZones},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := setup(t, emulator.Options{ReplicationRate: 1e6})
+			if err := c.CreateGallery(ctx, "g", &model.Gallery{Location: "westeurope"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CreateImage(ctx, "g", "tl", tc.before); err != nil {
+				t.Fatal(err)
+			}
+			if tc.version != nil {
+				if err := c.CreateVersion(ctx, "g", "tl", "1.1.0", golden(), false, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.UpdateVersion(ctx, "g", "tl", "1.1.0", tc.version, false, nil); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := c.UpdateImage(ctx, "g", "tl", tc.after); err != nil {
+				t.Fatal(err)
+			}
+			st, err := c.ReadState(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameImage("tl", tc.after)(t, st)
+			if tc.version != nil {
+				sameVersion("tl", tc.version)(t, st)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/schema"
 )
 
 func newImportCmd(g *globals) *cobra.Command {
@@ -48,6 +49,16 @@ local target in --state).`,
 				target.Azure = &model.AzureTarget{Subscription: subscription, ResourceGroup: resourceGroup}
 			default:
 				target.Local = &model.LocalTarget{ResourceGroup: resourceGroup}
+			}
+			// The scope becomes the written configuration's target: check
+			// it as the loader will, before reading anything.
+			var bad []error
+			for _, p := range schema.TargetProblems(target) {
+				flag := map[string]string{"endpoint": "--endpoint", "subscription": "--subscription", "resourceGroup": "--resource-group"}[p.Field]
+				bad = append(bad, fmt.Errorf("%s: %s", flag, p.Message))
+			}
+			if len(bad) > 0 {
+				return withExitCode(exitError, errors.Join(bad...))
 			}
 			log, err := g.logger(cmd.ErrOrStderr())
 			if err != nil {

@@ -149,3 +149,29 @@ func TestImportOfAnEstateMadeElsewhere(t *testing.T) {
 		}
 	})
 }
+
+// TestImportRefusesAScopeItCouldNotWrite: the scope import is given is
+// checked as a configuration's target is, before anything is read, since it
+// becomes the target of the configuration import writes.
+func TestImportRefusesAScopeItCouldNotWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"endpoint not a URL", []string{"--endpoint", "notaurl"}, `--endpoint: endpoint "notaurl" is not an http(s) URL`},
+		{"endpoint of another scheme", []string{"--endpoint", "ftp://127.0.0.1:8443"}, `--endpoint: endpoint "ftp://127.0.0.1:8443" is not an http(s) URL`},
+		{"subscription not a GUID", []string{"--subscription", "prod", "--resource-group", "rg-images"}, `--subscription: subscription "prod" is not a GUID`},
+		{"resource group with a space", []string{"--subscription", "11111111-2222-3333-4444-555555555555", "--resource-group", "rg images"}, `--resource-group: resource group "rg images"`},
+		{"local resource group with a slash", []string{"--resource-group", "a/b"}, `--resource-group: resource group "a/b"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			r := curator(t, filepath.Join(t.TempDir(), "state"), append([]string{"import", "--out", out}, tc.args...)...)
+			expect(t, r, 1, tc.want)
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("import wrote %s", out)
+			}
+		})
+	}
+}
