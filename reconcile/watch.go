@@ -140,6 +140,18 @@ func NewWatcher(r *Reconciler, opts WatchOptions) (*Watcher, error) {
 	return w, nil
 }
 
+// dropPendingRetry takes a queued "retry" trigger back; any other pending
+// trigger stays.
+func (w *Watcher) dropPendingRetry() {
+	select {
+	case why := <-w.triggers:
+		if why != "retry" {
+			w.Trigger(why)
+		}
+	default:
+	}
+}
+
 // Trigger asks for a reconcile; one pending request covers every trigger.
 func (w *Watcher) Trigger(why string) {
 	select {
@@ -252,8 +264,18 @@ func (w *Watcher) Run(ctx context.Context) error {
 					retry.Stop()
 				}
 				retry = time.AfterFunc(backoff, func() { w.Trigger("retry") })
-			case o.Succeeded():
-				backoff = 0
+			default:
+				// Succeeded, or an invalid configuration that waits for
+				// the next change: a retry still pending from an earlier
+				// failure has nothing left to retry.
+				if retry != nil {
+					retry.Stop()
+					retry = nil
+				}
+				w.dropPendingRetry()
+				if o.Succeeded() {
+					backoff = 0
+				}
 			}
 			if w.opts.OnOutcome != nil {
 				w.opts.OnOutcome(o)

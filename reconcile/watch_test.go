@@ -3,11 +3,13 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/curator-dev/curator/cloud/emulator"
@@ -185,5 +187,85 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("never: %s", what)
 		}
+	}
+}
+
+// scriptedSource is a configuration source whose reads fail until it is
+// given files, and whose Watch signals when told to.
+type scriptedSource struct {
+	files   chan map[string]string
+	current *sources.Snapshot
+	changed chan struct{}
+}
+
+func (s *scriptedSource) String() string { return "scripted" }
+
+func (s *scriptedSource) Snapshot(context.Context) (*sources.Snapshot, error) {
+	select {
+	case f := <-s.files:
+		fs := fstest.MapFS{}
+		for n, data := range f {
+			fs[n] = &fstest.MapFile{Data: []byte(data)}
+		}
+		s.current = &sources.Snapshot{Revision: fmt.Sprintf("rev-%d", len(f)), FS: fs, Origin: "scripted"}
+	default:
+	}
+	if s.current == nil {
+		return nil, errors.New("the source cannot be read yet")
+	}
+	return s.current, nil
+}
+
+func (s *scriptedSource) Watch(ctx context.Context, changed chan<- struct{}) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.changed:
+			select {
+			case changed <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}
+}
+
+// TestInvalidConfigurationCancelsAPendingRetry: after a failed reconcile a
+// retry is pending; when the next change brings an invalid configuration,
+// the watch waits for a change, as it says, instead of retrying.
+func TestInvalidConfigurationCancelsAPendingRetry(t *testing.T) {
+	const backoff = 200 * time.Millisecond
+	src := &scriptedSource{files: make(chan map[string]string, 1), changed: make(chan struct{})}
+	outcomes := make(chan reconcile.Outcome, 10)
+	w := watcher(t, src, reconcile.WatchOptions{MinBackoff: backoff, MaxBackoff: backoff, OnOutcome: func(o reconcile.Outcome) { outcomes <- o }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	next := func() reconcile.Outcome {
+		t.Helper()
+		select {
+		case o := <-outcomes:
+			return o
+		case <-time.After(30 * time.Second):
+			t.Fatal("no reconcile")
+		}
+		return reconcile.Outcome{}
+	}
+	if o := next(); o.Kind != reconcile.Errored || o.RetryAfter != backoff {
+		t.Fatalf("first reconcile: %v (%v), want an error retried after %s", o.Kind, o.Err, backoff)
+	}
+	src.files <- map[string]string{"main.cue": "package curator\ngalleries: g: replica: 3\n"}
+	src.changed <- struct{}{}
+	if o := next(); o.Kind != reconcile.InvalidConfig {
+		t.Fatalf("after the change: %v (%v), want an invalid configuration", o.Kind, o.Err)
+	}
+	// Five times the backoff: the retry the failure armed would have run.
+	select {
+	case o := <-outcomes:
+		t.Fatalf("the watch reconciled again (%s) although the configuration is invalid and unchanged", o.Trigger)
+	case <-time.After(5 * backoff):
 	}
 }
