@@ -641,9 +641,15 @@ func (p *planning) safety(c *Change, a *model.ImageVersion) *Refusal {
 	s := effectiveSafety(a.Safety)
 	switch c.Action {
 	case Update, Adopt:
-		if !s.AllowDeletionOfReplicatedLocations && c.Replication != nil && len(c.Replication.Removed) > 0 {
+		// Lifted in the same change, the profile is applied first (see
+		// reconcile's update), so the removal is allowed.
+		lifted := false
+		if after, ok := c.After.(*model.ImageVersion); ok {
+			lifted = effectiveSafety(after.Safety).AllowDeletionOfReplicatedLocations
+		}
+		if !s.AllowDeletionOfReplicatedLocations && !lifted && c.Replication != nil && len(c.Replication.Removed) > 0 {
 			return &Refusal{Address: c.Address, Rule: RuleSafetyProfile, Summary: "Safety profile forbids removing regions",
-				Detail:     fmt.Sprintf("removing region %s needs the version's safety.allowDeletionOfReplicatedLocations to be true; set it (and apply) before removing regions", c.Replication.Removed[0].Region),
+				Detail:     fmt.Sprintf("removing region %s needs the version's safety.allowDeletionOfReplicatedLocations to be true: set it in the same change", c.Replication.Removed[0].Region),
 				AllowField: "safety: allowDeletionOfReplicatedLocations: true"}
 		}
 	case Delete, Replace:

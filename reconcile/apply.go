@@ -373,6 +373,21 @@ func (ex *executor) update(ctx context.Context, c *planner.Change) error {
 				v.Source = before.Source
 			}
 		}
+		// A safety profile that keeps replicated regions, lifted in the
+		// same change that removes one: the profile goes first, with the
+		// regions as they are, so that the removal is allowed.
+		if before, ok := c.Before.(*schema.ImageVersion); ok && c.Replication != nil && len(c.Replication.Removed) > 0 &&
+			before.Safety != nil && !before.Safety.AllowDeletionOfReplicatedLocations && (v.Safety == nil || v.Safety.AllowDeletionOfReplicatedLocations) {
+			step := v
+			step.Regions = map[string]schema.TargetRegion{}
+			for name, tr := range before.Regions {
+				step.Regions[name] = tr
+			}
+			step.EdgeZones = before.EdgeZones
+			if err := ex.cloud.UpdateVersion(ctx, c.Gallery, c.Image, c.Version, &step, false, ex.progress(c)); err != nil {
+				return err
+			}
+		}
 		// A region whose storage type changes is removed first, then added
 		// again: the service cannot change it in place.
 		if r := c.Replication; r != nil {

@@ -379,3 +379,43 @@ func TestGoldenImagesExample(t *testing.T) {
 	expect(t, curator(t, state, "apply", "--auto-approve", dir), 0, "Apply complete: 7 done, 0 failed")
 	expect(t, curator(t, state, "plan", "--detailed-exitcode", dir), 0, "No changes.")
 }
+
+// A version's safety profile keeps its replicated regions; lifting it in
+// the same change that removes a region works in one apply (the profile is
+// written first), and keeping it refuses the plan.
+func TestSafetyProfileLiftedWithARegionRemoval(t *testing.T) {
+	root := t.TempDir()
+	cfg, state := filepath.Join(root, "config"), filepath.Join(root, "state")
+	if err := os.Mkdir(cfg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(regions, safety string) {
+		t.Helper()
+		s := `package curator
+
+name: "safety"
+target: local: {}
+galleries: acme: {
+	location: "westeurope"
+	images: web: {
+		publisher: "Contoso", offer: "Web", sku: "nginx", osType: "Linux", osState: "Generalized"
+		versions: "1.0.0": {
+			source: managedImage: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/b/providers/Microsoft.Compute/images/web-100"
+			regions: {` + regions + `}
+			safety: allowDeletionOfReplicatedLocations: ` + safety + `
+		}
+	}
+}
+`
+		if err := os.WriteFile(filepath.Join(cfg, "main.cue"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("westeurope: {}, northeurope: {}", "false")
+	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0, "Apply complete")
+	write("westeurope: {}", "false")
+	expect(t, curator(t, state, "plan", cfg), 1, "Safety profile forbids removing regions", "allowDeletionOfReplicatedLocations")
+	write("westeurope: {}", "true")
+	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0, "Apply complete: 1 done")
+	expect(t, curator(t, state, "plan", "--detailed-exitcode", cfg), 0, "No changes.")
+}
