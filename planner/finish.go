@@ -221,11 +221,9 @@ func (p *planning) summarize() {
 		}
 		switch c.Action {
 		case Create:
-			if c.Kind != KindSharing {
-				s.Create++
-			} else {
-				s.Update++
-			}
+			// A new gallery's sharing profile too: every rendering shows
+			// it as "+", and the summary counts what the renderings show.
+			s.Create++
 		case Update:
 			s.Update++
 		case Replace:

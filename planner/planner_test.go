@@ -379,3 +379,23 @@ func TestNoChangesCountsInEnglish(t *testing.T) {
 		}
 	}
 }
+
+// The summary counts what the renderings show: a new gallery's sharing
+// profile is shown as "+" and counted as a create.
+func TestSummaryCountsWhatIsShown(t *testing.T) {
+	d := desired()
+	d.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
+	p, diags := planner.Compute(d, model.State{}, planner.Options{Now: now})
+	if err := diags.Err(); err != nil {
+		t.Fatal(err)
+	}
+	plus := 0
+	for _, c := range p.Changes {
+		if c.Action == planner.Create && c.Kind != planner.KindShare {
+			plus++
+		}
+	}
+	if p.Summary.Create != plus || p.Summary.Update != 0 {
+		t.Errorf("summary: %d to create, %d to update; the plan shows %d creates", p.Summary.Create, p.Summary.Update, plus)
+	}
+}
