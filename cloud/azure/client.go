@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,7 +212,8 @@ func New(cfg Config) (*Client, error) {
 				MaxRetries:    int32(cfg.MaxRetries),
 				RetryDelay:    cfg.RetryDelay,
 				MaxRetryDelay: 60 * time.Second,
-				StatusCodes:   []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
+				StatusCodes:   retryStatusCodes,
+				ShouldRetry:   shouldRetry,
 			},
 			PerRetryPolicies:                []policy.Policy{&countPolicy{c: c, limits: limits}},
 			InsecureAllowCredentialWithHTTP: strings.HasPrefix(c.endpoint, "http://"),
@@ -316,4 +318,16 @@ func (p *countPolicy) Do(req *policy.Request) (*http.Response, error) {
 		p.c.log.Debug("throttled by Resource Manager", "method", req.Raw().Method, "path", req.Raw().URL.Path, "retry_after", resp.Header.Get("Retry-After"))
 	}
 	return resp, err
+}
+
+// retryStatusCodes are the answers worth another try: the SDK's list.
+var retryStatusCodes = []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
+
+// shouldRetry is the SDK's rule, except that a certificate that does not
+// verify is not retried: every try meets the same certificate.
+func shouldRetry(resp *http.Response, err error) bool {
+	if err != nil {
+		return !untrustedCertificate(err)
+	}
+	return slices.Contains(retryStatusCodes, resp.StatusCode)
 }

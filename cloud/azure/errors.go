@@ -2,6 +2,8 @@ package azure
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,6 +117,10 @@ func wrap(op string, addr model.Address, err error) error {
 		}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		e.Kind = Other
+	case untrustedCertificate(err):
+		// Not transient: retrying meets the same certificate.
+		e.Kind = Other
+		e.Message = err.Error() + ": the endpoint's TLS certificate is not trusted; for `curator emulator serve`, trust the CA file it prints (SSL_CERT_FILE=…/tls/ca.pem), or serve with --tls=false"
 	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		e.Kind = Transient
 	}
@@ -154,4 +160,14 @@ func armMessage(re *azcore.ResponseError) string {
 		}
 	}
 	return http.StatusText(re.StatusCode)
+}
+
+// untrustedCertificate reports whether err is a TLS certificate that did
+// not verify.
+func untrustedCertificate(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) || errors.As(err, &verify)
 }

@@ -112,3 +112,25 @@ func TestForbiddenNamesTheMissingPermission(t *testing.T) {
 		})
 	}
 }
+
+// An endpoint whose certificate curator does not trust is not a transient
+// failure to retry: the error says what to trust.
+func TestUntrustedCertificateIsNotTransient(t *testing.T) {
+	srv, err := emulator.Start(t.Context(), emulator.Options{StateDir: t.TempDir(), TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: "t",
+		Endpoint: srv.URL(), Credential: azure.StaticToken("t"), Unthrottled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ReadState(t.Context())
+	if err == nil {
+		t.Fatal("a certificate nobody trusts was accepted")
+	}
+	if azure.IsTransient(err) || !strings.Contains(err.Error(), "not trusted") {
+		t.Errorf("error %v: want a non-transient error saying the certificate is not trusted", err)
+	}
+}
