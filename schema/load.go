@@ -128,13 +128,13 @@ func load(fsys fs.FS, via loadPath) (*State, Diagnostics) {
 			// positioned from the syntax; a diagnostic at a path the syntax
 			// does not name (where the CUE path asks the evaluated value)
 			// sends the configuration down the CUE path after all.
-			if plain != nil && via == viaFast && conforms(data) {
-				<-done
-				d := &decoder{positions: indexed}
-				st := d.decode(plain)
-				if !d.unindexed {
-					return result(st, d.diags.sort())
+			if plain != nil && via == viaFast {
+				index := func() positions { <-done; return indexed }
+				if st, diags, ok := fastDecode(data, plain, index); ok {
+					return st, diags
 				}
+				// plain may have been decoded: decoded again for the CUE
+				// path.
 				plain = nil
 				var again rawConfig
 				if json.Unmarshal(data, &again) == nil {
@@ -196,6 +196,23 @@ func load(fsys fs.FS, via loadPath) (*State, Diagnostics) {
 	diags = append(diags, schemaDiags...)
 	diags = append(diags, notUnder(d.diags, schemaDiags)...)
 	return result(st, diags.sort())
+}
+
+// fastDecode decodes plain, the configuration of data (its plain-data
+// JSON), when the schema surely accepts data and every position the
+// loader's rules want is in the syntax's index; false sends the
+// configuration down the CUE path.
+func fastDecode(data []byte, plain *rawConfig, index func() positions) (*State, Diagnostics, bool) {
+	if !conforms(data) {
+		return nil, nil, false
+	}
+	d := &decoder{positions: index()}
+	st := d.decode(plain)
+	if d.unindexed {
+		return nil, nil, false
+	}
+	st, diags := result(st, d.diags.sort())
+	return st, diags, true
 }
 
 // result is a decoded state and its diagnostics: no state when any is an
