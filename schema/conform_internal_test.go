@@ -276,3 +276,133 @@ func FuzzFastPathSound(f *testing.F) {
 		sameLoad(t, fsys)
 	})
 }
+
+// The Go mirror of the schema is curator.cue's, field for field: every
+// definition's fields with the same optionality (and defaults), closed
+// where the schema is closed, maps and lists where it has them, and the
+// same enums, kinds and bounds. A field added to curator.cue and not to
+// the mirror fails here (until then, the fast path would refuse the field:
+// safe, but slow).
+func TestShapeMirrorsSchema(t *testing.T) {
+	v := cuecontext.New().CompileBytes(schemaSource)
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	it, err := v.Fields(cue.Definitions(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for it.Next() {
+		name := it.Selector().String()
+		n++
+		s, ok := definitionShapes[name]
+		if !ok {
+			t.Errorf("%s: not in the mirror (definitionShapes)", name)
+			continue
+		}
+		mirrors(t, name, it.Value(), s)
+	}
+	if n != len(definitionShapes) {
+		t.Errorf("the schema has %d definitions, the mirror %d", n, len(definitionShapes))
+	}
+	if definitionShapes["#Config"] != configShape {
+		t.Error("the fast path does not validate against #Config's mirror")
+	}
+}
+
+// mirrors compares one value of the schema with its shape in the mirror.
+func mirrors(t *testing.T, path string, v cue.Value, s *shape) {
+	t.Helper()
+	kind := v.IncompleteKind()
+	switch s.kind {
+	case kindAny:
+		if kind != cue.TopKind {
+			t.Errorf("%s: the mirror accepts anything, the schema %v", path, kind)
+		}
+	case kindString, kindBool:
+		want := map[shapeKind]cue.Kind{kindString: cue.StringKind, kindBool: cue.BoolKind}[s.kind]
+		if op, _ := v.Expr(); kind != want || op == cue.OrOp {
+			t.Errorf("%s: the mirror wants any %v, the schema %v (%v)", path, want, v, kind)
+		}
+	case kindUint, kindNumber:
+		want := map[shapeKind]cue.Kind{kindUint: cue.IntKind, kindNumber: cue.NumberKind}[s.kind]
+		if kind != want || !atLeastZero(v) {
+			t.Errorf("%s: the mirror wants %v >= 0, the schema %v (%v)", path, want, v, kind)
+		}
+	case kindEnum:
+		op, args := v.Expr()
+		var values []string
+		for _, a := range args {
+			str, err := a.String()
+			if err != nil {
+				t.Errorf("%s: alternative %v is not a string", path, a)
+			}
+			values = append(values, str)
+		}
+		if op != cue.OrOp || !slices.Equal(slices.Sorted(slices.Values(values)), slices.Sorted(slices.Values(s.enum))) {
+			t.Errorf("%s: the mirror allows %q, the schema %v", path, s.enum, v)
+		}
+	case kindList:
+		if kind != cue.ListKind {
+			t.Errorf("%s: the mirror wants a list, the schema %v", path, kind)
+			return
+		}
+		mirrors(t, path+"[]", v.LookupPath(cue.MakePath(cue.AnyIndex)), s.elem)
+	case kindMap:
+		elem := v.LookupPath(cue.MakePath(cue.AnyString))
+		it, err := v.Fields(cue.Optional(true))
+		if kind != cue.StructKind || err != nil || !elem.Exists() || it.Next() {
+			t.Errorf("%s: the mirror wants [string]: T and nothing else, the schema %v", path, v)
+			return
+		}
+		mirrors(t, path+".<name>", elem, s.elem)
+	case kindStruct:
+		if kind != cue.StructKind || v.Allows(cue.Str("noSuchField")) || v.LookupPath(cue.MakePath(cue.AnyString)).Exists() {
+			t.Errorf("%s: the mirror wants a closed struct, the schema %v", path, v)
+			return
+		}
+		it, err := v.Fields(cue.Optional(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			seen[name] = true
+			f, ok := s.fields[name]
+			if !ok {
+				t.Errorf("%s.%s: not in the mirror", path, name)
+				continue
+			}
+			want := required
+			if it.IsOptional() {
+				want = optional
+			} else if _, ok := it.Value().Default(); ok {
+				want = defaulted
+			}
+			if f.presence != want {
+				t.Errorf("%s.%s: presence %d in the mirror, %d in the schema", path, name, f.presence, want)
+			}
+			mirrors(t, path+"."+name, it.Value(), f.shape)
+		}
+		for name := range s.fields {
+			if !seen[name] {
+				t.Errorf("%s.%s: in the mirror, not in the schema", path, name)
+			}
+		}
+	}
+}
+
+// atLeastZero reports whether v's constraint includes >=0.
+func atLeastZero(v cue.Value) bool {
+	op, args := v.Expr()
+	switch {
+	case op == cue.GreaterThanEqualOp && len(args) == 1:
+		n, err := args[0].Int64()
+		return err == nil && n == 0
+	case op == cue.AndOp || op == cue.NoOp && len(args) == 1 && !args[0].Equals(v):
+		return slices.ContainsFunc(args, atLeastZero)
+	}
+	return false
+}
