@@ -2,6 +2,8 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -247,34 +249,131 @@ func TestFastPathValid(t *testing.T) {
 
 // FuzzFastPathSound mutates valid configurations: whenever the fast path
 // takes one, CUE accepts it against the schema, and Load gives the
-// diagnostics and the state the CUE path gives.
+// diagnostics and the state the CUE path gives. The fuzzer mutates the
+// source's bytes, and (at, op, val) mutates the configuration's data at one
+// place (see mutate): a field left out, renamed, added, or a value of
+// another kind or just beyond a bound.
 func FuzzFastPathSound(f *testing.F) {
 	entries, _ := os.ReadDir("../examples")
 	for _, e := range entries {
 		if data, err := os.ReadFile(filepath.Join("..", "examples", e.Name(), "curator.cue")); err == nil {
-			f.Add(string(data))
-		}
-	}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range validCases {
-			if !yield(k) {
-				return
+			for op := range uint8(4) {
+				f.Add(string(data), uint16(7*op), op, uint8(3*op))
 			}
 		}
-	}) {
-		f.Add("package curator\n\n" + validCases[name] + "\n")
 	}
-	f.Fuzz(func(t *testing.T, src string) {
+	for _, name := range slices.Sorted(maps.Keys(validCases)) {
+		f.Add("package curator\n\n"+validCases[name]+"\n", uint16(0), uint8(4), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, src string, at uint16, op, val uint8) {
+		src = mutate(src, int(at), op, val)
 		fsys := fstest.MapFS{"main.cue": {Data: []byte(src)}}
-		taken, _, _ := fastPath(t, fsys)
-		if !taken || !strings.HasPrefix(strings.TrimSpace(src), "package curator") {
+		// Load refuses a file of another package before either path.
+		if syntax, err := parser.ParseFile("main.cue", src); err != nil || syntax.PackageName() != packageName {
+			return
+		}
+		if taken, _, _ := fastPath(t, fsys); !taken {
 			return
 		}
 		if !schemaAccepts(t, fsys) {
-			t.Fatal("the fast path took a configuration the schema refuses")
+			t.Fatalf("the fast path took a configuration the schema refuses:\n%s", src)
 		}
 		sameLoad(t, fsys)
 	})
+}
+
+// Values and names a mutation writes: every kind, the edges of the
+// schema's bounds and enums, and its field names in and out of place.
+var (
+	mutantValues = []any{
+		nil, true, false, json.Number("0"), json.Number("-0"), json.Number("1"), json.Number("-1"),
+		json.Number("1.0"), json.Number("1e2"), json.Number("0.5"), json.Number("99999999999999999999"),
+		"", "x", "Linux", "Generalized", "V2", "Arm64", "graph", "Groups", "User", "westeurope",
+		[]any{}, []any{"x"}, []any{json.Number("1")}, []any{map[string]any{"lun": json.Number("0")}},
+		map[string]any{}, map[string]any{"concurrentVMs": json.Number("40")}, map[string]any{"x": "y"},
+		map[string]any{"blob": "https://a.blob.core.windows.net/c/b"},
+	}
+	mutantNames = []string{
+		"location", "Location", "replicas", "replica", "storage", "lun", "osType", "osState",
+		"hyperVGeneration", "wide", "narrow", "newest", "blob", "subscription", "resourceGroup",
+		"local", "azure", "read", "lock", "sizeGB", "min", "max", "principalId", "role",
+		"permission", "community", "tags", "x", "#x", "",
+	}
+)
+
+// mutate returns src with one change to its data when src is one plain-data
+// file in package curator: the at'th value (in a walk of the data, keys in
+// order) is left out (op 0), replaced by a value of mutantValues (1), given
+// a field of mutantNames (2, a struct) or renamed (3); other ops, and
+// sources that are not plain data in package curator, are returned as they are.
+func mutate(src string, at int, op, val uint8) string {
+	syntax, err := parser.ParseFile("main.cue", src)
+	if err != nil || op > 3 || syntax.PackageName() != packageName {
+		return src
+	}
+	data, ok := plainJSON([]*ast.File{syntax})
+	if !ok {
+		return src
+	}
+	var root any
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	if dec.Decode(&root) != nil {
+		return src
+	}
+	value := mutantValues[int(val)%len(mutantValues)]
+	name := mutantNames[int(val)%len(mutantNames)]
+	n := 0
+	var walk func(v any, set func(any), del func(), rename func(string)) bool
+	walk = func(v any, set func(any), del func(), rename func(string)) bool {
+		if n == at {
+			switch op {
+			case 0:
+				del()
+			case 1:
+				set(value)
+			case 2:
+				if m, ok := v.(map[string]any); ok {
+					m[name] = value
+				}
+			case 3:
+				rename(name)
+			}
+			return true
+		}
+		n++
+		switch v := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				if walk(v[k], func(x any) { v[k] = x }, func() { delete(v, k) }, func(to string) { v[to] = v[k]; delete(v, k) }) {
+					return true
+				}
+			}
+		case []any:
+			for i := range v {
+				if walk(v[i], func(x any) { v[i] = x }, func() { v[i] = nil }, func(string) {}) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	walk(root, func(any) {}, func() {}, func(string) {})
+	m, ok := root.(map[string]any)
+	if !ok {
+		return src
+	}
+	var b strings.Builder
+	b.WriteString("package curator\n")
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		key, _ := json.Marshal(k)
+		value, err := json.Marshal(m[k])
+		if err != nil {
+			return src
+		}
+		fmt.Fprintf(&b, "%s: %s\n", key, value)
+	}
+	return b.String()
 }
 
 // The Go mirror of the schema is curator.cue's, field for field: every
