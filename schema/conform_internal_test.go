@@ -505,3 +505,70 @@ func atLeastZero(v cue.Value) bool {
 	}
 	return false
 }
+
+// At the edges of the schema, the fast path takes what CUE surely accepts
+// and leaves the rest to CUE: what it takes, CUE accepts, with the same
+// state and diagnostics.
+func TestFastPathEdges(t *testing.T) {
+	const image = `publisher: "P", offer: "O", sku: "S", osType: "Linux", osState: "Generalized"`
+	version := func(fields string) string {
+		return `galleries: g: {location: "westeurope", images: i: {` + image + `, versions: "1.0.0": {` + fields + `}}}`
+	}
+	tests := []struct {
+		name, src string
+		taken     bool
+	}{
+		{"replicas null (#Replicas: _)", version(`replicas: null`), true},
+		{"replicas a list", version(`replicas: [1, "x"]`), true},
+		{"replicas any struct", version(`replicas: {x: {y: 1}}`), true},
+		{"replicas a float", version(`replicas: 1.5`), true},
+		{"sizeGB a fraction", version(`sizeGB: 0.5`), true},
+		{"sizeGB an exponent", version(`sizeGB: 1e2`), true},
+		{"sizeGB zero", version(`sizeGB: 0`), true},
+		{"sizeGB negative", version(`sizeGB: -1`), false},
+		{"sizeGB a string", version(`sizeGB: "1"`), false},
+		{"maxDeletes -0", `maxDeletes: -0`, false},
+		{"maxDeletes 1.0", `maxDeletes: 1.0`, false},
+		{"maxDeletes an exponent", `maxDeletes: 1e1`, false},
+		{"maxDeletes beyond int64", `maxDeletes: 99999999999999999999`, false},
+		{"maxDeletes null", `maxDeletes: null`, false},
+		{"name null", `name: null`, false},
+		{"prune a string", `prune: "true"`, false},
+		{"a key in another case", `galleries: g: {Location: "westeurope"}`, false},
+		{"a quoted definition's name", `"#Config": {}`, false},
+		{"an empty key", `"": 1`, false},
+		{"null optional bool", `galleries: g: {location: "westeurope", adopt: null}`, false},
+		{"null tag", `galleries: g: {location: "westeurope", tags: {a: null}}`, false},
+		{"a tag not a string", `galleries: g: {location: "westeurope", tags: {a: 1}}`, false},
+		{"null in a list", `galleries: g: {location: "westeurope", images: i: {` + image + `, disallowedDiskTypes: [null]}}`, false},
+		{"a gallery not a struct", `galleries: g: "westeurope"`, false},
+		{"galleries a list", `galleries: []`, false},
+		{"an enum in another case", `galleries: g: {location: "westeurope", images: i: {publisher: "P", offer: "O", sku: "S", osType: "linux", osState: "Generalized"}}`, false},
+		{"an enum's default written", `galleries: g: {location: "westeurope", images: i: {` + image + `, hyperVGeneration: "V1"}}`, true},
+		{"an unknown enum value", `galleries: g: {location: "westeurope", images: i: {` + image + `, hyperVGeneration: "V3"}}`, false},
+		{"a required field missing", `galleries: g: {images: i: {` + image + `}}`, false},
+		{"azure without resourceGroup", `target: azure: subscription: "00000000-0000-0000-0000-000000000001"`, false},
+		{"lock without blob", `target: local: {endpoint: "http://127.0.0.1:1", lock: {}}`, false},
+		{"replication without narrow", `galleries: g: {location: "westeurope", images: i: {` + image + `, replication: {newest: 1, wide: {}}}}`, false},
+		{"a data disk's lun a float", version(`source: {snapshot: "s", dataDisks: [{lun: 0.0, snapshot: "d"}]}`), false},
+		{"an unknown field in a list's struct", version(`source: {snapshot: "s", dataDisks: [{lun: 0, snapshot: "d", x: 1}]}`), false},
+		{"an edge zone without region", version(`edgeZones: z: {replicas: 1}`), false},
+		{"a string with escapes", `name: "a\u00e9\n\t\"b"`, true},
+		{"a multi-line string", "name: \"\"\"\n\tab\n\t\"\"\"", true},
+		{"a raw string", `name: #"a\b"#`, true},
+		{"bytes", `name: 'ab'`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"main.cue": {Data: []byte("package curator\n\n" + tt.src + "\n")}}
+			taken, _, _ := fastPath(t, fsys)
+			if taken != tt.taken {
+				t.Errorf("taken by the fast path: %v, want %v", taken, tt.taken)
+			}
+			if taken && !schemaAccepts(t, fsys) {
+				t.Error("the fast path took a configuration the schema refuses")
+			}
+			sameLoad(t, fsys)
+		})
+	}
+}
