@@ -123,13 +123,24 @@ var (
 )
 
 type decoder struct {
+	// user is the evaluated configuration, or none on the fast path.
 	user      cue.Value
 	positions positions
 	diags     Diagnostics
+	// unindexed is set when a position was wanted that only the evaluated
+	// configuration knows, and there is none.
+	unindexed bool
 }
 
 // pos returns the user's position of a configuration path.
-func (d *decoder) pos(labels ...string) Pos { return position(d.positions, d.user, labels) }
+func (d *decoder) pos(labels ...string) Pos {
+	if !d.user.Exists() {
+		p, ok := d.positions[pathKey(labels)]
+		d.unindexed = d.unindexed || !ok
+		return p
+	}
+	return position(d.positions, d.user, labels)
+}
 
 func (d *decoder) errorf(labels []string, format string, args ...any) {
 	d.diags = append(d.diags, Diagnostic{Severity: Error, Pos: d.pos(labels...), Path: pathString(labels), Message: fmt.Sprintf(format, args...)})

@@ -36,18 +36,29 @@ const (
 // unifies them with the embedded schema, validates every rule, and decodes
 // the result. It returns every problem at once; the State is nil when any
 // diagnostic is an error. Files named *_tool.cue are never loaded.
-func Load(fsys fs.FS) (*State, Diagnostics) {
+func Load(fsys fs.FS) (*State, Diagnostics) { return load(fsys, viaFast) }
+
+// A loadPath says how far Load may go around CUE's evaluation; tests pin
+// one to compare the paths.
+type loadPath int
+
+const (
+	// viaFast: a plain-data configuration that conforms to the schema's
+	// Go mirror is decoded without building a CUE instance; anything else
+	// takes the CUE path.
+	viaFast loadPath = iota
+	// viaCUE: CUE evaluates and validates every configuration; a valid
+	// one of plain data is decoded from its syntax (no export).
+	viaCUE
+	// viaExport: CUE evaluates, validates and exports every
+	// configuration.
+	viaExport
+)
+
+func load(fsys fs.FS, via loadPath) (*State, Diagnostics) {
 	files, diags := readFiles(fsys)
 	if diags.HasErrors() {
 		return nil, diags
-	}
-	// Field order means nothing to curator (the model is maps), so fields
-	// are sorted by name rather than topologically: much cheaper on large
-	// configurations.
-	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
-	schema := ctx.CompileBytes(schemaSource, cue.Filename(schemaFile))
-	if err := schema.Err(); err != nil {
-		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
 	}
 	if diags := prescan(files, prescanBytes); diags.HasErrors() {
 		return nil, diags
@@ -95,26 +106,51 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags.sort()
 	}
-	// While CUE evaluates and validates, the syntax is indexed for
-	// positions and, when the files are plain data, turned into the
-	// configuration's JSON and decoded (see plainJSON): pure functions of
-	// the parsed files, on the other core.
-	var (
-		plain   *rawConfig
-		indexed positions
-	)
+	// The syntax is indexed for positions on the other core while the
+	// files, when they are plain data, are turned into the configuration's
+	// JSON (see plainJSON) and decoded: pure functions of the parsed files.
+	var indexed positions
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		indexed = indexPositions(syntaxes)
+	}()
+	defer func() { <-done }()
+	var plain *rawConfig
+	if via != viaExport {
 		if data, ok := plainJSON(syntaxes); ok {
 			var r rawConfig
 			if json.Unmarshal(data, &r) == nil {
 				plain = &r
 			}
+			// The fast path: plain data the schema surely accepts needs no
+			// CUE evaluation. The loader's rules run as on the CUE path,
+			// positioned from the syntax; a diagnostic at a path the syntax
+			// does not name (where the CUE path asks the evaluated value)
+			// sends the configuration down the CUE path after all.
+			if plain != nil && via == viaFast {
+				index := func() positions { <-done; return indexed }
+				if st, diags, ok := fastDecode(data, plain, index); ok {
+					return st, diags
+				}
+				// plain may have been decoded: decoded again for the CUE
+				// path.
+				plain = nil
+				var again rawConfig
+				if json.Unmarshal(data, &again) == nil {
+					plain = &again
+				}
+			}
 		}
-	}()
-	defer func() { <-done }()
+	}
+	// Field order means nothing to curator (the model is maps), so fields
+	// are sorted by name rather than topologically: much cheaper on large
+	// configurations.
+	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
+	schema := ctx.CompileBytes(schemaSource, cue.Filename(schemaFile))
+	if err := schema.Err(); err != nil {
+		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
+	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
 		return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
@@ -159,7 +195,29 @@ func Load(fsys fs.FS) (*State, Diagnostics) {
 	st := d.decode(&raw)
 	diags = append(diags, schemaDiags...)
 	diags = append(diags, notUnder(d.diags, schemaDiags)...)
-	diags = diags.sort()
+	return result(st, diags.sort())
+}
+
+// fastDecode decodes plain, the configuration of data (its plain-data
+// JSON), when the schema surely accepts data and every position the
+// loader's rules want is in the syntax's index; false sends the
+// configuration down the CUE path.
+func fastDecode(data []byte, plain *rawConfig, index func() positions) (*State, Diagnostics, bool) {
+	if !conforms(data) {
+		return nil, nil, false
+	}
+	d := &decoder{positions: index()}
+	st := d.decode(plain)
+	if d.unindexed {
+		return nil, nil, false
+	}
+	st, diags := result(st, d.diags.sort())
+	return st, diags, true
+}
+
+// result is a decoded state and its diagnostics: no state when any is an
+// error.
+func result(st *State, diags Diagnostics) (*State, Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}

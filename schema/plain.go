@@ -15,11 +15,12 @@ import (
 // A user's files are mostly plain data: fields whose values are structs,
 // lists and literals, nothing to resolve or compute. For such files the
 // user's value is their syntax, merged: the JSON of it needs neither CUE's
-// evaluated value nor its export, so Load builds it from the syntax while
-// CUE validates the same files against the schema. CUE still evaluates and
-// validates every file; only the export is skipped, and only for a
-// configuration CUE found valid (any diagnostic takes the export path, so
-// that every message reads as before).
+// evaluated value nor its export, so Load builds it from the syntax. When
+// the schema's Go mirror surely accepts that JSON (see conforms), CUE does
+// not evaluate the files at all; otherwise CUE evaluates and validates
+// them, and only the export is skipped, only for a configuration CUE found
+// valid (any diagnostic takes the export path, so that every message reads
+// as before).
 //
 // A file is plain data when every declaration is a regular field (an
 // identifier or a quoted label; no definitions, hidden, optional or
