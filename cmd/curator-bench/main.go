@@ -138,9 +138,19 @@ func exeEnv(bin string, env []string, args ...string) (measured, error) {
 	cmd.Stdout = &out
 	cmd.Stderr = os.Stderr
 	start := time.Now()
-	err := cmd.Run()
-	m := measured{wall: time.Since(start), out: []byte(out.String())}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+	if err := cmd.Start(); err != nil {
+		return measured{}, err
+	}
+	// The child's own peak, read from /proc while it runs: getrusage's
+	// maxrss of a child started by this (large) process counts this
+	// process's memory too, since the child shares it until exec.
+	hwm := make(chan int64, 1)
+	stop := make(chan struct{})
+	go func() { hwm <- watchHighWater(cmd.Process.Pid, stop) }()
+	err := cmd.Wait()
+	close(stop)
+	m := measured{wall: time.Since(start), out: []byte(out.String()), rss: <-hwm}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && m.rss == 0 {
 		m.rss = ru.Maxrss
 	}
 	if err != nil {
@@ -594,4 +604,29 @@ func readPaths(bin, work string, o estate.Options) ([]pathResult, error) {
 		out = append(out, pathResult{path: path, dir: dir, requests: c.Requests(), graph: c.GraphRequests(), throttled: c.Throttled(), wall: wall})
 	}
 	return out, nil
+}
+
+// watchHighWater polls a process's peak resident set (VmHWM, KiB) until stop
+// is closed, and returns the last value read (0 where /proc has none).
+func watchHighWater(pid int, stop <-chan struct{}) int64 {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	var peak int64
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if data, err := os.ReadFile(path); err == nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64); err == nil && kb > peak {
+						peak = kb
+					}
+				}
+			}
+		}
+		select {
+		case <-stop:
+			return peak
+		case <-tick.C:
+		}
+	}
 }
