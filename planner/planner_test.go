@@ -34,23 +34,10 @@ var (
 	packerPublished = plannertest.PackerPublished
 )
 
-type scenario struct {
-	name    string
-	desired func() model.State
-	actual  func() model.State
-	opts    planner.Options
-	errors  []string
-	refused map[model.Address]planner.Rule
-	allow   map[planner.Rule]string
-}
+// scenario is one of plannertest's scenarios.
+type scenario = plannertest.Scenario
 
-func scenarios() []scenario {
-	var out []scenario
-	for _, s := range plannertest.Scenarios() {
-		out = append(out, scenario{name: s.Name, desired: s.Desired, actual: s.Actual, opts: s.Opts, errors: s.Errors, refused: s.Refused, allow: s.Allow})
-	}
-	return out
-}
+func scenarios() []scenario { return plannertest.Scenarios() }
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
@@ -73,20 +60,20 @@ func golden(t *testing.T, path string, got []byte) {
 }
 
 func compute(s scenario) (*planner.Plan, planner.Diagnostics) {
-	opts := s.opts
+	opts := s.Opts
 	opts.Now = now
 	opts.SourceRevision = "0123456789abcdef"
-	return planner.Compute(s.desired(), s.actual(), opts)
+	return planner.Compute(s.Desired(), s.Actual(), opts)
 }
 
 func TestScenarios(t *testing.T) {
 	for _, s := range scenarios() {
-		t.Run(s.name, func(t *testing.T) {
+		t.Run(s.Name, func(t *testing.T) {
 			p, diags := compute(s)
-			if len(s.errors) == 0 && diags.HasErrors() {
+			if len(s.Errors) == 0 && diags.HasErrors() {
 				t.Fatalf("unexpected errors: %v", diags.Err())
 			}
-			for _, want := range s.errors {
+			for _, want := range s.Errors {
 				if err := diags.Err(); err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("want an error mentioning %q, got %v", want, err)
 				}
@@ -95,7 +82,7 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dir := filepath.Join("testdata", s.name)
+			dir := filepath.Join("testdata", s.Name)
 			golden(t, filepath.Join(dir, "plan.json"), append(data, '\n'))
 			golden(t, filepath.Join(dir, "plan.txt"), []byte(planner.RenderText(p, false)))
 			golden(t, filepath.Join(dir, "plan.md"), []byte(planner.RenderMarkdown(p)))
@@ -125,12 +112,12 @@ func TestDeterministic(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			p2, _ := compute(s)
 			if planner.RenderText(p1, false) != planner.RenderText(p2, false) {
-				t.Fatalf("%s: two plans of the same input differ", s.name)
+				t.Fatalf("%s: two plans of the same input differ", s.Name)
 			}
 			a, _ := json.Marshal(p1)
 			b, _ := json.Marshal(p2)
 			if string(a) != string(b) {
-				t.Fatalf("%s: JSON differs between runs", s.name)
+				t.Fatalf("%s: JSON differs between runs", s.Name)
 			}
 		}
 	}
@@ -214,7 +201,7 @@ func FuzzDecodePlan(f *testing.F) {
 // applicable.
 func TestRefusedChangesStayInThePlan(t *testing.T) {
 	for _, s := range scenarios() {
-		t.Run(s.name, func(t *testing.T) {
+		t.Run(s.Name, func(t *testing.T) {
 			p, diags := compute(s)
 			got := map[model.Address]planner.Rule{}
 			for _, c := range p.Changes {
@@ -222,13 +209,13 @@ func TestRefusedChangesStayInThePlan(t *testing.T) {
 					got[c.Address] = c.Refused
 				}
 			}
-			if len(s.refused) == 0 {
+			if len(s.Refused) == 0 {
 				if p.Refused() || p.Err() != nil || len(got) > 0 || p.Summary.Refused != 0 {
 					t.Fatalf("a valid plan is refused: %v %v", p.Err(), got)
 				}
 				return
 			}
-			for addr, rule := range s.refused {
+			for addr, rule := range s.Refused {
 				if got[addr] != rule {
 					t.Errorf("%s refused by %q, want %q", addr, got[addr], rule)
 				}
@@ -243,7 +230,7 @@ func TestRefusedChangesStayInThePlan(t *testing.T) {
 				t.Errorf("summary counts %d changes and %d refused, the plan has %d", counted, len(got), len(p.Changes))
 			}
 			for _, r := range p.Errors {
-				if want, ok := s.allow[r.Rule]; !ok || r.AllowFlag != want {
+				if want, ok := s.Allow[r.Rule]; !ok || r.AllowFlag != want {
 					t.Errorf("%s: %s is allowed by %q, want %q", r.Address, r.Rule, r.AllowFlag, want)
 				}
 				if r.AllowFlag != "" && r.AllowField == "" {
@@ -259,7 +246,7 @@ func TestRefusedChangesStayInThePlan(t *testing.T) {
 			if !strings.Contains(md, "[!CAUTION]") {
 				t.Error("the Markdown plan does not lead with the refusal")
 			}
-			for addr := range s.refused {
+			for addr := range s.Refused {
 				if !strings.Contains(text, string(addr)+" ") && !strings.Contains(text, string(addr)+"\n") {
 					t.Errorf("the text plan does not show %s", addr)
 				}
@@ -285,7 +272,7 @@ func TestRefusedChangesStayInThePlan(t *testing.T) {
 				t.Errorf("JSON errors[] has %d entries, want %d", len(doc.Errors), len(p.Errors))
 			}
 			for _, rc := range doc.ResourceChanges {
-				if want := s.refused[model.Address(rc.Address)]; want != "" && (!rc.Refused || rc.RefusedReason != string(want)) {
+				if want := s.Refused[model.Address(rc.Address)]; want != "" && (!rc.Refused || rc.RefusedReason != string(want)) {
 					t.Errorf("JSON %s: refused %v %q, want %q", rc.Address, rc.Refused, rc.RefusedReason, want)
 				}
 			}
@@ -322,7 +309,7 @@ func TestChangePayloadsMatchTheirKind(t *testing.T) {
 		for _, c := range plan.Changes {
 			for _, r := range []model.Resource{c.Before, c.After} {
 				if r != nil && r.ResourceKind() != string(c.Kind) {
-					t.Errorf("%s: %s change carries a %s", s.name, c.Kind, r.ResourceKind())
+					t.Errorf("%s: %s change carries a %s", s.Name, c.Kind, r.ResourceKind())
 				}
 			}
 		}
