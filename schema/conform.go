@@ -3,6 +3,8 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"iter"
+	"maps"
 	"regexp"
 	"slices"
 )
@@ -263,6 +265,16 @@ func conforms(data []byte) bool {
 
 // accepts reports whether the shape surely allows v, a value decoded by
 // encoding/json with UseNumber.
+// acceptsEach reports whether every value of seq is of the shape.
+func (s *shape) acceptsEach(seq iter.Seq[any]) bool {
+	for e := range seq {
+		if !s.accepts(e) {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *shape) accepts(v any) bool {
 	switch s.kind {
 	case kindAny:
@@ -284,26 +296,10 @@ func (s *shape) accepts(v any) bool {
 		return ok && slices.Contains(s.enum, str)
 	case kindList:
 		list, ok := v.([]any)
-		if !ok {
-			return false
-		}
-		for _, e := range list {
-			if !s.elem.accepts(e) {
-				return false
-			}
-		}
-		return true
+		return ok && s.elem.acceptsEach(slices.Values(list))
 	case kindMap:
 		m, ok := v.(map[string]any)
-		if !ok {
-			return false
-		}
-		for _, e := range m {
-			if !s.elem.accepts(e) {
-				return false
-			}
-		}
-		return true
+		return ok && s.elem.acceptsEach(maps.Values(m))
 	case kindStruct:
 		m, ok := v.(map[string]any)
 		if !ok {
