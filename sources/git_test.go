@@ -451,6 +451,16 @@ func TestGitWatchSignalsNewCommitsAndFailures(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no signal for a new commit")
 	}
+	// A poll that ran while the commit was being written may have failed
+	// and then recovered, each signalled: let the watch settle before the
+	// failure below, so that what it signals then is the failure alone.
+	for quiet := false; !quiet; {
+		select {
+		case <-changed:
+		case <-time.After(300 * time.Millisecond):
+			quiet = true
+		}
+	}
 	if s, err := src.Snapshot(context.Background()); err != nil || s.Revision != second {
 		t.Fatalf("after the signal: %+v, %v", s, err)
 	}
