@@ -32,8 +32,10 @@ type Imported struct {
 	Warnings []string
 	// Counts are the sizes of what was imported.
 	Counts model.Counts
-	// Requests is how many Resource Manager requests reading took.
-	Requests int64
+	// Requests is how many Resource Manager requests reading took, and
+	// GraphRequests how many of them were Resource Graph queries.
+	Requests      int64
+	GraphRequests int64
 }
 
 // Import reads the actual state of a scope with the reader plan uses and
@@ -48,6 +50,12 @@ func (r *Reconciler) Import(ctx context.Context, opts ImportOptions) (*Imported,
 		return nil, err
 	}
 	defer t.Close()
+	// Import has no configuration to size the read from: one Resource Graph
+	// count chooses the path plan would take for this estate (Resource
+	// Graph's few queries for a large one, the list calls for a small one).
+	if err := t.Cloud.SizeFromGraph(ctx); err != nil {
+		r.log.Warn("reading through Resource Manager lists: Resource Graph could not count the estate", "error", err)
+	}
 	actual, err := t.Cloud.ReadState(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the actual state of %s: %w", t.Scope, err)
@@ -83,7 +91,7 @@ func (r *Reconciler) Import(ctx context.Context, opts ImportOptions) (*Imported,
 	if err != nil {
 		return nil, err
 	}
-	return &Imported{Files: files, Warnings: warnings, Counts: st.Counts(), Requests: t.Requests()}, nil
+	return &Imported{Files: files, Warnings: warnings, Counts: st.Counts(), Requests: t.Requests(), GraphRequests: t.Cloud.GraphRequests()}, nil
 }
 
 // WriteFiles writes imported files into dir, which must not hold

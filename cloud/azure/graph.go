@@ -79,6 +79,35 @@ func (c *Client) SetSizeHint(galleries, definitions int) {
 	c.hint.Store(int64(1 + galleries + definitions))
 }
 
+// SizeFromGraph sets the size hint for a reader that has no configuration
+// to size it from (import): one Resource Graph query counts the galleries
+// and image definitions of the resource group (the answer's totalRecords;
+// one row is read), so the automatic choice takes the path plan would take
+// for a configuration of that estate. When Resource Graph cannot answer
+// (no access to it, say), the hint is left alone and the list path reads,
+// as it would without the count; the error says why.
+func (c *Client) SizeFromGraph(ctx context.Context) error {
+	query := fmt.Sprintf("resources | where type in~ ('microsoft.compute/galleries', 'microsoft.compute/galleries/images') | where resourceGroup =~ '%s' | project id", c.cfg.ResourceGroup)
+	req := armresourcegraph.QueryRequest{
+		Query:         to.Ptr(query),
+		Subscriptions: []*string{to.Ptr(c.cfg.Subscription)},
+		Options: &armresourcegraph.QueryRequestOptions{
+			Top:          to.Ptr(int32(1)),
+			ResultFormat: to.Ptr(armresourcegraph.ResultFormatObjectArray),
+		},
+	}
+	page := &graphRowSink{}
+	resp, err := c.graph.Resources(context.WithValue(ctx, graphPageKey{}, page), req, nil)
+	if err != nil {
+		return wrap("count the galleries and image definitions of", model.Address(c.resourceGroupID()), err)
+	}
+	if resp.TotalRecords == nil {
+		return fmt.Errorf("count the galleries and image definitions of %s: Resource Graph's answer has no totalRecords", c.resourceGroupID())
+	}
+	c.hint.Store(1 + *resp.TotalRecords)
+	return nil
+}
+
 // ChooseReadPath is the path the next ReadState takes: the configured one,
 // or for "" Resource Graph when the size hint reaches GraphThreshold.
 func (c *Client) ChooseReadPath() string {

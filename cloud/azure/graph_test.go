@@ -173,6 +173,33 @@ func TestSizeHintChoosesReadPath(t *testing.T) {
 	}
 }
 
+// TestSizeFromGraphChoosesReadPath: with no configuration to size it,
+// one Resource Graph query counts galleries and definitions and the read
+// takes the path a configuration of that size would: lists below
+// GraphThreshold requests (1 + galleries + definitions), Resource Graph
+// from it on.
+func TestSizeFromGraphChoosesReadPath(t *testing.T) {
+	_, srv := setup(t, emulator.Options{})
+	writer := clientFor(t, srv, azure.ReadARM, 0)
+	populate(t, writer, 1, azure.GraphThreshold-3, 0)
+	for _, want := range []string{azure.ReadARM, azure.ReadGraph} {
+		c := clientFor(t, srv, "", 0)
+		if err := c.SizeFromGraph(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.ChooseReadPath(); got != want {
+			t.Errorf("counted: %s, want %s", got, want)
+		}
+		if q, n := c.GraphRequests(), c.Requests(); q != 1 || n != 1 {
+			t.Errorf("counting took %d requests (%d graph queries); want one query", n, q)
+		}
+		// One more definition reaches the threshold.
+		if err := writer.CreateImage(context.Background(), "g0", "last", image("last")); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // withoutCreator drops who created each version: Resource Manager reports
 // it (systemData), Resource Graph rows do not carry it.
 func withoutCreator(st *model.State) {

@@ -437,6 +437,8 @@ func goalRows(bin, shape, work string) error {
 	if err != nil {
 		return err
 	}
+	imp := res[len(res)-1]
+	res = res[:len(res)-1]
 	listTime := res[0].wall
 	for _, r := range res {
 		name := map[string]string{azure.ReadARM: "Resource Manager lists (arm)", azure.ReadGraph: "Resource Graph (graph)"}[r.path]
@@ -445,6 +447,12 @@ func goalRows(bin, shape, work string) error {
 	baseline := g + d + v + g*o.Shares
 	wait := max(0, float64(baseline-250)/25)
 	fmt.Printf("| per-resource GETs (Terraform's refresh), computed | %d | 0 | — | ≥ %.1f s | %.1f× |\n\n", baseline, wait, wait/listTime.Seconds())
+	// import has no configuration: it counts through Resource Graph, then
+	// reads through the path plan would take for that size (graph here).
+	auto := res[len(res)-1]
+	fmt.Println("| `import` of the same estate, throttling on | requests | Resource Graph queries | time | vs no-op plan (graph) |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	fmt.Printf("| count, then read as plan would | %d | %d | %s | %.2f× |\n\n", imp.requests, imp.graph, secs(imp.wall), imp.wall.Seconds()/auto.wall.Seconds())
 	return configRows(bin, res[0].dir)
 }
 
@@ -603,7 +611,29 @@ func readPaths(bin, work string, o estate.Options) ([]pathResult, error) {
 		}
 		out = append(out, pathResult{path: path, dir: dir, requests: c.Requests(), graph: c.GraphRequests(), throttled: c.Throttled(), wall: wall})
 	}
-	return out, nil
+	imp, err := importGoal(ctx, state, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", shape, err)
+	}
+	imp.dir = dir
+	return append(out, imp), nil
+}
+
+// importGoal imports the populated estate as `curator import` does — no
+// configuration to size the read from, so it counts first — against a fresh
+// emulator with ARM's throttling on.
+func importGoal(ctx context.Context, state string, o estate.Options) (pathResult, error) {
+	r := reconcile.New(reconcile.Options{Target: reconcile.TargetOptions{StateDir: state, Emulator: emulator.Options{ARMThrottle: true, ReplicationRate: 1e6}}})
+	t0 := time.Now()
+	imp, err := r.Import(ctx, reconcile.ImportOptions{Name: o.Name, Target: schema.Target{Local: &schema.LocalTarget{}}})
+	if err != nil {
+		return pathResult{}, fmt.Errorf("import: %w", err)
+	}
+	wall := time.Since(t0)
+	if imp.Counts.Versions != o.Versions {
+		return pathResult{}, fmt.Errorf("import read %d versions of %d", imp.Counts.Versions, o.Versions)
+	}
+	return pathResult{path: "import", requests: imp.Requests, graph: imp.GraphRequests, wall: wall}, nil
 }
 
 // watchHighWater polls a process's peak resident set (VmHWM, KiB) until stop
