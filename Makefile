@@ -25,10 +25,15 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Go benchmarks, then the estate-scale table of curator-bench (against the
-# emulator: cold plan, requests, no-op re-plan, apply, watch).
+# The Go benchmarks at BENCH_BASE and at HEAD compared by benchstat (a
+# regression shows the day it lands), then the estate-scale tables of
+# curator-bench (against the emulator: cold plan, requests, no-op re-plan,
+# apply, watch), headed by the date, build and machine load they were
+# measured at: the README's Performance section is pasted from one run.
+# BENCH_BASE is the last commit of the previous release round.
+BENCH_BASE ?= 78e3ee3
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/benchcmp.sh $(BENCH_BASE)
 	$(GO) run ./cmd/curator-bench -curator $(BIN)
 
 # The main job on the embedded default: validate, plan and apply the

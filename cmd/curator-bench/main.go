@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -56,6 +57,7 @@ func main() {
 		}
 		return
 	}
+	printHeader(*bin)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -659,4 +661,23 @@ func watchHighWater(pid int, stop <-chan struct{}) int64 {
 		case <-tick.C:
 		}
 	}
+}
+
+// printHeader says when, of what and on what the tables below were measured,
+// so the README's Performance section is pasted from one run whose
+// conditions it names: the date, curator's build, the machine, and its load
+// average as the run starts (other work on the machine slows every figure).
+func printHeader(bin string) {
+	version := "unknown"
+	if out, err := exec.Command(bin, "version").Output(); err == nil {
+		version = strings.TrimSpace(string(out))
+	}
+	load := "unknown"
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(data)); len(f) >= 3 {
+			load = strings.Join(f[:3], " ")
+		}
+	}
+	fmt.Printf("Measured %s by curator-bench: %s; %s/%s, %d CPUs; load average %s (1, 5, 15 min) at the start.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), version, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), load)
 }
