@@ -13,13 +13,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/planner"
-	"github.com/curator-dev/curator/schema"
 )
 
 // Status is how a change ended.
@@ -40,7 +40,7 @@ func (s Status) String() string { return [...]string{"done", "failed", "skipped"
 
 // ChangeResult is the outcome of one change.
 type ChangeResult struct {
-	Address  schema.Address
+	Address  model.Address
 	Action   planner.Action
 	Status   Status
 	Err      error
@@ -97,7 +97,7 @@ func (r Result) Err() error {
 type Hooks interface {
 	PreApply(c *planner.Change)
 	PostApply(c *planner.Change, r ChangeResult)
-	Progress(c *planner.Change, regions map[string]schema.RegionReplication)
+	Progress(c *planner.Change, regions map[string]model.RegionReplication)
 }
 
 // ApplyOptions steer Apply.
@@ -132,7 +132,7 @@ func Apply(ctx context.Context, cloud Cloud, plan *planner.Plan, opts ApplyOptio
 	// cancellation path, where the writer may still be running).
 	results := make([]ChangeResult, n)
 	done := make([]chan struct{}, n)
-	index := make(map[schema.Address]int, n)
+	index := make(map[model.Address]int, n)
 	for i, c := range plan.Changes {
 		done[i] = make(chan struct{})
 		index[c.Address] = i
@@ -145,7 +145,7 @@ func Apply(ctx context.Context, cloud Cloud, plan *planner.Plan, opts ApplyOptio
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
-			results[i] = ex.run(ctx, c, sem, func(dep schema.Address) (Status, bool) {
+			results[i] = ex.run(ctx, c, sem, func(dep model.Address) (Status, bool) {
 				j, ok := index[dep]
 				if !ok {
 					return Done, true
@@ -166,7 +166,7 @@ func Apply(ctx context.Context, cloud Cloud, plan *planner.Plan, opts ApplyOptio
 // run carries out change c once what it depends on is done and a slot of
 // sem is free. wait blocks until dependency dep finished and returns its
 // status, or returns false when ctx ended first.
-func (ex *executor) run(ctx context.Context, c *planner.Change, sem chan struct{}, wait func(dep schema.Address) (Status, bool)) ChangeResult {
+func (ex *executor) run(ctx context.Context, c *planner.Change, sem chan struct{}, wait func(dep model.Address) (Status, bool)) ChangeResult {
 	res := ChangeResult{Address: c.Address, Action: c.Action}
 	notStarted := func() ChangeResult {
 		res.Status, res.Err = Cancelled, fmt.Errorf("%s: not started: %w", c.Address, context.Cause(ctx))
@@ -219,11 +219,11 @@ type executor struct {
 	opts  ApplyOptions
 }
 
-func (ex *executor) progress(c *planner.Change) func(map[string]schema.RegionReplication) {
+func (ex *executor) progress(c *planner.Change) func(map[string]model.RegionReplication) {
 	if ex.opts.Hooks == nil {
 		return nil
 	}
-	return func(m map[string]schema.RegionReplication) { ex.opts.Hooks.Progress(c, m) }
+	return func(m map[string]model.RegionReplication) { ex.opts.Hooks.Progress(c, m) }
 }
 
 // ignoreNotFound treats deleting what is already gone as success.
@@ -276,11 +276,11 @@ func (ex *executor) replacedDescendants(c *planner.Change) []*planner.Change {
 	return out
 }
 
-func scopeOf(c *planner.Change) schema.Address {
+func scopeOf(c *planner.Change) model.Address {
 	if c.Image != "" {
-		return schema.ImageAddress(c.Gallery, c.Image)
+		return model.ImageAddress(c.Gallery, c.Image)
 	}
-	return schema.GalleryAddress(c.Gallery)
+	return model.GalleryAddress(c.Gallery)
 }
 
 func (ex *executor) delete(ctx context.Context, c *planner.Change) error {
@@ -288,7 +288,7 @@ func (ex *executor) delete(ctx context.Context, c *planner.Change) error {
 	case planner.KindGallery:
 		// The service deletes a community gallery only once its sharing
 		// is reset.
-		if g, ok := c.Before.(*schema.Gallery); ok && g.Sharing != nil && g.Sharing.Permission == "Community" {
+		if g, ok := c.Before.(*model.Gallery); ok && g.Sharing != nil && g.Sharing.Permission == "Community" {
 			if err := ex.cloud.UpdateSharing(ctx, c.Gallery, "Reset", nil, nil); err != nil {
 				return fmt.Errorf("reset the community sharing of gallery %s before deleting it: %w", c.Gallery, err)
 			}
@@ -299,7 +299,7 @@ func (ex *executor) delete(ctx context.Context, c *planner.Change) error {
 	case planner.KindVersion:
 		return ex.cloud.DeleteVersion(ctx, c.Gallery, c.Image, c.Version)
 	case planner.KindShare:
-		s, _ := c.Before.(*schema.Share)
+		s, _ := c.Before.(*model.Share)
 		if s == nil {
 			return fmt.Errorf("%s: the plan has no role assignment to delete", c.Address)
 		}
@@ -312,15 +312,15 @@ func (ex *executor) delete(ctx context.Context, c *planner.Change) error {
 
 func (ex *executor) create(ctx context.Context, c *planner.Change) error {
 	switch after := c.After.(type) {
-	case *schema.Gallery:
+	case *model.Gallery:
 		return ex.cloud.CreateGallery(ctx, c.Gallery, after)
-	case *schema.ImageDefinition:
+	case *model.ImageDefinition:
 		return ex.cloud.CreateImage(ctx, c.Gallery, c.Image, after)
-	case *schema.ImageVersion:
+	case *model.ImageVersion:
 		return ex.cloud.CreateVersion(ctx, c.Gallery, c.Image, c.Version, after, ex.opts.NoWait, ex.progress(c))
-	case *schema.Share:
+	case *model.Share:
 		return ex.cloud.CreateRoleAssignment(ctx, scopeOf(c), after)
-	case *schema.Sharing:
+	case *model.Sharing:
 		return ex.sharing(ctx, c)
 	}
 	return fmt.Errorf("%s: the plan has nothing to create", c.Address)
@@ -344,7 +344,7 @@ func keepTags(declared, existing map[string]string) map[string]string {
 	}
 	out := map[string]string{}
 	for k, v := range existing {
-		if k != schema.ManagedByTag {
+		if k != model.ManagedByTag {
 			out[k] = v
 		}
 	}
@@ -353,21 +353,21 @@ func keepTags(declared, existing map[string]string) map[string]string {
 
 func (ex *executor) update(ctx context.Context, c *planner.Change) error {
 	switch after := c.After.(type) {
-	case *schema.Gallery:
+	case *model.Gallery:
 		g := *after
-		if before, ok := c.Before.(*schema.Gallery); ok {
+		if before, ok := c.Before.(*model.Gallery); ok {
 			g.Tags = keepTags(after.Tags, before.Tags)
 		}
 		return ex.cloud.UpdateGallery(ctx, c.Gallery, &g)
-	case *schema.ImageDefinition:
+	case *model.ImageDefinition:
 		d := *after
-		if before, ok := c.Before.(*schema.ImageDefinition); ok {
+		if before, ok := c.Before.(*model.ImageDefinition); ok {
 			d.Tags = keepTags(after.Tags, before.Tags)
 		}
 		return ex.cloud.UpdateImage(ctx, c.Gallery, c.Image, &d)
-	case *schema.ImageVersion:
+	case *model.ImageVersion:
 		v := *after
-		if before, ok := c.Before.(*schema.ImageVersion); ok {
+		if before, ok := c.Before.(*model.ImageVersion); ok {
 			v.Tags = keepTags(after.Tags, before.Tags)
 			if v.Source == nil {
 				v.Source = before.Source
@@ -376,10 +376,10 @@ func (ex *executor) update(ctx context.Context, c *planner.Change) error {
 		// A safety profile that keeps replicated regions, lifted in the
 		// same change that removes one: the profile goes first, with the
 		// regions as they are, so that the removal is allowed.
-		if before, ok := c.Before.(*schema.ImageVersion); ok && c.Replication != nil && len(c.Replication.Removed) > 0 &&
+		if before, ok := c.Before.(*model.ImageVersion); ok && c.Replication != nil && len(c.Replication.Removed) > 0 &&
 			before.Safety != nil && !before.Safety.AllowDeletionOfReplicatedLocations && (v.Safety == nil || v.Safety.AllowDeletionOfReplicatedLocations) {
 			step := v
-			step.Regions = map[string]schema.TargetRegion{}
+			step.Regions = map[string]model.TargetRegion{}
 			for name, tr := range before.Regions {
 				step.Regions[name] = tr
 			}
@@ -401,7 +401,7 @@ func (ex *executor) update(ctx context.Context, c *planner.Change) error {
 			}
 			if len(readded) > 0 {
 				step := v
-				step.Regions = map[string]schema.TargetRegion{}
+				step.Regions = map[string]model.TargetRegion{}
 				for name, tr := range v.Regions {
 					if !readded[name] {
 						step.Regions[name] = tr
@@ -413,7 +413,7 @@ func (ex *executor) update(ctx context.Context, c *planner.Change) error {
 			}
 		}
 		return ex.cloud.UpdateVersion(ctx, c.Gallery, c.Image, c.Version, &v, ex.opts.NoWait, ex.progress(c))
-	case *schema.Sharing:
+	case *model.Sharing:
 		return ex.sharing(ctx, c)
 	}
 	return fmt.Errorf("%s: the plan has nothing to update", c.Address)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +14,6 @@ import (
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 )
 
 // emulated starts an emulator with a resource group and a client of
@@ -26,7 +26,7 @@ func emulated(t *testing.T, maxRetries int) (*emulator.Server, *azure.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	client, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "test",
+	client, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: "test",
 		Endpoint: srv.URL(), Credential: azure.StaticToken("t"), MaxRetries: maxRetries, RetryDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func emulated(t *testing.T, maxRetries int) (*emulator.Server, *azure.Client) {
 }
 
 // planFor plans desired against what client reads.
-func planFor(t *testing.T, client *azure.Client, desired schema.State) *planner.Plan {
+func planFor(t *testing.T, client *azure.Client, desired model.State) *planner.Plan {
 	t.Helper()
 	actual, err := client.ReadState(context.Background())
 	if err != nil {
@@ -51,12 +51,12 @@ func planFor(t *testing.T, client *azure.Client, desired schema.State) *planner.
 	return plan
 }
 
-func oneImage() schema.State {
-	image := &schema.ImageDefinition{Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1",
-		Versions: map[string]*schema.ImageVersion{"1.0.0": {Source: &schema.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/i"}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}}},
+func oneImage() model.State {
+	image := &model.ImageDefinition{Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1",
+		Versions: map[string]*model.ImageVersion{"1.0.0": {Source: &model.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/i"}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}}},
 	}
-	return schema.State{Name: "test", MaxDeletes: 10, Galleries: map[string]*schema.Gallery{
-		"a": {Location: "westeurope", Images: map[string]*schema.ImageDefinition{"img": image}},
+	return model.State{Name: "test", MaxDeletes: 10, Galleries: map[string]*model.Gallery{
+		"a": {Location: "westeurope", Images: map[string]*model.ImageDefinition{"img": image}},
 	}}
 }
 
@@ -70,8 +70,8 @@ type cancelOnFirstChange struct {
 func (h *cancelOnFirstChange) PreApply(*planner.Change) {
 	h.once.Do(func() { time.AfterFunc(50*time.Millisecond, h.cancel) })
 }
-func (h *cancelOnFirstChange) PostApply(*planner.Change, reconcile.ChangeResult)             {}
-func (h *cancelOnFirstChange) Progress(*planner.Change, map[string]schema.RegionReplication) {}
+func (h *cancelOnFirstChange) PostApply(*planner.Change, reconcile.ChangeResult)            {}
+func (h *cancelOnFirstChange) Progress(*planner.Change, map[string]model.RegionReplication) {}
 
 // TestApplyInterrupted: an apply whose context ends while a change runs
 // cuts that change short, starts none of its dependents, and says so for
@@ -86,13 +86,13 @@ func TestApplyInterrupted(t *testing.T) {
 	defer cancel()
 	res := reconcile.Apply(ctx, client, plan, reconcile.ApplyOptions{Parallelism: 4, Hooks: &cancelOnFirstChange{cancel: cancel}})
 
-	want := map[schema.Address]struct {
+	want := map[model.Address]struct {
 		status reconcile.Status
 		says   string
 	}{
-		schema.GalleryAddress("a"):                 {reconcile.Cancelled, "cut short by context canceled"},
-		schema.ImageAddress("a", "img"):            {reconcile.Cancelled, "not started"},
-		schema.VersionAddress("a", "img", "1.0.0"): {reconcile.Cancelled, "not started"},
+		model.GalleryAddress("a"):                 {reconcile.Cancelled, "cut short by context canceled"},
+		model.ImageAddress("a", "img"):            {reconcile.Cancelled, "not started"},
+		model.VersionAddress("a", "img", "1.0.0"): {reconcile.Cancelled, "not started"},
 	}
 	if len(res.Changes) != len(want) {
 		t.Fatalf("%d results, want one for each of the plan's %d changes: %+v", len(res.Changes), len(want), res.Changes)

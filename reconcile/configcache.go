@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,7 +88,7 @@ func executableStamp() string {
 var thisBuild = sync.OnceValue(func() string { return buildIdentity(Version) })
 
 type cachedConfig struct {
-	State    *schema.State      `json:"state"`
+	State    *model.State       `json:"state"`
 	Warnings schema.Diagnostics `json:"warnings,omitempty"`
 }
 
@@ -124,7 +125,7 @@ func (c configCache) key(fsys fs.FS) (string, error) {
 // cacheFormat changes when the cached encoding of the model does.
 const cacheFormat = 1
 
-func (c configCache) get(key string) (*schema.State, schema.Diagnostics, bool) {
+func (c configCache) get(key string) (*model.State, schema.Diagnostics, bool) {
 	if c.dir == "" {
 		return nil, nil, false
 	}
@@ -141,7 +142,7 @@ func (c configCache) get(key string) (*schema.State, schema.Diagnostics, bool) {
 	return cc.State, cc.Warnings, true
 }
 
-func (c configCache) put(key string, st *schema.State, warnings schema.Diagnostics) error {
+func (c configCache) put(key string, st *model.State, warnings schema.Diagnostics) error {
 	if c.dir == "" {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"github.com/curator-dev/curator/model"
 	"os"
 	"strings"
 	"testing"
@@ -34,10 +35,10 @@ func TestConfigCache(t *testing.T) {
 	if !ok {
 		t.Fatal("a valid configuration was not cached")
 	}
-	if diff := cmp.Diff(fresh, cached, cmpopts.IgnoreTypes(schema.Pos{})); diff != "" {
+	if diff := cmp.Diff(fresh, cached, cmpopts.IgnoreTypes(model.Pos{})); diff != "" {
 		t.Errorf("cached configuration differs (-fresh +cached):\n%s", diff)
 	}
-	if again, _ := r.validate(fsys); again != nil && cmp.Diff(fresh, again, cmpopts.IgnoreTypes(schema.Pos{})) != "" {
+	if again, _ := r.validate(fsys); again != nil && cmp.Diff(fresh, again, cmpopts.IgnoreTypes(model.Pos{})) != "" {
 		t.Error("a load through the cache differs")
 	}
 	edited := fstest.MapFS{"curator.cue": {Data: append(append([]byte{}, data...), "\n// edited\n"...)}}

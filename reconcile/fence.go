@@ -2,8 +2,7 @@ package reconcile
 
 import (
 	"context"
-
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // fencedCloud checks, before every write, that the apply lock is still
@@ -20,14 +19,14 @@ func (f fencedCloud) EnsureResourceGroup(ctx context.Context, location string) e
 	return f.Cloud.EnsureResourceGroup(ctx, location)
 }
 
-func (f fencedCloud) CreateGallery(ctx context.Context, name string, g *schema.Gallery) error {
+func (f fencedCloud) CreateGallery(ctx context.Context, name string, g *model.Gallery) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
 	return f.Cloud.CreateGallery(ctx, name, g)
 }
 
-func (f fencedCloud) UpdateGallery(ctx context.Context, name string, g *schema.Gallery) error {
+func (f fencedCloud) UpdateGallery(ctx context.Context, name string, g *model.Gallery) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
@@ -48,14 +47,14 @@ func (f fencedCloud) UpdateSharing(ctx context.Context, gallery, operation strin
 	return f.Cloud.UpdateSharing(ctx, gallery, operation, subscriptions, tenants)
 }
 
-func (f fencedCloud) CreateImage(ctx context.Context, gallery, name string, d *schema.ImageDefinition) error {
+func (f fencedCloud) CreateImage(ctx context.Context, gallery, name string, d *model.ImageDefinition) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
 	return f.Cloud.CreateImage(ctx, gallery, name, d)
 }
 
-func (f fencedCloud) UpdateImage(ctx context.Context, gallery, name string, d *schema.ImageDefinition) error {
+func (f fencedCloud) UpdateImage(ctx context.Context, gallery, name string, d *model.ImageDefinition) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
@@ -69,14 +68,14 @@ func (f fencedCloud) DeleteImage(ctx context.Context, gallery, name string) erro
 	return f.Cloud.DeleteImage(ctx, gallery, name)
 }
 
-func (f fencedCloud) CreateVersion(ctx context.Context, gallery, image, name string, v *schema.ImageVersion, noWait bool, progress func(map[string]schema.RegionReplication)) error {
+func (f fencedCloud) CreateVersion(ctx context.Context, gallery, image, name string, v *model.ImageVersion, noWait bool, progress func(map[string]model.RegionReplication)) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
 	return f.Cloud.CreateVersion(ctx, gallery, image, name, v, noWait, progress)
 }
 
-func (f fencedCloud) UpdateVersion(ctx context.Context, gallery, image, name string, v *schema.ImageVersion, noWait bool, progress func(map[string]schema.RegionReplication)) error {
+func (f fencedCloud) UpdateVersion(ctx context.Context, gallery, image, name string, v *model.ImageVersion, noWait bool, progress func(map[string]model.RegionReplication)) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
@@ -90,14 +89,14 @@ func (f fencedCloud) DeleteVersion(ctx context.Context, gallery, image, name str
 	return f.Cloud.DeleteVersion(ctx, gallery, image, name)
 }
 
-func (f fencedCloud) CreateRoleAssignment(ctx context.Context, scope schema.Address, s *schema.Share) error {
+func (f fencedCloud) CreateRoleAssignment(ctx context.Context, scope model.Address, s *model.Share) error {
 	if err := f.fence(); err != nil {
 		return err
 	}
 	return f.Cloud.CreateRoleAssignment(ctx, scope, s)
 }
 
-func (f fencedCloud) DeleteRoleAssignment(ctx context.Context, scope schema.Address, s *schema.Share) error {
+func (f fencedCloud) DeleteRoleAssignment(ctx context.Context, scope model.Address, s *model.Share) error {
 	if err := f.fence(); err != nil {
 		return err
 	}

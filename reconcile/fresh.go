@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"strings"
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/planner"
-	"github.com/curator-dev/curator/schema"
 )
 
 // Freshness rules. Azure Resource Graph lags Resource Manager by seconds,
@@ -26,16 +26,16 @@ var ErrStaleGraphView = errors.New("the Resource Graph view the plan was read th
 
 // resourceReader reads one resource through Resource Manager.
 type resourceReader interface {
-	ReadResource(ctx context.Context, addr schema.Address) (resource any, exists bool, err error)
+	ReadResource(ctx context.Context, addr model.Address) (resource any, exists bool, err error)
 }
 
 var _ resourceReader = (*azure.Client)(nil)
 
 // confirmAddresses are the addresses of the resources plan will change or
 // delete, each once, in plan order.
-func confirmAddresses(plan *planner.Plan) []schema.Address {
-	seen := map[schema.Address]bool{}
-	var out []schema.Address
+func confirmAddresses(plan *planner.Plan) []model.Address {
+	seen := map[model.Address]bool{}
+	var out []model.Address
 	for _, c := range plan.Changes {
 		if c.Refused != "" {
 			continue
@@ -47,7 +47,7 @@ func confirmAddresses(plan *planner.Plan) []schema.Address {
 		}
 		addr := c.Address
 		if c.Kind == planner.KindSharing {
-			addr = schema.GalleryAddress(c.Gallery)
+			addr = model.GalleryAddress(c.Gallery)
 		}
 		if !seen[addr] {
 			seen[addr] = true
@@ -60,7 +60,7 @@ func confirmAddresses(plan *planner.Plan) []schema.Address {
 // confirmFresh checks, when plan was read through Resource Graph, that
 // Resource Manager agrees with actual (the view the plan was computed
 // from) on every resource the plan changes or deletes.
-func confirmFresh(ctx context.Context, cloud resourceReader, plan *planner.Plan, actual *schema.State) error {
+func confirmFresh(ctx context.Context, cloud resourceReader, plan *planner.Plan, actual *model.State) error {
 	if plan.ReadPath != azure.ReadGraph || actual == nil {
 		return nil
 	}
@@ -87,14 +87,14 @@ func confirmFresh(ctx context.Context, cloud resourceReader, plan *planner.Plan,
 }
 
 // lookup finds the resource at addr in a state.
-func lookup(st *schema.State, addr schema.Address) (any, bool) {
+func lookup(st *model.State, addr model.Address) (any, bool) {
 	if strings.HasPrefix(string(addr), "share/") {
 		for gname, g := range st.Galleries {
-			if s := findShare(g.Shares, addr, schema.GalleryAddress(gname)); s != nil {
+			if s := findShare(g.Shares, addr, model.GalleryAddress(gname)); s != nil {
 				return s, true
 			}
 			for iname, img := range g.Images {
-				if s := findShare(img.Shares, addr, schema.ImageAddress(gname, iname)); s != nil {
+				if s := findShare(img.Shares, addr, model.ImageAddress(gname, iname)); s != nil {
 					return s, true
 				}
 			}
@@ -123,9 +123,9 @@ func lookup(st *schema.State, addr schema.Address) (any, bool) {
 	return v, v != nil
 }
 
-func findShare(shares map[string]*schema.Share, addr, scope schema.Address) *schema.Share {
+func findShare(shares map[string]*model.Share, addr, scope model.Address) *model.Share {
 	for _, s := range shares {
-		if schema.ShareAddress(scope, s.PrincipalID, s.Role) == addr {
+		if model.ShareAddress(scope, s.PrincipalID, s.Role) == addr {
 			return s
 		}
 	}
@@ -135,27 +135,27 @@ func findShare(shares map[string]*schema.Share, addr, scope schema.Address) *sch
 // sameResource compares a resource as the plan saw it with Resource
 // Manager's, by the planner's fingerprint of the resource alone (children
 // and observations left out).
-func sameResource(addr schema.Address, a, b any) bool {
+func sameResource(addr model.Address, a, b any) bool {
 	return resourceFingerprint(addr, a) == resourceFingerprint(addr, b)
 }
 
-func resourceFingerprint(addr schema.Address, r any) string {
+func resourceFingerprint(addr model.Address, r any) string {
 	const g, i = "g", "i"
-	st := schema.State{Galleries: map[string]*schema.Gallery{}}
+	st := model.State{Galleries: map[string]*model.Gallery{}}
 	switch x := r.(type) {
-	case *schema.Gallery:
+	case *model.Gallery:
 		c := *x
 		c.Images, c.Shares = nil, nil
 		st.Galleries[g] = &c
-	case *schema.ImageDefinition:
+	case *model.ImageDefinition:
 		c := *x
 		c.Versions, c.Shares = nil, nil
-		st.Galleries[g] = &schema.Gallery{Images: map[string]*schema.ImageDefinition{i: &c}}
-	case *schema.ImageVersion:
+		st.Galleries[g] = &model.Gallery{Images: map[string]*model.ImageDefinition{i: &c}}
+	case *model.ImageVersion:
 		c := *x
 		c.Observed = nil
-		st.Galleries[g] = &schema.Gallery{Images: map[string]*schema.ImageDefinition{i: {Versions: map[string]*schema.ImageVersion{"v": &c}}}}
-	case *schema.Share:
+		st.Galleries[g] = &model.Gallery{Images: map[string]*model.ImageDefinition{i: {Versions: map[string]*model.ImageVersion{"v": &c}}}}
+	case *model.Share:
 		return fmt.Sprintf("%s|%s|%s|%s", addr, strings.ToLower(x.PrincipalID), x.Role, x.Name)
 	default:
 		return fmt.Sprintf("%T", r)

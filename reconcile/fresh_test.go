@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
 )
 
@@ -23,7 +23,7 @@ func freshConfig(t *testing.T, dir, read, description string, versions ...string
 	t.Helper()
 	var vs strings.Builder
 	for _, v := range versions {
-		fmt.Fprintf(&vs, "\t\tversions: %q: source: managedImage: \"/subscriptions/%s/resourceGroups/b/providers/Microsoft.Compute/images/i\"\n", v, schema.DefaultSubscription)
+		fmt.Fprintf(&vs, "\t\tversions: %q: source: managedImage: \"/subscriptions/%s/resourceGroups/b/providers/Microsoft.Compute/images/i\"\n", v, model.DefaultSubscription)
 	}
 	cfg := fmt.Sprintf(`package curator
 
@@ -37,7 +37,7 @@ galleries: acme: {
 		publisher: "P", offer: "O", sku: "S", osType: "Linux", osState: "Generalized"
 %s	}
 }
-`, schema.DefaultSubscription, read, description, vs.String())
+`, model.DefaultSubscription, read, description, vs.String())
 	if err := os.WriteFile(filepath.Join(dir, "curator.cue"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestFreshnessRules(t *testing.T) {
 		{
 			name: "changed since: no update", read: "graph",
 			behind: func(c *azure.Client) error {
-				return c.UpdateGallery(ctx, "acme", &schema.Gallery{Location: "westeurope", Description: "edited in the portal"})
+				return c.UpdateGallery(ctx, "acme", &model.Gallery{Location: "westeurope", Description: "edited in the portal"})
 			},
 			desc: "new", versions: []string{"1.0.0", "1.0.1"},
 			wantPlan: "gallery/acme", wantStale: "gallery/acme was changed since",
@@ -113,7 +113,7 @@ func TestFreshnessRules(t *testing.T) {
 			// From here on the graph lags by 100 writes.
 			srv.SetGraphLag(100, 0)
 			if tc.behind != nil {
-				other, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: "curator", ConfigName: "fresh", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
+				other, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: "curator", ConfigName: "fresh", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
 				if err != nil {
 					t.Fatal(err)
 				}

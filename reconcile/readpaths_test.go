@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,6 @@ import (
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/examples/gen/estate"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
 )
 
@@ -55,7 +55,7 @@ func setRead(t *testing.T, dir, read string) {
 	lines := strings.Split(string(data), "\n")
 	for i, l := range lines {
 		if strings.HasPrefix(l, "target:") {
-			lines[i] = fmt.Sprintf("target: azure: {subscription: %q, resourceGroup: \"curator\", read: %q}", schema.DefaultSubscription, read)
+			lines[i] = fmt.Sprintf("target: azure: {subscription: %q, resourceGroup: \"curator\", read: %q}", model.DefaultSubscription, read)
 		}
 	}
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
@@ -91,7 +91,7 @@ func TestReadPathsPlanAlike(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 			// Drift behind curator's back.
-			other, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: "curator", ConfigName: "someone-else", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
+			other, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: "curator", ConfigName: "someone-else", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,18 +113,18 @@ func TestReadPathsPlanAlike(t *testing.T) {
 					}
 					if n == 1 {
 						img.Description = "edited in the portal"
-						img.Tags = map[string]string{schema.ManagedByTag: "alike"}
+						img.Tags = map[string]string{model.ManagedByTag: "alike"}
 						if err := other.UpdateImage(ctx, gname, iname, img); err != nil {
 							t.Fatal(err)
 						}
-						if err := other.CreateVersion(ctx, gname, iname, "9.9.9", &schema.ImageVersion{Location: g.Location, Replicas: 1, Storage: "Standard_LRS", Regions: map[string]schema.TargetRegion{g.Location: {Replicas: 1, Storage: "Standard_LRS"}}, Source: &schema.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/p"}}, true, nil); err != nil {
+						if err := other.CreateVersion(ctx, gname, iname, "9.9.9", &model.ImageVersion{Location: g.Location, Replicas: 1, Storage: "Standard_LRS", Regions: map[string]model.TargetRegion{g.Location: {Replicas: 1, Storage: "Standard_LRS"}}, Source: &model.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/p"}}, true, nil); err != nil {
 							t.Fatal(err)
 						}
 						n++
 					}
 				}
 				for _, s := range g.Shares {
-					if err := other.DeleteRoleAssignment(ctx, schema.GalleryAddress(gname), s); err != nil {
+					if err := other.DeleteRoleAssignment(ctx, model.GalleryAddress(gname), s); err != nil {
 						t.Fatal(err)
 					}
 					break

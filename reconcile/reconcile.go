@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -74,7 +75,7 @@ func (e *InvalidConfigError) Error() string {
 // Planned is a computed plan with what it was computed from.
 type Planned struct {
 	Snapshot *sources.Snapshot
-	Desired  *schema.State
+	Desired  *model.State
 	// Warnings from loading the configuration.
 	Warnings schema.Diagnostics
 	Plan     *planner.Plan
@@ -88,7 +89,7 @@ type Planned struct {
 	target    *Target
 	// actual is the state the plan was computed from (for the freshness
 	// check of a plan read through Resource Graph).
-	actual *schema.State
+	actual *model.State
 }
 
 // Close releases the target the plan was computed against.
@@ -105,7 +106,7 @@ func (p *Planned) Close() error {
 func (p *Planned) Target() *Target { return p.target }
 
 // Load snapshots the source and validates the configuration.
-func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *schema.State, schema.Diagnostics, error) {
+func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State, schema.Diagnostics, error) {
 	snap, srcErr := r.opts.Source.Snapshot(ctx)
 	if snap == nil {
 		return nil, nil, nil, srcErr
@@ -122,7 +123,7 @@ func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *schema.State
 
 // validate loads a configuration, from the cache of validated ones when
 // the same files were validated before.
-func (r *Reconciler) validate(fsys fs.FS) (*schema.State, schema.Diagnostics) {
+func (r *Reconciler) validate(fsys fs.FS) (*model.State, schema.Diagnostics) {
 	cache := configCache{dir: r.opts.ConfigCacheDir, build: thisBuild()}
 	key, err := cache.key(fsys)
 	if err == nil {
@@ -156,7 +157,7 @@ func (r *Reconciler) Plan(ctx context.Context) (*Planned, error) {
 }
 
 // PlanState plans a loaded configuration against its target.
-func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desired *schema.State) (*Planned, error) {
+func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desired *model.State) (*Planned, error) {
 	t, err := OpenTarget(ctx, desired.Name, desired.Target, r.opts.Target)
 	if err != nil {
 		return nil, err
@@ -182,7 +183,7 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 
 // LockTarget takes the apply lock of target t until release is called, so
 // that a plan and its apply see no other applier in between.
-func (r *Reconciler) LockTarget(ctx context.Context, t schema.Target) (release func(), err error) {
+func (r *Reconciler) LockTarget(ctx context.Context, t model.Target) (release func(), err error) {
 	g, err := r.lock(ctx, t)
 	if err != nil {
 		return nil, err
@@ -196,7 +197,7 @@ func (r *Reconciler) LockTarget(ctx context.Context, t schema.Target) (release f
 
 // Locker returns the apply lock of target t: a lease on its lock blob, or
 // a file.
-func (r *Reconciler) Locker(t schema.Target) (Locker, error) {
+func (r *Reconciler) Locker(t model.Target) (Locker, error) {
 	if lb := t.BlobLock(); lb != nil {
 		opts := r.opts.Lease
 		if opts.ConnectionString == "" {
@@ -212,7 +213,7 @@ func (r *Reconciler) Locker(t schema.Target) (Locker, error) {
 }
 
 // lock takes the target's apply lock.
-func (r *Reconciler) lock(ctx context.Context, t schema.Target) (Guard, error) {
+func (r *Reconciler) lock(ctx context.Context, t model.Target) (Guard, error) {
 	l, err := r.Locker(t)
 	if err != nil {
 		return nil, err
@@ -236,7 +237,7 @@ func (r *Reconciler) ApplyPlanned(ctx context.Context, p *Planned) (Result, erro
 	return r.applyChecked(ctx, p.Desired.Target, p.Plan, p.Snapshot.Revision, p.Snapshot)
 }
 
-func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
+func (r *Reconciler) applyChecked(ctx context.Context, t model.Target, plan *planner.Plan, revision string, snap *sources.Snapshot) (Result, error) {
 	guard := r.guard
 	if guard == nil {
 		g, err := r.lock(ctx, t)
@@ -271,7 +272,7 @@ func (r *Reconciler) applyChecked(ctx context.Context, t schema.Target, plan *pl
 // Every write first checks that the lock (and Options.Fence) still holds;
 // once lost, no write starts, waits end, and the apply returns an error
 // wrapping ErrLockLost.
-func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t schema.Target, plan *planner.Plan, actual *schema.State, revision string, snap *sources.Snapshot) (Result, error) {
+func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t model.Target, plan *planner.Plan, actual *model.State, revision string, snap *sources.Snapshot) (Result, error) {
 	// A refused plan is never applied, however it got here.
 	if err := plan.Err(); err != nil {
 		return Result{}, err
@@ -334,7 +335,7 @@ func notStarted(ctx context.Context, plan *planner.Plan, err error) (Result, err
 
 func firstLocation(plan *planner.Plan) string {
 	for _, c := range plan.Changes {
-		if g, ok := c.After.(*schema.Gallery); ok && g.Location != "" {
+		if g, ok := c.After.(*model.Gallery); ok && g.Location != "" {
 			return g.Location
 		}
 	}
@@ -343,7 +344,7 @@ func firstLocation(plan *planner.Plan) string {
 
 // appliedDir is where the last applied configuration is kept, for drift
 // detection: in the local state folder, or the user's cache for Azure.
-func (r *Reconciler) appliedDir(t schema.Target, config string) (string, error) {
+func (r *Reconciler) appliedDir(t model.Target, config string) (string, error) {
 	// The name becomes a folder that is replaced: never a path.
 	if err := schema.CheckConfigName(config); err != nil {
 		return "", err
@@ -362,7 +363,7 @@ type appliedRecord struct {
 
 // recordApplied keeps a copy of the applied configuration, so that drift
 // can be judged against what was applied rather than what is committed now.
-func (r *Reconciler) recordApplied(t schema.Target, config, revision string, snap *sources.Snapshot) error {
+func (r *Reconciler) recordApplied(t model.Target, config, revision string, snap *sources.Snapshot) error {
 	if snap == nil {
 		return nil
 	}

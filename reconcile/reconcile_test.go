@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"github.com/curator-dev/curator/model"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,14 +13,13 @@ import (
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 )
 
 func TestTargetRoundTrip(t *testing.T) {
-	for _, tgt := range []schema.Target{
-		{Local: &schema.LocalTarget{}},
-		{Local: &schema.LocalTarget{Endpoint: "http://127.0.0.1:8443", Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg"}},
-		{Azure: &schema.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg-images", Cloud: "AzureChina"}},
+	for _, tgt := range []model.Target{
+		{Local: &model.LocalTarget{}},
+		{Local: &model.LocalTarget{Endpoint: "http://127.0.0.1:8443", Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg"}},
+		{Azure: &model.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg-images", Cloud: "AzureChina"}},
 	} {
 		s := reconcile.EncodeTarget(tgt)
 		back, err := reconcile.DecodeTarget(s)
@@ -63,7 +63,7 @@ func TestFailedChangeSkipsDependents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	client, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "test", Endpoint: srv.URL(), Credential: azure.StaticToken("t"), RetryDelay: time.Millisecond})
+	client, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: "test", Endpoint: srv.URL(), Credential: azure.StaticToken("t"), RetryDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +71,13 @@ func TestFailedChangeSkipsDependents(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Someone else's definition already holds the identifier.
-	if err := client.CreateGallery(ctx, "a", &schema.Gallery{Location: "westeurope"}); err != nil {
+	if err := client.CreateGallery(ctx, "a", &model.Gallery{Location: "westeurope"}); err != nil {
 		t.Fatal(err)
 	}
-	image := func() *schema.ImageDefinition {
-		return &schema.ImageDefinition{Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1",
-			Versions: map[string]*schema.ImageVersion{"1.0.0": {Source: &schema.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/i"}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}}},
-			Shares:   map[string]*schema.Share{"r": {PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Reader"}},
+	image := func() *model.ImageDefinition {
+		return &model.ImageDefinition{Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1",
+			Versions: map[string]*model.ImageVersion{"1.0.0": {Source: &model.Source{ManagedImage: "/subscriptions/x/resourceGroups/b/providers/Microsoft.Compute/images/i"}, Location: "westeurope", Replicas: 1, Storage: "Standard_LRS", Regions: map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}}},
+			Shares:   map[string]*model.Share{"r": {PrincipalID: "5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11", Role: "Reader"}},
 		}
 	}
 	if err := client.CreateImage(ctx, "a", "other", image()); err != nil {
@@ -87,9 +87,9 @@ func TestFailedChangeSkipsDependents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desired := schema.State{Name: "test", MaxDeletes: 10, Galleries: map[string]*schema.Gallery{
-		"a": {Location: "westeurope", Images: map[string]*schema.ImageDefinition{"mine": image(), "other": nil}},
-		"b": {Location: "westeurope", Images: map[string]*schema.ImageDefinition{"mine": image()}},
+	desired := model.State{Name: "test", MaxDeletes: 10, Galleries: map[string]*model.Gallery{
+		"a": {Location: "westeurope", Images: map[string]*model.ImageDefinition{"mine": image(), "other": nil}},
+		"b": {Location: "westeurope", Images: map[string]*model.ImageDefinition{"mine": image()}},
 	}}
 	delete(desired.Galleries["a"].Images, "other")
 	plan, diags := planner.Compute(desired, *actual, planner.Options{Now: time.Now()})
@@ -97,16 +97,16 @@ func TestFailedChangeSkipsDependents(t *testing.T) {
 		t.Fatal(diags.Err())
 	}
 	res := reconcile.Apply(ctx, client, plan, reconcile.ApplyOptions{Parallelism: 4})
-	status := map[schema.Address]reconcile.Status{}
+	status := map[model.Address]reconcile.Status{}
 	for _, r := range res.Changes {
 		status[r.Address] = r.Status
 	}
-	want := map[schema.Address]reconcile.Status{
-		schema.ImageAddress("a", "mine"):            reconcile.Failed,
-		schema.VersionAddress("a", "mine", "1.0.0"): reconcile.Skipped,
-		schema.GalleryAddress("b"):                  reconcile.Done,
-		schema.ImageAddress("b", "mine"):            reconcile.Done,
-		schema.VersionAddress("b", "mine", "1.0.0"): reconcile.Done,
+	want := map[model.Address]reconcile.Status{
+		model.ImageAddress("a", "mine"):            reconcile.Failed,
+		model.VersionAddress("a", "mine", "1.0.0"): reconcile.Skipped,
+		model.GalleryAddress("b"):                  reconcile.Done,
+		model.ImageAddress("b", "mine"):            reconcile.Done,
+		model.VersionAddress("b", "mine", "1.0.0"): reconcile.Done,
 	}
 	for addr, s := range want {
 		if status[addr] != s {

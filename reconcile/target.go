@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
 )
 
 // Target is an opened cloud: the emulator in-process, a running emulator, or
@@ -53,7 +53,7 @@ const DefaultStateDir = ".curator"
 
 // OpenTarget opens the cloud the configuration names, for configuration
 // name.
-func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOptions) (*Target, error) {
+func OpenTarget(ctx context.Context, name string, t model.Target, opts TargetOptions) (*Target, error) {
 	sub, rg := t.Scope()
 	cfg := azure.Config{Subscription: sub, ResourceGroup: rg, ConfigName: name, Logger: opts.Logger}
 	out := &Target{Kind: t.Kind(), Scope: fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", sub, rg)}
@@ -108,7 +108,7 @@ func OpenTarget(ctx context.Context, name string, t schema.Target, opts TargetOp
 
 // lockPath is where the apply lock of a target lives: beside the local
 // state, or for Azure in the user's cache folder (per machine).
-func lockPath(t schema.Target, stateDir string) (string, error) {
+func lockPath(t model.Target, stateDir string) (string, error) {
 	if t.Azure == nil && (t.Local == nil || t.Local.Endpoint == "") {
 		if stateDir == "" {
 			stateDir = DefaultStateDir
@@ -131,7 +131,7 @@ func lockPath(t schema.Target, stateDir string) (string, error) {
 // "local:/subscriptions/S/resourceGroups/RG",
 // "local@http://127.0.0.1:8443:/subscriptions/S/resourceGroups/RG" or
 // "azure[@AzureChina]:/subscriptions/S/resourceGroups/RG".
-func EncodeTarget(t schema.Target) string {
+func EncodeTarget(t model.Target) string {
 	sub, rg := t.Scope()
 	prefix := t.Kind()
 	switch {
@@ -144,22 +144,22 @@ func EncodeTarget(t schema.Target) string {
 }
 
 // DecodeTarget reads what EncodeTarget wrote.
-func DecodeTarget(s string) (schema.Target, error) {
+func DecodeTarget(s string) (model.Target, error) {
 	i := strings.LastIndex(s, ":/subscriptions/")
 	if i < 0 {
-		return schema.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
+		return model.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
 	}
 	kind, extra, _ := strings.Cut(s[:i], "@")
 	parts := strings.Split(s[i+1:], "/")
 	if len(parts) != 5 || !strings.EqualFold(parts[3], "resourceGroups") {
-		return schema.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
+		return model.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
 	}
 	sub, rg := parts[2], parts[4]
 	switch kind {
 	case "local":
-		return schema.Target{Local: &schema.LocalTarget{Endpoint: extra, Subscription: sub, ResourceGroup: rg}}, nil
+		return model.Target{Local: &model.LocalTarget{Endpoint: extra, Subscription: sub, ResourceGroup: rg}}, nil
 	case "azure":
-		return schema.Target{Azure: &schema.AzureTarget{Subscription: sub, ResourceGroup: rg, Cloud: extra}}, nil
+		return model.Target{Azure: &model.AzureTarget{Subscription: sub, ResourceGroup: rg, Cloud: extra}}, nil
 	}
-	return schema.Target{}, fmt.Errorf("plan target %q: unknown kind %q", s, kind)
+	return model.Target{}, fmt.Errorf("plan target %q: unknown kind %q", s, kind)
 }

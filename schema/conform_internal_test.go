@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"maps"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ import (
 
 // fastPath is what the fast path makes of files: whether it took them, and
 // if so the state and diagnostics it gave.
-func fastPath(t testing.TB, fsys fstest.MapFS) (taken bool, st *State, diags Diagnostics) {
+func fastPath(t testing.TB, fsys fstest.MapFS) (taken bool, st *model.State, diags Diagnostics) {
 	t.Helper()
 	var syntaxes []*ast.File
 	for name, f := range fsys {
@@ -99,7 +100,7 @@ func sameLoad(t *testing.T, fsys fstest.MapFS) {
 	}
 }
 
-func stateJSON(t testing.TB, st *State) string {
+func stateJSON(t testing.TB, st *model.State) string {
 	t.Helper()
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {

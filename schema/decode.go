@@ -33,24 +33,24 @@ type rawConfig struct {
 }
 
 type rawTarget struct {
-	Local *LocalTarget `json:"local"`
-	Azure *AzureTarget `json:"azure"`
+	Local *model.LocalTarget `json:"local"`
+	Azure *model.AzureTarget `json:"azure"`
 }
 
 type rawGallery struct {
-	Location     string               `json:"location"`
-	Description  string               `json:"description"`
-	Tags         map[string]string    `json:"tags"`
-	Sharing      *Sharing             `json:"sharing"`
-	Shares       map[string]*Share    `json:"shares"`
-	Images       map[string]*rawImage `json:"images"`
-	SoftDelete   bool                 `json:"softDelete"`
-	Adopt        bool                 `json:"adopt"`
-	AllowReplace bool                 `json:"allowReplace"`
+	Location     string                  `json:"location"`
+	Description  string                  `json:"description"`
+	Tags         map[string]string       `json:"tags"`
+	Sharing      *model.Sharing          `json:"sharing"`
+	Shares       map[string]*model.Share `json:"shares"`
+	Images       map[string]*rawImage    `json:"images"`
+	SoftDelete   bool                    `json:"softDelete"`
+	Adopt        bool                    `json:"adopt"`
+	AllowReplace bool                    `json:"allowReplace"`
 }
 
 type rawImage struct {
-	ImageDefinition
+	model.ImageDefinition
 	Replication *struct {
 		Newest int                  `json:"newest"`
 		Wide   map[string]rawRegion `json:"wide"`
@@ -60,35 +60,35 @@ type rawImage struct {
 }
 
 type rawVersion struct {
-	Source            *Source              `json:"source"`
-	Location          string               `json:"location"`
-	Replicas          json.RawMessage      `json:"replicas"`
-	Storage           string               `json:"storage"`
-	Regions           map[string]rawRegion `json:"regions"`
-	EdgeZones         map[string]rawEdge   `json:"edgeZones"`
-	ReplicationMode   string               `json:"replicationMode"`
-	Safety            *rawSafety           `json:"safety"`
-	ExcludeFromLatest bool                 `json:"excludeFromLatest"`
-	EndOfLife         string               `json:"endOfLife"`
-	Tags              map[string]string    `json:"tags"`
-	SizeGB            float64              `json:"sizeGB"`
-	Adopt             bool                 `json:"adopt"`
-	AllowReplace      bool                 `json:"allowReplace"`
-	Shares            map[string]*Share    `json:"shares"`
+	Source            *model.Source           `json:"source"`
+	Location          string                  `json:"location"`
+	Replicas          json.RawMessage         `json:"replicas"`
+	Storage           string                  `json:"storage"`
+	Regions           map[string]rawRegion    `json:"regions"`
+	EdgeZones         map[string]rawEdge      `json:"edgeZones"`
+	ReplicationMode   string                  `json:"replicationMode"`
+	Safety            *rawSafety              `json:"safety"`
+	ExcludeFromLatest bool                    `json:"excludeFromLatest"`
+	EndOfLife         string                  `json:"endOfLife"`
+	Tags              map[string]string       `json:"tags"`
+	SizeGB            float64                 `json:"sizeGB"`
+	Adopt             bool                    `json:"adopt"`
+	AllowReplace      bool                    `json:"allowReplace"`
+	Shares            map[string]*model.Share `json:"shares"`
 }
 
 type rawRegion struct {
-	Replicas          json.RawMessage `json:"replicas"`
-	Storage           string          `json:"storage"`
-	ExcludeFromLatest bool            `json:"excludeFromLatest"`
-	Encryption        *Encryption     `json:"encryption"`
+	Replicas          json.RawMessage   `json:"replicas"`
+	Storage           string            `json:"storage"`
+	ExcludeFromLatest bool              `json:"excludeFromLatest"`
+	Encryption        *model.Encryption `json:"encryption"`
 }
 
 type rawEdge struct {
-	Region     string          `json:"region"`
-	Replicas   json.RawMessage `json:"replicas"`
-	Storage    string          `json:"storage"`
-	Encryption *Encryption     `json:"encryption"`
+	Region     string            `json:"region"`
+	Replicas   json.RawMessage   `json:"replicas"`
+	Storage    string            `json:"storage"`
+	Encryption *model.Encryption `json:"encryption"`
 }
 
 // rawSafety keeps "not written" apart from false: the service's default
@@ -133,7 +133,7 @@ type decoder struct {
 }
 
 // pos returns the user's position of a configuration path.
-func (d *decoder) pos(labels ...string) Pos {
+func (d *decoder) pos(labels ...string) model.Pos {
 	if !d.user.Exists() {
 		p, ok := d.positions[pathKey(labels)]
 		d.unindexed = d.unindexed || !ok
@@ -181,8 +181,8 @@ func at(base []string, more ...string) []string {
 	return append(append(out, base...), more...)
 }
 
-func (d *decoder) decode(raw *rawConfig) *State {
-	st := &State{Name: DefaultName, Prune: raw.Prune, MaxDeletes: DefaultMaxDeletes, Galleries: map[string]*Gallery{}}
+func (d *decoder) decode(raw *rawConfig) *model.State {
+	st := &model.State{Name: model.DefaultName, Prune: raw.Prune, MaxDeletes: model.DefaultMaxDeletes, Galleries: map[string]*model.Gallery{}}
 	if raw.Name != nil {
 		st.Name = *raw.Name
 	}
@@ -207,10 +207,10 @@ func (d *decoder) decode(raw *rawConfig) *State {
 	return st
 }
 
-func (d *decoder) target(raw *rawConfig, st *State) {
+func (d *decoder) target(raw *rawConfig, st *model.State) {
 	switch {
 	case raw.Target == nil || (raw.Target.Local == nil && raw.Target.Azure == nil):
-		st.Target.Local = &LocalTarget{}
+		st.Target.Local = &model.LocalTarget{}
 	case raw.Target.Local != nil && raw.Target.Azure != nil:
 		d.errorf([]string{"target"}, "target names both local and azure: choose one")
 		return
@@ -231,7 +231,7 @@ type TargetProblem struct {
 // TargetProblems checks a target as the loader does — wherever a target
 // comes from (a configuration, or the flags of import, which writes it into
 // one).
-func TargetProblems(t Target) []TargetProblem {
+func TargetProblems(t model.Target) []TargetProblem {
 	var out []TargetProblem
 	add := func(field, format string, args ...any) {
 		out = append(out, TargetProblem{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -249,7 +249,7 @@ func TargetProblems(t Target) []TargetProblem {
 				add("lock.blob", "%v", err)
 			}
 		}
-		if l.Subscription != "" && !IsGUID(l.Subscription) {
+		if l.Subscription != "" && !model.IsGUID(l.Subscription) {
 			add("subscription", "subscription %q is not a GUID", l.Subscription)
 		}
 		if l.ResourceGroup != "" && !resourceGroupRE.MatchString(l.ResourceGroup) {
@@ -257,7 +257,7 @@ func TargetProblems(t Target) []TargetProblem {
 		}
 	}
 	if a := t.Azure; a != nil {
-		if !IsGUID(a.Subscription) {
+		if !model.IsGUID(a.Subscription) {
 			add("subscription", "subscription %q is not a GUID", a.Subscription)
 		}
 		if !resourceGroupRE.MatchString(a.ResourceGroup) || strings.HasSuffix(a.ResourceGroup, ".") {
@@ -273,7 +273,7 @@ func TargetProblems(t Target) []TargetProblem {
 }
 
 func (d *decoder) region(labels []string, r string) string {
-	n := NormalizeRegion(r)
+	n := model.NormalizeRegion(r)
 	if !regionRE.MatchString(n) {
 		d.errorf(labels, "region %q is not an Azure region name such as westeurope or \"West Europe\"", r)
 	}
@@ -300,12 +300,12 @@ func (d *decoder) uri(labels []string, s string) {
 	}
 }
 
-func (d *decoder) gallery(name string, rg *rawGallery) *Gallery {
+func (d *decoder) gallery(name string, rg *rawGallery) *model.Gallery {
 	p := []string{"galleries", name}
 	if !galleryNameRE.MatchString(name) {
 		d.errorf(p, "gallery name %q: use 1-80 letters, digits, '_' or '.' (no '-'), starting and ending with a letter or digit", name)
 	}
-	g := &Gallery{
+	g := &model.Gallery{
 		Location:     d.region(at(p, "location"), rg.Location),
 		Description:  rg.Description,
 		Tags:         d.tags(at(p, "tags"), rg.Tags),
@@ -317,7 +317,7 @@ func (d *decoder) gallery(name string, rg *rawGallery) *Gallery {
 	}
 	d.sharing(at(p, "sharing"), g.Sharing)
 	g.Shares = d.shares(at(p, "shares"), rg.Shares)
-	g.Images = map[string]*ImageDefinition{}
+	g.Images = map[string]*model.ImageDefinition{}
 	identities := map[string]string{}
 	for _, iname := range sortedKeys(rg.Images) {
 		if rg.Images[iname] == nil {
@@ -343,12 +343,12 @@ func (d *decoder) tags(labels []string, tags map[string]string) map[string]strin
 		return nil
 	}
 	if len(tags) > MaxTags-1 {
-		d.errorf(labels, "%d tags: Azure allows at most %d per resource, and curator adds its ownership tag (%s), so at most %d can be declared", len(tags), MaxTags, ManagedByTag, MaxTags-1)
+		d.errorf(labels, "%d tags: Azure allows at most %d per resource, and curator adds its ownership tag (%s), so at most %d can be declared", len(tags), MaxTags, model.ManagedByTag, MaxTags-1)
 	}
 	for k, v := range tags {
 		switch {
-		case strings.EqualFold(k, ManagedByTag):
-			d.errorf(at(labels, k), "the tag %s is curator's ownership mark and cannot be set by hand", ManagedByTag)
+		case strings.EqualFold(k, model.ManagedByTag):
+			d.errorf(at(labels, k), "the tag %s is curator's ownership mark and cannot be set by hand", model.ManagedByTag)
 		case len(k) > 512 || len(v) > 256:
 			d.errorf(at(labels, k), "tag names are at most 512 characters and values at most 256")
 		case strings.ContainsAny(k, "<>%&\\?/"):
@@ -358,17 +358,17 @@ func (d *decoder) tags(labels []string, tags map[string]string) map[string]strin
 	return tags
 }
 
-func (d *decoder) sharing(labels []string, s *Sharing) {
+func (d *decoder) sharing(labels []string, s *model.Sharing) {
 	if s == nil {
 		return
 	}
 	for i, id := range s.Subscriptions {
-		if !IsGUID(id) {
+		if !model.IsGUID(id) {
 			d.errorf(at(labels, "subscriptions", strconv.Itoa(i)), "subscription %q is not a GUID", id)
 		}
 	}
 	for i, id := range s.Tenants {
-		if !IsGUID(id) {
+		if !model.IsGUID(id) {
 			d.errorf(at(labels, "tenants", strconv.Itoa(i)), "tenant %q is not a GUID", id)
 		}
 	}
@@ -396,7 +396,7 @@ func (d *decoder) sharing(labels []string, s *Sharing) {
 	sort.Strings(s.Tenants)
 }
 
-func (d *decoder) shares(labels []string, shares map[string]*Share) map[string]*Share {
+func (d *decoder) shares(labels []string, shares map[string]*model.Share) map[string]*model.Share {
 	if len(shares) == 0 {
 		return nil
 	}
@@ -409,12 +409,12 @@ func (d *decoder) shares(labels []string, shares map[string]*Share) map[string]*
 		}
 		p := at(labels, name)
 		s.Pos = d.pos(p...)
-		if !IsGUID(s.PrincipalID) {
+		if !model.IsGUID(s.PrincipalID) {
 			d.errorf(at(p, "principalId"), "principal ID %q is not a GUID (the object ID of a user, group or service principal)", s.PrincipalID)
 		}
-		role, ok := RoleDefinitionID(s.Role)
+		role, ok := model.RoleDefinitionID(s.Role)
 		if !ok {
-			d.errorf(at(p, "role"), "role %q is neither a built-in role name (%s) nor a role definition GUID", s.Role, strings.Join(sortedKeys(Roles), ", "))
+			d.errorf(at(p, "role"), "role %q is neither a built-in role name (%s) nor a role definition GUID", s.Role, strings.Join(sortedKeys(model.Roles), ", "))
 		}
 		key := strings.ToLower(s.PrincipalID) + "/" + role
 		if other, dup := seen[key]; dup && ok {
@@ -425,7 +425,7 @@ func (d *decoder) shares(labels []string, shares map[string]*Share) map[string]*
 	return shares
 }
 
-func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *ImageDefinition {
+func (d *decoder) image(gp []string, g *model.Gallery, name string, ri *rawImage) *model.ImageDefinition {
 	p := at(gp, "images", name)
 	if !imageNameRE.MatchString(name) {
 		d.errorf(p, "image definition name %q: use 1-80 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", name)
@@ -442,7 +442,7 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 	d.uri(at(p, "releaseNoteUri"), img.ReleaseNoteURI)
 	img.Tags = d.tags(at(p, "tags"), img.Tags)
 	if r := img.Recommended; r != nil {
-		for field, rng := range map[string]*Range{"vCPUs": r.VCPUs, "memoryGB": r.MemoryGB} {
+		for field, rng := range map[string]*model.Range{"vCPUs": r.VCPUs, "memoryGB": r.MemoryGB} {
 			if rng != nil && rng.Min > 0 && rng.Max > 0 && rng.Min > rng.Max {
 				d.errorf(at(p, "recommended", field), "min %d is greater than max %d", rng.Min, rng.Max)
 			}
@@ -464,7 +464,7 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 			d.errorf(at(p, "replication"), "a replication policy needs both wide and narrow regions")
 		}
 		names := sortedKeys(ri.Versions)
-		sort.Slice(names, func(i, j int) bool { return CompareVersions(names[j], names[i]) < 0 })
+		sort.Slice(names, func(i, j int) bool { return model.CompareVersions(names[j], names[i]) < 0 })
 		n := 0
 		for _, v := range names {
 			if ri.Versions[v] == nil || ri.Versions[v].ExcludeFromLatest {
@@ -476,7 +476,7 @@ func (d *decoder) image(gp []string, g *Gallery, name string, ri *rawImage) *Ima
 			n++
 		}
 	}
-	img.Versions = map[string]*ImageVersion{}
+	img.Versions = map[string]*model.ImageVersion{}
 	for _, vname := range sortedKeys(ri.Versions) {
 		rv := ri.Versions[vname]
 		if rv == nil {
@@ -526,7 +526,7 @@ func (d *decoder) replicas(labels []string, raw json.RawMessage) (int, bool) {
 	return count, true
 }
 
-func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name string, rv *rawVersion, regions map[string]rawRegion, regionsPath []string) *ImageVersion {
+func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinition, name string, rv *rawVersion, regions map[string]rawRegion, regionsPath []string) *model.ImageVersion {
 	if !versionNameRE.MatchString(name) {
 		d.errorf(vp, "version name %q must be Major.Minor.Patch, three non-negative integers such as 1.4.0", name)
 	} else {
@@ -542,7 +542,7 @@ func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name st
 		storage = "Standard_LRS"
 	}
 	d.storage(at(vp, "storage"), storage)
-	v := &ImageVersion{
+	v := &model.ImageVersion{
 		Source:            rv.Source,
 		Storage:           storage,
 		ReplicationMode:   rv.ReplicationMode,
@@ -574,10 +574,10 @@ func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name st
 	if n, ok := d.replicas(at(vp, "replicas"), rv.Replicas); ok {
 		v.Replicas = n
 	}
-	v.Regions = map[string]TargetRegion{}
+	v.Regions = map[string]model.TargetRegion{}
 	defer d.edgeZones(vp, v, img, rv.EdgeZones)
 	if len(regions) == 0 {
-		v.Regions[v.Location] = TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
+		v.Regions[v.Location] = model.TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
 		return v
 	}
 	written := map[string]string{}
@@ -590,7 +590,7 @@ func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name st
 			continue
 		}
 		written[n] = r
-		tr := TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
+		tr := model.TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
 		if c, ok := d.replicas(at(rp, "replicas"), rr.Replicas); ok {
 			tr.Replicas = c
 		}
@@ -609,15 +609,15 @@ func (d *decoder) version(vp []string, g *Gallery, img *ImageDefinition, name st
 }
 
 func (d *decoder) storage(labels []string, s string) {
-	for _, t := range StorageTypes {
+	for _, t := range model.StorageTypes {
 		if s == t {
 			return
 		}
 	}
-	d.errorf(labels, "storage type %q is not one of %s", s, strings.Join(StorageTypes, ", "))
+	d.errorf(labels, "storage type %q is not one of %s", s, strings.Join(model.StorageTypes, ", "))
 }
 
-func (d *decoder) source(labels []string, s *Source) {
+func (d *decoder) source(labels []string, s *model.Source) {
 	if s == nil {
 		return
 	}
@@ -687,7 +687,7 @@ func (d *decoder) resourceID(labels []string, id, typ string) {
 	}
 }
 
-func (d *decoder) vhd(labels []string, v *VHDSource) {
+func (d *decoder) vhd(labels []string, v *model.VHDSource) {
 	if v == nil {
 		return
 	}
@@ -705,7 +705,7 @@ func (d *decoder) hostCaching(labels []string, c string) {
 
 // identifier checks the lengths the service allows for publisher, offer
 // and SKU.
-func (d *decoder) identifier(p []string, img *ImageDefinition) {
+func (d *decoder) identifier(p []string, img *model.ImageDefinition) {
 	for _, f := range []struct {
 		name, value string
 		max         int
@@ -718,7 +718,7 @@ func (d *decoder) identifier(p []string, img *ImageDefinition) {
 
 // features checks the security type, the other features and the
 // architecture of an image definition.
-func (d *decoder) features(p []string, img *ImageDefinition) {
+func (d *decoder) features(p []string, img *model.ImageDefinition) {
 	if img.Architecture == "" {
 		img.Architecture = "x64"
 	}
@@ -747,7 +747,7 @@ var ConfidentialVMEncryptionTypes = []string{"EncryptedVMGuestStateOnlyWithPmk",
 
 // encryption checks one region's encryption against the version's source
 // and its definition's security type.
-func (d *decoder) encryption(labels []string, e *Encryption, src *Source, img *ImageDefinition) *Encryption {
+func (d *decoder) encryption(labels []string, e *model.Encryption, src *model.Source, img *model.ImageDefinition) *model.Encryption {
 	if e == nil {
 		return nil
 	}
@@ -793,18 +793,18 @@ func (d *decoder) encryption(labels []string, e *Encryption, src *Source, img *I
 
 // edgeZones decodes a version's edge zones; each zone's parent region must
 // be a target region of the version.
-func (d *decoder) edgeZones(vp []string, v *ImageVersion, img *ImageDefinition, zones map[string]rawEdge) {
+func (d *decoder) edgeZones(vp []string, v *model.ImageVersion, img *model.ImageDefinition, zones map[string]rawEdge) {
 	if len(zones) == 0 {
 		return
 	}
-	v.EdgeZones = map[string]EdgeZone{}
+	v.EdgeZones = map[string]model.EdgeZone{}
 	for _, name := range sortedKeys(zones) {
 		z := zones[name]
 		p := at(vp, "edgeZones", name)
 		if !edgeZoneRE.MatchString(name) {
 			d.errorf(p, "edge zone name %q: use the zone's name in lower case, e.g. microsoftlosangeles1", name)
 		}
-		ez := EdgeZone{Region: d.region(at(p, "region"), z.Region), Replicas: v.Replicas, Storage: z.Storage}
+		ez := model.EdgeZone{Region: d.region(at(p, "region"), z.Region), Replicas: v.Replicas, Storage: z.Storage}
 		if _, ok := v.Regions[ez.Region]; !ok && ez.Region != "" {
 			d.errorf(at(p, "region"), "edge zone %s's region %s is not a target region of the version: add `%s: {}` to regions", name, ez.Region, ez.Region)
 		}
@@ -814,8 +814,8 @@ func (d *decoder) edgeZones(vp []string, v *ImageVersion, img *ImageDefinition, 
 		if ez.Storage == "" {
 			ez.Storage = "Standard_LRS"
 		}
-		if !slices.Contains(EdgeStorageTypes, ez.Storage) {
-			d.errorf(at(p, "storage"), "edge zone storage type %q is not one of %s", ez.Storage, strings.Join(EdgeStorageTypes, ", "))
+		if !slices.Contains(model.EdgeStorageTypes, ez.Storage) {
+			d.errorf(at(p, "storage"), "edge zone storage type %q is not one of %s", ez.Storage, strings.Join(model.EdgeStorageTypes, ", "))
 		}
 		ez.Encryption = d.encryption(at(p, "encryption"), z.Encryption, v.Source, img)
 		v.EdgeZones[name] = ez
@@ -826,11 +826,11 @@ func (d *decoder) edgeZones(vp []string, v *ImageVersion, img *ImageDefinition, 
 // default (deletion of replicated locations allowed, no block before end
 // of life), so that a configuration that leaves it out and one that spells
 // the defaults out are the same.
-func safety(r *rawSafety) *Safety {
+func safety(r *rawSafety) *model.Safety {
 	if r == nil {
 		return nil
 	}
-	s := &Safety{AllowDeletionOfReplicatedLocations: true, BlockDeletionBeforeEndOfLife: r.BlockDeletionBeforeEndOfLife}
+	s := &model.Safety{AllowDeletionOfReplicatedLocations: true, BlockDeletionBeforeEndOfLife: r.BlockDeletionBeforeEndOfLife}
 	if r.AllowDeletionOfReplicatedLocations != nil {
 		s.AllowDeletionOfReplicatedLocations = *r.AllowDeletionOfReplicatedLocations
 	}
@@ -842,7 +842,7 @@ func safety(r *rawSafety) *Safety {
 
 // limits checks the per-subscription, per-region limits of the service over
 // the whole configuration.
-func (d *decoder) limits(st *State) {
+func (d *decoder) limits(st *model.State) {
 	galleries, definitions, versions := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, gname := range sortedKeys(st.Galleries) {
 		g := st.Galleries[gname]

@@ -3,6 +3,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"sort"
 	"strings"
 )
@@ -19,7 +20,7 @@ const (
 // the user's file and the configuration path it concerns.
 type Diagnostic struct {
 	Severity Severity
-	Pos      Pos
+	Pos      model.Pos
 	// Path is the configuration path, e.g. galleries.acme.images.web.osType.
 	Path    string
 	Message string

@@ -369,7 +369,7 @@ func (e *encoder) image(gname, name string, g *model.Gallery, d *model.ImageDefi
 
 func sortedVersions(m map[string]*model.ImageVersion) []string {
 	names := sortedKeys(m)
-	sort.SliceStable(names, func(i, j int) bool { return CompareVersions(names[i], names[j]) < 0 })
+	sort.SliceStable(names, func(i, j int) bool { return model.CompareVersions(names[i], names[j]) < 0 })
 	return names
 }
 

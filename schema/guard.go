@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"sort"
 	"strings"
 
@@ -107,7 +108,7 @@ func (d *declared) versions(g, img string, decls []ast.Decl) {
 // location reads a region written as a string literal.
 func (d *declared) location(v ast.Expr, set func(string)) {
 	if s, ok := stringLit(v); ok {
-		set(NormalizeRegion(s))
+		set(model.NormalizeRegion(s))
 		return
 	}
 	d.unknown = true

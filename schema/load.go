@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"io/fs"
 	"path"
 	"regexp"
@@ -36,7 +37,7 @@ const (
 // unifies them with the embedded schema, validates every rule, and decodes
 // the result. It returns every problem at once; the State is nil when any
 // diagnostic is an error. Files named *_tool.cue are never loaded.
-func Load(fsys fs.FS) (*State, Diagnostics) { return load(fsys, viaFast) }
+func Load(fsys fs.FS) (*model.State, Diagnostics) { return load(fsys, viaFast) }
 
 // A loadPath says how far Load may go around CUE's evaluation; tests pin
 // one to compare the paths.
@@ -55,7 +56,7 @@ const (
 	viaExport
 )
 
-func load(fsys fs.FS, via loadPath) (*State, Diagnostics) {
+func load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) {
 	files, diags := readFiles(fsys)
 	if diags.HasErrors() {
 		return nil, diags
@@ -95,7 +96,7 @@ func load(fsys fs.FS, via loadPath) (*State, Diagnostics) {
 	}
 	for _, f := range inst.Files {
 		if name := f.PackageName(); name != packageName {
-			pos := Pos{File: f.Filename, Line: 1, Col: 1}
+			pos := model.Pos{File: f.Filename, Line: 1, Col: 1}
 			if name == "" {
 				diags = append(diags, Diagnostic{Pos: pos, Message: "missing package clause: start the file with `package curator`"})
 			} else {
@@ -202,7 +203,7 @@ func load(fsys fs.FS, via loadPath) (*State, Diagnostics) {
 // JSON), when the schema surely accepts data and every position the
 // loader's rules want is in the syntax's index; false sends the
 // configuration down the CUE path.
-func fastDecode(data []byte, plain *rawConfig, index func() positions) (*State, Diagnostics, bool) {
+func fastDecode(data []byte, plain *rawConfig, index func() positions) (*model.State, Diagnostics, bool) {
 	if !conforms(data) {
 		return nil, nil, false
 	}
@@ -217,7 +218,7 @@ func fastDecode(data []byte, plain *rawConfig, index func() positions) (*State, 
 
 // result is a decoded state and its diagnostics: no state when any is an
 // error.
-func result(st *State, diags Diagnostics) (*State, Diagnostics) {
+func result(st *model.State, diags Diagnostics) (*model.State, Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -279,7 +280,7 @@ func readFiles(fsys fs.FS) ([]file, Diagnostics) {
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, Diagnostics{{Pos: Pos{File: name}, Message: fmt.Sprintf("read: %v", err)}}
+			return nil, Diagnostics{{Pos: model.Pos{File: name}, Message: fmt.Sprintf("read: %v", err)}}
 		}
 		files = append(files, file{name: name, data: data})
 	}
@@ -377,13 +378,13 @@ func explain(msg string) string {
 	return msg
 }
 
-func toPos(p token.Pos) Pos {
-	return Pos{File: path.Base(p.Filename()), Line: p.Line(), Col: p.Column()}
+func toPos(p token.Pos) model.Pos {
+	return model.Pos{File: path.Base(p.Filename()), Line: p.Line(), Col: p.Column()}
 }
 
 // posOfPath returns the user's position of the deepest existing value along
 // labels.
-func posOfPath(user cue.Value, labels []string) Pos {
+func posOfPath(user cue.Value, labels []string) model.Pos {
 	for n := len(labels); n >= 0; n-- {
 		v := user.LookupPath(cuePath(labels[:n]))
 		if !v.Exists() {
@@ -393,7 +394,7 @@ func posOfPath(user cue.Value, labels []string) Pos {
 			return toPos(p)
 		}
 	}
-	return Pos{}
+	return model.Pos{}
 }
 
 // cuePath makes a CUE path of configuration labels as errors print them.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,7 +127,7 @@ func TestREADMEExampleValid(t *testing.T) {
 	}
 }
 
-func load(t *testing.T, src string) (*schema.State, schema.Diagnostics) {
+func load(t *testing.T, src string) (*model.State, schema.Diagnostics) {
 	t.Helper()
 	return schema.Load(fstest.MapFS{"main.cue": {Data: []byte("package curator\n\n" + src)}})
 }
@@ -149,18 +150,18 @@ galleries: g: {
 	if st.Name != "default" || st.MaxDeletes != 10 || st.Prune || st.Target.Local == nil {
 		t.Errorf("root defaults: name %q, maxDeletes %d, prune %v, target %+v", st.Name, st.MaxDeletes, st.Prune, st.Target)
 	}
-	if sub, rg := st.Target.Scope(); sub != schema.DefaultSubscription || rg != schema.DefaultResourceGroup {
+	if sub, rg := st.Target.Scope(); sub != model.DefaultSubscription || rg != model.DefaultResourceGroup {
 		t.Errorf("scope = %s/%s", sub, rg)
 	}
 	img := st.Galleries["g"].Images["app"]
 	if img.HyperVGeneration != "V1" {
 		t.Errorf("hyperVGeneration default = %q", img.HyperVGeneration)
 	}
-	want := map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}, "eastus": {Replicas: 3, Storage: "Premium_LRS"}}
+	want := map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}, "eastus": {Replicas: 3, Storage: "Premium_LRS"}}
 	if diff := cmp.Diff(want, img.Versions["1.0.0"].Regions); diff != "" {
 		t.Errorf("regions (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]schema.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}, img.Versions["1.1.0"].Regions); diff != "" {
+	if diff := cmp.Diff(map[string]model.TargetRegion{"westeurope": {Replicas: 1, Storage: "Standard_LRS"}}, img.Versions["1.1.0"].Regions); diff != "" {
 		t.Errorf("omitted regions default to the source region (-want +got):\n%s", diff)
 	}
 	if v := img.Versions["1.1.0"]; v.Location != "westeurope" || v.Pos.Line == 0 {
@@ -389,7 +390,7 @@ galleries: g: images: other: {
 		t.Fatal(diags.Err())
 	}
 	g := st.Galleries["g"]
-	got := map[string]schema.Pos{
+	got := map[string]model.Pos{
 		"gallery":     g.Pos,
 		"app":         g.Images["app"].Pos,
 		"app 1.0.0":   g.Images["app"].Versions["1.0.0"].Pos,
@@ -397,7 +398,7 @@ galleries: g: images: other: {
 		"other":       g.Images["other"].Pos,
 		"other 2.0.0": g.Images["other"].Versions["2.0.0"].Pos,
 	}
-	want := map[string]schema.Pos{
+	want := map[string]model.Pos{
 		"gallery":     {File: "a.cue", Line: 3, Col: 12},
 		"app":         {File: "a.cue", Line: 5, Col: 10},
 		"app 1.0.0":   {File: "b.cue", Line: 5, Col: 12},

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"github.com/curator-dev/curator/model"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -17,7 +18,7 @@ import (
 // quoted labels, through nested structs, embedded structs and
 // conjunctions); a path declared through a reference or a comprehension is
 // not, and is looked up in the evaluated value instead (see position).
-type positions map[string]Pos
+type positions map[string]model.Pos
 
 // pathKey joins labels into a positions key.
 func pathKey(labels []string) string { return strings.Join(labels, "\x00") }
@@ -99,7 +100,7 @@ func staticLabel(l ast.Label) (string, bool) {
 // position returns the user's position of a configuration path: from the
 // index when the path is declared literally, otherwise from the evaluated
 // value (the deepest existing value along the path).
-func position(idx positions, user cue.Value, labels []string) Pos {
+func position(idx positions, user cue.Value, labels []string) model.Pos {
 	if p, ok := idx[pathKey(labels)]; ok {
 		return p
 	}

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"io"
 	"net/http"
 	"os"
@@ -594,7 +595,7 @@ func readPaths(bin, work string, o estate.Options) ([]pathResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: o.Name, Endpoint: srv.URL(), Credential: azure.StaticToken("bench"), ReadPath: path})
+		c, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: o.Name, Endpoint: srv.URL(), Credential: azure.StaticToken("bench"), ReadPath: path})
 		if err != nil {
 			srv.Close()
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"io"
 	"log/slog"
 	"os"
@@ -268,15 +269,15 @@ type progress struct {
 	mu   sync.Mutex
 	w    io.Writer
 	live bool
-	last map[schema.Address]string
+	last map[model.Address]string
 	// running is each replicating version's current status, for the live
 	// line.
-	running map[schema.Address]string
+	running map[model.Address]string
 	shown   bool // a live line is on screen
 }
 
 func newProgress(w io.Writer) *progress {
-	return &progress{w: w, live: isTerminal(w), last: map[schema.Address]string{}, running: map[schema.Address]string{}}
+	return &progress{w: w, live: isTerminal(w), last: map[model.Address]string{}, running: map[model.Address]string{}}
 }
 
 // println prints a line above the live status line.
@@ -300,8 +301,8 @@ func (p *progress) redraw() {
 	sort.Strings(addrs)
 	parts := make([]string, 0, len(addrs))
 	for _, a := range addrs {
-		_, _, v, _ := schema.Address(a).Parts()
-		parts = append(parts, v+" "+p.running[schema.Address(a)])
+		_, _, v, _ := model.Address(a).Parts()
+		parts = append(parts, v+" "+p.running[model.Address(a)])
 	}
 	line := "replicating " + strings.Join(parts, " | ")
 	if width := terminalWidth(p.w); width > 10 && len(line) > width-1 {
@@ -337,7 +338,7 @@ func (p *progress) PostApply(c *planner.Change, r reconcile.ChangeResult) {
 	}
 }
 
-func (p *progress) Progress(c *planner.Change, regions map[string]schema.RegionReplication) {
+func (p *progress) Progress(c *planner.Change, regions map[string]model.RegionReplication) {
 	names := make([]string, 0, len(regions))
 	for n := range regions {
 		names = append(names, n)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/curator-dev/curator/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
 )
 
 // syncBuffer is a buffer safe for a command writing while a test reads.
@@ -110,7 +110,7 @@ func behindCurator(t *testing.T, state, configName string, f func(c *azure.Clien
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: configName, Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
+	c, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: configName, Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestPruneDeletesOnlyManaged(t *testing.T) {
 	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0)
 	behindCurator(t, state, "someone-else", func(c *azure.Client) {
 		ctx := context.Background()
-		if err := c.CreateGallery(ctx, "handmade", &schema.Gallery{Location: "westeurope"}); err != nil {
+		if err := c.CreateGallery(ctx, "handmade", &model.Gallery{Location: "westeurope"}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -222,12 +222,12 @@ func TestDriftBehindCuratorsBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		v := st.Galleries["acme"].Images["web"].Versions["1.0.0"]
-		v.Regions["westeurope"] = schema.TargetRegion{Replicas: 5, Storage: "Standard_LRS"}
+		v.Regions["westeurope"] = model.TargetRegion{Replicas: 5, Storage: "Standard_LRS"}
 		if err := c.UpdateVersion(ctx, "acme", "web", "1.0.0", v, false, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range st.Galleries["acme"].Shares {
-			if err := c.DeleteRoleAssignment(ctx, schema.GalleryAddress("acme"), s); err != nil {
+			if err := c.DeleteRoleAssignment(ctx, model.GalleryAddress("acme"), s); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"os/signal"
 	"syscall"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
 )
 
 func newEmulatorCmd(g *globals) *cobra.Command {
@@ -83,7 +83,7 @@ its role assignments grant. Without --principal it prints the estate owner's
 token, which may do everything.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if principal != "" && !schema.IsGUID(principal) {
+			if principal != "" && !model.IsGUID(principal) {
 				return fmt.Errorf("--principal %q: want an object ID (a GUID such as 5b0b4d0e-7c34-4a57-9a37-2b6f0a8e1c11)", principal)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), emulator.Token(principal))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"io"
 	"os"
 	"sync"
@@ -10,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 )
 
 // leadership is watch's leader election: with --apply and a target whose
@@ -64,7 +64,7 @@ func (l *leadership) onRenewFailure(error) { l.renewFailures.Inc() }
 
 // Campaign starts the election for target t, once; it returns an error
 // when the lock blob cannot be used.
-func (l *leadership) Campaign(t schema.Target) error {
+func (l *leadership) Campaign(t model.Target) error {
 	lb := t.BlobLock()
 	if !l.apply || lb == nil {
 		return nil

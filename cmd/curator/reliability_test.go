@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/curator-dev/curator/model"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 
 // checkEstate asserts the cloud holds exactly the configuration: every
 // declared resource once, every share once, and a re-plan with no changes.
-func checkEstate(t *testing.T, c *azure.Client, desired *schema.State) {
+func checkEstate(t *testing.T, c *azure.Client, desired *model.State) {
 	t.Helper()
 	st, err := c.ReadState(context.Background())
 	if err != nil {
@@ -56,7 +57,7 @@ func checkEstate(t *testing.T, c *azure.Client, desired *schema.State) {
 	}
 }
 
-func generated(t *testing.T, dir string, versions int, target string) *schema.State {
+func generated(t *testing.T, dir string, versions int, target string) *model.State {
 	t.Helper()
 	defs := max(1, versions/8)
 	if err := estate.Write(dir, estate.Options{Galleries: max(1, defs/10), Definitions: defs, Versions: versions, Regions: 2, Shares: 1, Seed: 5, Name: "reliability", Target: target}); err != nil {
@@ -95,7 +96,7 @@ func TestReliabilityFaults(t *testing.T) {
 	}
 	srv.SetFaults(emulator.Faults{})
 	expect(t, curator(t, t.TempDir(), "plan", "--detailed-exitcode", dir), 0, "No changes.")
-	c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "reliability", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
+	c, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: "reliability", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestReliabilityCrash(t *testing.T) {
 		t.Fatalf("the state folder is unusable after %d crashes: %v", killed, err)
 	}
 	defer srv.Close()
-	c, err := azure.New(azure.Config{Subscription: schema.DefaultSubscription, ResourceGroup: schema.DefaultResourceGroup, ConfigName: "reliability", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
+	c, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: "reliability", Endpoint: srv.URL(), Credential: azure.StaticToken("t")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/curator-dev/curator/model"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/curator-dev/curator/cloud/azure"
-	"github.com/curator-dev/curator/schema"
 )
 
 // A saved plan file is untrusted: these tests change real plan files the
@@ -137,7 +137,7 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	}, {
 		name: "target changed",
 		edit: func(p map[string]any) {
-			p["target"] = strings.Replace(p["target"].(string), schema.DefaultResourceGroup, "rg-elsewhere", 1)
+			p["target"] = strings.Replace(p["target"].(string), model.DefaultResourceGroup, "rg-elsewhere", 1)
 		},
 		want: []string{"Saved plan does not match", "rg-elsewhere"},
 	}, {
@@ -159,7 +159,7 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 			cfg, state := setup(t)
 			expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0)
 			behindCurator(t, state, "someone-else", func(c *azure.Client) {
-				if err := c.CreateGallery(context.Background(), "handmade", &schema.Gallery{Location: "westeurope"}); err != nil {
+				if err := c.CreateGallery(context.Background(), "handmade", &model.Gallery{Location: "westeurope"}); err != nil {
 					t.Fatal(err)
 				}
 			})

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"encoding/json"
+	"github.com/curator-dev/curator/model"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/curator-dev/curator/cloud/emulator"
-	"github.com/curator-dev/curator/schema"
 )
 
 const shareConfig = `package curator
@@ -62,7 +62,7 @@ func TestShareGrantsExactlyItsRole(t *testing.T) {
 	expect(t, curator(t, state, "apply", "--auto-approve", cfg), 0, "Apply complete")
 
 	asPrincipal := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.Certificates().Pool()}}}
-	base := srv.URL() + "/subscriptions/" + schema.DefaultSubscription + "/resourceGroups/" + schema.DefaultResourceGroup + "/providers/Microsoft.Compute/galleries/acme"
+	base := srv.URL() + "/subscriptions/" + model.DefaultSubscription + "/resourceGroups/" + model.DefaultResourceGroup + "/providers/Microsoft.Compute/galleries/acme"
 	q := "?api-version=" + emulator.ComputeAPIVersion
 	call := func(method, url, body string) (int, string) {
 		t.Helper()
