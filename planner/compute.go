@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -275,12 +276,12 @@ func keyOf(s *model.Share) shareKey {
 // shares diffs the role assignments at one scope as sets.
 func (p *planning) shares(scope model.Address, desired, actual map[string]*model.Share, scopeAction Action) {
 	have := map[shareKey]*model.Share{}
-	for _, name := range sortedKeys(actual) {
+	for _, name := range slices.Sorted(maps.Keys(actual)) {
 		have[keyOf(actual[name])] = actual[name]
 	}
 	want := map[shareKey]bool{}
 	g, i, _, _ := scope.Parts()
-	for _, name := range sortedKeys(desired) {
+	for _, name := range slices.Sorted(maps.Keys(desired)) {
 		s := desired[name]
 		k := keyOf(s)
 		want[k] = true
@@ -293,7 +294,7 @@ func (p *planning) shares(scope model.Address, desired, actual map[string]*model
 	if scopeAction == Replace {
 		return
 	}
-	for _, name := range sortedKeys(actual) {
+	for _, name := range slices.Sorted(maps.Keys(actual)) {
 		s := actual[name]
 		if want[keyOf(s)] {
 			continue
@@ -569,7 +570,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 		if repl != nil {
 			fields = append(fields, FieldDiff{Path: "regions", Before: a.Regions, After: d.Regions})
 		}
-		for _, r := range sortedKeys(d.Regions) {
+		for _, r := range slices.Sorted(maps.Keys(d.Regions)) {
 			if b, ok := a.Regions[r]; ok && b.ExcludeFromLatest != d.Regions[r].ExcludeFromLatest {
 				fields = append(fields, FieldDiff{Path: "regions." + r + ".excludeFromLatest", Before: b.ExcludeFromLatest, After: d.Regions[r].ExcludeFromLatest})
 			}
@@ -620,7 +621,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 		// A region whose replication failed holds no usable replica,
 		// whatever the version's target regions say: never "No changes"
 		// in silence.
-		for _, r := range sortedKeys(a.Observed.Replication) {
+		for _, r := range slices.Sorted(maps.Keys(a.Observed.Replication)) {
 			if rr := a.Observed.Replication[r]; strings.EqualFold(rr.State, "Failed") {
 				why := ""
 				if rr.Details != "" {
@@ -842,13 +843,4 @@ func regionDelta(before, after map[string]model.TargetRegion, source string) *Re
 		return nil
 	}
 	return &d
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

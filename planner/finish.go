@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -356,17 +357,17 @@ func (p *planning) prices() *PriceTable {
 func Fingerprint(actual model.State) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
-	for _, gname := range sortedKeys(actual.Galleries) {
+	for _, gname := range slices.Sorted(maps.Keys(actual.Galleries)) {
 		g := actual.Galleries[gname]
 		fmt.Fprintf(h, "g %q\n", gname)
 		_ = enc.Encode(shallowGallery(g))
 		writeShares(h, enc, g.Shares)
-		for _, iname := range sortedKeys(g.Images) {
+		for _, iname := range slices.Sorted(maps.Keys(g.Images)) {
 			img := g.Images[iname]
 			fmt.Fprintf(h, "i %q\n", iname)
 			_ = enc.Encode(shallowImage(img))
 			writeShares(h, enc, img.Shares)
-			for _, vname := range sortedKeys(img.Versions) {
+			for _, vname := range slices.Sorted(maps.Keys(img.Versions)) {
 				fmt.Fprintf(h, "v %q\n", vname)
 				_ = enc.Encode(shallowVersion(img.Versions[vname]))
 			}
@@ -376,7 +377,7 @@ func Fingerprint(actual model.State) string {
 }
 
 func writeShares(h interface{ Write([]byte) (int, error) }, enc *json.Encoder, shares map[string]*model.Share) {
-	for _, name := range sortedKeys(shares) {
+	for _, name := range slices.Sorted(maps.Keys(shares)) {
 		fmt.Fprintf(h, "s %q\n", name)
 		_ = enc.Encode(shares[name])
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -59,7 +60,7 @@ func ParsePrices(data []byte) (*PriceTable, error) {
 			problems = append(problems, fmt.Sprintf("storageGBMonth has no price for %s", st))
 		}
 	}
-	for _, st := range sortedKeys(raw.StorageGBMonth) {
+	for _, st := range slices.Sorted(maps.Keys(raw.StorageGBMonth)) {
 		p := raw.StorageGBMonth[st]
 		switch {
 		case !slices.Contains(model.StorageTypes, st):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -193,7 +194,7 @@ func (d *decoder) decode(raw *rawConfig) *model.State {
 		d.errorf([]string{"name"}, "configuration name %q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", st.Name)
 	}
 	d.target(raw, st)
-	for _, gname := range sortedKeys(raw.Galleries) {
+	for _, gname := range slices.Sorted(maps.Keys(raw.Galleries)) {
 		// A nil entry (null, or a value of the wrong type) is only decoded
 		// from a configuration the schema rejected: it was reported.
 		if raw.Galleries[gname] == nil {
@@ -319,7 +320,7 @@ func (d *decoder) gallery(name string, rg *rawGallery) *model.Gallery {
 	g.Shares = d.shares(at(p, "shares"), rg.Shares)
 	g.Images = map[string]*model.ImageDefinition{}
 	identities := map[string]string{}
-	for _, iname := range sortedKeys(rg.Images) {
+	for _, iname := range slices.Sorted(maps.Keys(rg.Images)) {
 		if rg.Images[iname] == nil {
 			continue
 		}
@@ -401,7 +402,7 @@ func (d *decoder) shares(labels []string, shares map[string]*model.Share) map[st
 		return nil
 	}
 	seen := map[string]string{}
-	for _, name := range sortedKeys(shares) {
+	for _, name := range slices.Sorted(maps.Keys(shares)) {
 		s := shares[name]
 		if s == nil {
 			delete(shares, name)
@@ -414,7 +415,7 @@ func (d *decoder) shares(labels []string, shares map[string]*model.Share) map[st
 		}
 		role, ok := model.RoleDefinitionID(s.Role)
 		if !ok {
-			d.errorf(at(p, "role"), "role %q is neither a built-in role name (%s) nor a role definition GUID", s.Role, strings.Join(sortedKeys(model.Roles), ", "))
+			d.errorf(at(p, "role"), "role %q is neither a built-in role name (%s) nor a role definition GUID", s.Role, strings.Join(slices.Sorted(maps.Keys(model.Roles)), ", "))
 		}
 		key := strings.ToLower(s.PrincipalID) + "/" + role
 		if other, dup := seen[key]; dup && ok {
@@ -463,7 +464,7 @@ func (d *decoder) image(gp []string, g *model.Gallery, name string, ri *rawImage
 		if len(pol.Wide) == 0 || len(pol.Narrow) == 0 {
 			d.errorf(at(p, "replication"), "a replication policy needs both wide and narrow regions")
 		}
-		names := sortedKeys(ri.Versions)
+		names := slices.Sorted(maps.Keys(ri.Versions))
 		sort.Slice(names, func(i, j int) bool { return model.CompareVersions(names[j], names[i]) < 0 })
 		n := 0
 		for _, v := range names {
@@ -477,7 +478,7 @@ func (d *decoder) image(gp []string, g *model.Gallery, name string, ri *rawImage
 		}
 	}
 	img.Versions = map[string]*model.ImageVersion{}
-	for _, vname := range sortedKeys(ri.Versions) {
+	for _, vname := range slices.Sorted(maps.Keys(ri.Versions)) {
 		rv := ri.Versions[vname]
 		if rv == nil {
 			continue
@@ -581,7 +582,7 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 		return v
 	}
 	written := map[string]string{}
-	for _, r := range sortedKeys(regions) {
+	for _, r := range slices.Sorted(maps.Keys(regions)) {
 		rr := regions[r]
 		rp := at(regionsPath, r)
 		n := d.region(rp, r)
@@ -603,7 +604,7 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 		v.Regions[n] = tr
 	}
 	if _, ok := v.Regions[v.Location]; !ok && v.Location != "" {
-		d.errorf(at(vp, "location"), "source region %s is not among the target regions (%s): add `%s: {}` to regions, or set location to one of them", v.Location, strings.Join(sortedKeys(v.Regions), ", "), v.Location)
+		d.errorf(at(vp, "location"), "source region %s is not among the target regions (%s): add `%s: {}` to regions, or set location to one of them", v.Location, strings.Join(slices.Sorted(maps.Keys(v.Regions)), ", "), v.Location)
 	}
 	return v
 }
@@ -626,7 +627,7 @@ func (d *decoder) source(labels []string, s *model.Source) {
 		"virtualMachine": s.VirtualMachine != "", "version": s.Version != "", "communityVersion": s.CommunityVersion != "",
 	}
 	var set []string
-	for _, k := range sortedKeys(osDisk) {
+	for _, k := range slices.Sorted(maps.Keys(osDisk)) {
 		if osDisk[k] {
 			set = append(set, k)
 		}
@@ -728,7 +729,7 @@ func (d *decoder) features(p []string, img *model.ImageDefinition) {
 	if img.SecurityType != "" && img.HyperVGeneration != "V2" {
 		d.errorf(at(p, "securityType"), "%s images need hyperVGeneration: \"V2\" (Trusted Launch and Confidential VMs are Generation 2 only)", img.SecurityType)
 	}
-	for _, name := range sortedKeys(img.Features) {
+	for _, name := range slices.Sorted(maps.Keys(img.Features)) {
 		switch {
 		case strings.EqualFold(name, "SecurityType"):
 			d.errorf(at(p, "features", name), "write the SecurityType feature as securityType: %q", img.Features[name])
@@ -798,7 +799,7 @@ func (d *decoder) edgeZones(vp []string, v *model.ImageVersion, img *model.Image
 		return
 	}
 	v.EdgeZones = map[string]model.EdgeZone{}
-	for _, name := range sortedKeys(zones) {
+	for _, name := range slices.Sorted(maps.Keys(zones)) {
 		z := zones[name]
 		p := at(vp, "edgeZones", name)
 		if !edgeZoneRE.MatchString(name) {
@@ -844,7 +845,7 @@ func safety(r *rawSafety) *model.Safety {
 // the whole configuration.
 func (d *decoder) limits(st *model.State) {
 	galleries, definitions, versions := map[string]int{}, map[string]int{}, map[string]int{}
-	for _, gname := range sortedKeys(st.Galleries) {
+	for _, gname := range slices.Sorted(maps.Keys(st.Galleries)) {
 		g := st.Galleries[gname]
 		galleries[g.Location]++
 		for _, img := range g.Images {
@@ -855,7 +856,7 @@ func (d *decoder) limits(st *model.State) {
 		}
 	}
 	check := func(what string, counts map[string]int, limit int) {
-		for _, region := range sortedKeys(counts) {
+		for _, region := range slices.Sorted(maps.Keys(counts)) {
 			if counts[region] > limit {
 				d.errorf([]string{"galleries"}, "%d %s in region %s: the service allows at most %d per subscription and region", counts[region], what, region, limit)
 			}

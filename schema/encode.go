@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,7 +66,7 @@ func Encode(st *model.State) (files map[string][]byte, warnings []string, err er
 	if files["curator.cue"], err = b.format("curator.cue"); err != nil {
 		return nil, nil, err
 	}
-	for _, gname := range sortedKeys(st.Galleries) {
+	for _, gname := range slices.Sorted(maps.Keys(st.Galleries)) {
 		e := encoder{config: st.Name}
 		data, err := e.gallery(gname, st.Galleries[gname])
 		if err != nil {
@@ -169,7 +171,7 @@ func (e *encoder) tags(addr model.Address, tags map[string]string) {
 		e.b.comment("%d tags: one must go before curator can add its ownership tag", len(user))
 	}
 	e.b.open("tags")
-	for _, k := range sortedKeys(user) {
+	for _, k := range slices.Sorted(maps.Keys(user)) {
 		e.b.field(k, user[k])
 	}
 	e.b.close()
@@ -231,7 +233,7 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 	}
 	out := bytes.NewBufferString("package curator\n\ngalleries: " + cueLabel(name) + ": {\n")
 	indent(out, head)
-	for _, iname := range sortedKeys(g.Images) {
+	for _, iname := range slices.Sorted(maps.Keys(g.Images)) {
 		ie := encoder{config: e.config}
 		ie.image(name, iname, g, g.Images[iname])
 		e.warnings = append(e.warnings, ie.warnings...)
@@ -321,7 +323,7 @@ func (e *encoder) image(gname, name string, g *model.Gallery, d *model.ImageDefi
 	}
 	if len(d.Features) > 0 {
 		b.open("features")
-		for _, k := range sortedKeys(d.Features) {
+		for _, k := range slices.Sorted(maps.Keys(d.Features)) {
 			b.field(k, d.Features[k])
 		}
 		b.close()
@@ -368,7 +370,7 @@ func (e *encoder) image(gname, name string, g *model.Gallery, d *model.ImageDefi
 }
 
 func sortedVersions(m map[string]*model.ImageVersion) []string {
-	names := sortedKeys(m)
+	names := slices.Sorted(maps.Keys(m))
 	sort.SliceStable(names, func(i, j int) bool { return model.CompareVersions(names[i], names[j]) < 0 })
 	return names
 }
@@ -403,7 +405,7 @@ func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.
 	onlySource := len(v.Regions) == 1
 	if r, ok := v.Regions[v.Location]; !onlySource || !ok || !plainRegion(r, replicas, storage) {
 		b.open("regions")
-		for _, rname := range sortedKeys(v.Regions) {
+		for _, rname := range slices.Sorted(maps.Keys(v.Regions)) {
 			r := v.Regions[rname]
 			b.open(rname)
 			if r.Replicas != replicas {
@@ -424,7 +426,7 @@ func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.
 	}
 	if len(v.EdgeZones) > 0 {
 		b.open("edgeZones")
-		for _, z := range sortedKeys(v.EdgeZones) {
+		for _, z := range slices.Sorted(maps.Keys(v.EdgeZones)) {
 			ez := v.EdgeZones[z]
 			b.open(z)
 			b.field("region", ez.Region)
@@ -478,7 +480,7 @@ func (e *encoder) observed(v *model.ImageVersion) {
 	}
 	if len(o.Replication) > 0 {
 		var parts []string
-		for _, r := range sortedKeys(o.Replication) {
+		for _, r := range slices.Sorted(maps.Keys(o.Replication)) {
 			st := o.Replication[r]
 			s := r + " " + st.State
 			if st.State != "Completed" && st.Progress > 0 {
@@ -529,7 +531,7 @@ func replicationPolicy(versions map[string]*model.ImageVersion) string {
 	}
 	regions := func(rs map[string]model.TargetRegion) string {
 		var parts []string
-		for _, r := range sortedKeys(rs) {
+		for _, r := range slices.Sorted(maps.Keys(rs)) {
 			parts = append(parts, fmt.Sprintf("%s: replicas: %d", r, rs[r].Replicas))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"

@@ -2,8 +2,10 @@ package schema
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"cuelang.org/go/cue"
@@ -60,7 +62,7 @@ func TestPlainJSONEqualsCUEExport(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var syntaxes []*ast.File
 			inst := build.NewContext().NewInstance(configDir, nil)
-			for _, name := range sortedKeys(c.files) {
+			for _, name := range slices.Sorted(maps.Keys(c.files)) {
 				f, err := parser.ParseFile(name, c.files[name])
 				if err != nil {
 					t.Fatal(err)

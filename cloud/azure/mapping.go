@@ -1,6 +1,8 @@
 package azure
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -655,21 +657,12 @@ func observeReplication(o *model.VersionObserved, rs *armcompute.ReplicationStat
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // publishingToARM is the version's publishing profile. Per-region
 // exclude-from-latest is sent only where set, as are the replication mode
 // (Full is the service's default) and the edge zones.
 func publishingToARM(v *model.ImageVersion) *armcompute.GalleryImageVersionPublishingProfile {
 	trs := make([]*armcompute.TargetRegion, 0, len(v.Regions))
-	for _, n := range sortedKeys(v.Regions) {
+	for _, n := range slices.Sorted(maps.Keys(v.Regions)) {
 		r := v.Regions[n]
 		tr := &armcompute.TargetRegion{
 			Name:                 to.Ptr(n),
@@ -692,7 +685,7 @@ func publishingToARM(v *model.ImageVersion) *armcompute.GalleryImageVersionPubli
 	if v.ReplicationMode != "" && v.ReplicationMode != string(armcompute.ReplicationModeFull) {
 		pp.ReplicationMode = to.Ptr(armcompute.ReplicationMode(v.ReplicationMode))
 	}
-	for _, name := range sortedKeys(v.EdgeZones) {
+	for _, name := range slices.Sorted(maps.Keys(v.EdgeZones)) {
 		z := v.EdgeZones[name]
 		te := &armcompute.GalleryTargetExtendedLocation{
 			Name:                         to.Ptr(z.Region),

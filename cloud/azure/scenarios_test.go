@@ -3,7 +3,8 @@ package azure_test
 import (
 	"context"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -63,7 +64,7 @@ func put(t *testing.T, srv *emulator.Server, st model.State) {
 		return out
 	}
 	shares := func(scope model.Address, in map[string]*model.Share) {
-		for _, name := range sortedKeys(in) {
+		for _, name := range slices.Sorted(maps.Keys(in)) {
 			s := in[name]
 			w := theirs
 			if s.Description == model.ShareDescription(plannertest.Config) {
@@ -74,7 +75,7 @@ func put(t *testing.T, srv *emulator.Server, st model.State) {
 			}
 		}
 	}
-	for _, gname := range sortedKeys(st.Galleries) {
+	for _, gname := range slices.Sorted(maps.Keys(st.Galleries)) {
 		gal := *st.Galleries[gname]
 		w := by(gal.Tags)
 		gal.Tags = unmarked(gal.Tags)
@@ -92,7 +93,7 @@ func put(t *testing.T, srv *emulator.Server, st model.State) {
 			}
 		}
 		shares(model.GalleryAddress(gname), gal.Shares)
-		for _, iname := range sortedKeys(gal.Images) {
+		for _, iname := range slices.Sorted(maps.Keys(gal.Images)) {
 			img := *gal.Images[iname]
 			w := by(img.Tags)
 			img.Tags = unmarked(img.Tags)
@@ -100,7 +101,7 @@ func put(t *testing.T, srv *emulator.Server, st model.State) {
 				t.Fatalf("image definition %s/%s: %v", gname, iname, err)
 			}
 			shares(model.ImageAddress(gname, iname), img.Shares)
-			for _, vname := range sortedKeys(img.Versions) {
+			for _, vname := range slices.Sorted(maps.Keys(img.Versions)) {
 				v := *img.Versions[vname]
 				w := by(v.Tags)
 				v.Tags = unmarked(v.Tags)
@@ -110,15 +111,6 @@ func put(t *testing.T, srv *emulator.Server, st model.State) {
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // actions are a plan's changes as address → action, and its refusals.

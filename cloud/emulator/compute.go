@@ -3,9 +3,11 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -447,7 +449,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 	}
 	pp["targetRegions"] = regions
 	if !seen[loc] {
-		return errorf(http.StatusBadRequest, "InvalidParameter", "Gallery image version publishing profile regions '%s' must contain the location of image version '%s'.", strings.Join(sortedKeys(seen), ", "), loc)
+		return errorf(http.StatusBadRequest, "InvalidParameter", "Gallery image version publishing profile regions '%s' must contain the location of image version '%s'.", strings.Join(slices.Sorted(maps.Keys(seen)), ", "), loc)
 	}
 	zones, e := checkEdgeZones(pp, seen)
 	if e != nil {
@@ -664,15 +666,6 @@ func props(r *resource) map[string]any {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func deepCopy(m map[string]any) map[string]any {

@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,7 +125,7 @@ func (s *Server) checkImageRules(p map[string]any, existing *resource) *armError
 		for n := range now {
 			names[n] = true
 		}
-		for _, n := range sortedKeys(names) {
+		for _, n := range slices.Sorted(maps.Keys(names)) {
 			if was[n] != now[n] {
 				return changeNotAllowed(n)
 			}
@@ -476,7 +478,7 @@ func checkEdgeZones(pp map[string]any, regions map[string]bool) ([]map[string]an
 		}
 		parent := normalizeRegion(str(m["name"]))
 		if !regions[parent] {
-			return nil, invalid("The edge zone '%s' is in region '%s', which is not a target region of the gallery image version (%s).", zone, parent, strings.Join(sortedKeys(regions), ", "))
+			return nil, invalid("The edge zone '%s' is in region '%s', which is not a target region of the gallery image version (%s).", zone, parent, strings.Join(slices.Sorted(maps.Keys(regions)), ", "))
 		}
 		m["name"] = parent
 		if m["extendedLocationReplicaCount"] == nil {
