@@ -13,12 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 )
 

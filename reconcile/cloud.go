@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+
 	"github.com/curator-dev/curator/model"
 )
 

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"github.com/curator-dev/curator/model"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
 

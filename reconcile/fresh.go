@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"strings"
 
 	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/examples/gen/estate"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/reconcile"
 	"github.com/curator-dev/curator/sources"
 )

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/curator-dev/curator/lock"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
@@ -32,7 +33,7 @@ type Options struct {
 	OnLockWait func(holder string)
 	// Lease steers the blob lease of a target with a lock blob; its
 	// ConnectionString defaults to $CURATOR_LOCK_CONNECTION_STRING.
-	Lease LeaseOptions
+	Lease lock.LeaseOptions
 	// Fence, if set, is checked with the lock before every write: e.g. a
 	// watch leader's term.
 	Fence  func() error
@@ -47,7 +48,7 @@ type Reconciler struct {
 	log  *slog.Logger
 	// guard is set while the caller holds the target's apply lock through
 	// LockTarget.
-	guard Guard
+	guard lock.Guard
 }
 
 // New returns a Reconciler.
@@ -197,23 +198,23 @@ func (r *Reconciler) LockTarget(ctx context.Context, t model.Target) (release fu
 
 // Locker returns the apply lock of target t: a lease on its lock blob, or
 // a file.
-func (r *Reconciler) Locker(t model.Target) (Locker, error) {
+func (r *Reconciler) Locker(t model.Target) (lock.Locker, error) {
 	if lb := t.BlobLock(); lb != nil {
 		opts := r.opts.Lease
 		if opts.ConnectionString == "" {
-			opts.ConnectionString = os.Getenv(LockConnectionStringEnv)
+			opts.ConnectionString = os.Getenv(lock.LockConnectionStringEnv)
 		}
-		return OpenBlobLease(lb.Blob, opts)
+		return lock.OpenBlobLease(lb.Blob, opts)
 	}
 	path, err := lockPath(t, r.opts.Target.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	return FileLocker{Path: path}, nil
+	return lock.FileLocker{Path: path}, nil
 }
 
 // lock takes the target's apply lock.
-func (r *Reconciler) lock(ctx context.Context, t model.Target) (Guard, error) {
+func (r *Reconciler) lock(ctx context.Context, t model.Target) (lock.Guard, error) {
 	l, err := r.Locker(t)
 	if err != nil {
 		return nil, err
@@ -272,7 +273,7 @@ func (r *Reconciler) applyChecked(ctx context.Context, t model.Target, plan *pla
 // Every write first checks that the lock (and Options.Fence) still holds;
 // once lost, no write starts, waits end, and the apply returns an error
 // wrapping ErrLockLost.
-func (r *Reconciler) applyTo(ctx context.Context, guard Guard, target *Target, t model.Target, plan *planner.Plan, actual *model.State, revision string, snap *sources.Snapshot) (Result, error) {
+func (r *Reconciler) applyTo(ctx context.Context, guard lock.Guard, target *Target, t model.Target, plan *planner.Plan, actual *model.State, revision string, snap *sources.Snapshot) (Result, error) {
 	// A refused plan is never applied, however it got here.
 	if err := plan.Err(); err != nil {
 		return Result{}, err

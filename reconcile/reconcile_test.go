@@ -2,15 +2,13 @@ package reconcile_test
 
 import (
 	"context"
-	"errors"
-	"github.com/curator-dev/curator/model"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 )
@@ -33,25 +31,6 @@ func TestTargetRoundTrip(t *testing.T) {
 	if _, err := reconcile.DecodeTarget("nonsense"); err == nil {
 		t.Error("a malformed target decoded")
 	}
-}
-
-func TestLockNamesItsHolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "apply.lock")
-	first, err := reconcile.AcquireLock(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var told string
-	_, err = reconcile.AcquireLock(context.Background(), path, 300*time.Millisecond, func(h string) { told = h })
-	if !errors.Is(err, reconcile.ErrLocked) || !strings.Contains(err.Error(), "pid ") || !strings.Contains(told, "held by pid") {
-		t.Fatalf("second lock: %v (told %q)", err, told)
-	}
-	first.Release()
-	second, err := reconcile.AcquireLock(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatalf("after release: %v", err)
-	}
-	second.Release()
 }
 
 // TestFailedChangeSkipsDependents: a definition refused by the cloud skips

@@ -3,7 +3,6 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,13 +11,14 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/google/go-cmp/cmp"
-
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/curator-dev/curator/model"
 )
 
 // fastPath is what the fast path makes of files: whether it took them, and

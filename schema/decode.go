@@ -246,7 +246,7 @@ func TargetProblems(t model.Target) []TargetProblem {
 		if l.Lock != nil {
 			if l.Endpoint == "" {
 				add("lock", "a blob lock needs an endpoint: the in-process emulator is locked by a file beside its state")
-			} else if err := CheckLockBlob(l.Lock.Blob); err != nil {
+			} else if err := model.CheckLockBlob(l.Lock.Blob); err != nil {
 				add("lock.blob", "%v", err)
 			}
 		}
@@ -265,7 +265,7 @@ func TargetProblems(t model.Target) []TargetProblem {
 			add("resourceGroup", "resource group %q: use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'", a.ResourceGroup)
 		}
 		if a.Lock != nil {
-			if err := CheckLockBlob(a.Lock.Blob); err != nil {
+			if err := model.CheckLockBlob(a.Lock.Blob); err != nil {
 				add("lock.blob", "%v", err)
 			}
 		}

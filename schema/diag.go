@@ -3,9 +3,10 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"sort"
 	"strings"
+
+	"github.com/curator-dev/curator/model"
 )
 
 // Severity of a diagnostic.

@@ -2,13 +2,14 @@ package schema
 
 import (
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"sort"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
+
+	"github.com/curator-dev/curator/model"
 )
 
 // MaxConfigBytes is the most configuration Load reads: far more than the

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"io/fs"
 	"path"
 	"regexp"
@@ -17,6 +16,8 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/curator-dev/curator/model"
 )
 
 //go:embed curator.cue

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/curator-dev/curator/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/model"
 )
 
 // syncBuffer is a buffer safe for a command writing while a test reads.

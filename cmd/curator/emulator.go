@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"os/signal"
 	"syscall"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/model"
 )
 
 func newEmulatorCmd(g *globals) *cobra.Command {

@@ -20,7 +20,7 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/internal/azurite"
-	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/lock"
 )
 
 // The blob lease lock and the leader election, between processes: curator
@@ -165,9 +165,9 @@ func newLeaseWorld(t *testing.T, replicationRate float64) *leaseWorld {
 }
 
 // lease opens the lock blob's lease as an operator would.
-func (w *leaseWorld) lease(t *testing.T) *reconcile.BlobLease {
+func (w *leaseWorld) lease(t *testing.T) *lock.BlobLease {
 	t.Helper()
-	l, err := reconcile.OpenBlobLease(w.lockBlob, reconcile.LeaseOptions{ConnectionString: w.az.ConnectionString()})
+	l, err := lock.OpenBlobLease(w.lockBlob, lock.LeaseOptions{ConnectionString: w.az.ConnectionString()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func (w *leaseWorld) start(t *testing.T, i int, args ...string) *proc {
 	p.cmd = exec.Command(os.Args[0], args...)
 	p.cmd.Env = append(os.Environ(), "CURATOR_BE_MAIN=1",
 		azure.EndpointEnv+"="+w.arm.endpoint(t, i), azure.TokenEnv+"=process-"+fmt.Sprint(i),
-		reconcile.LockConnectionStringEnv+"="+w.az.ConnectionString(),
+		lock.LockConnectionStringEnv+"="+w.az.ConnectionString(),
 		"XDG_CACHE_HOME="+t.TempDir(), "CURATOR_NO_CACHE=1")
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errw
 	if err := p.cmd.Start(); err != nil {

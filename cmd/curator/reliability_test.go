@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/examples/gen/estate"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
 

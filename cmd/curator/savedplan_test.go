@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"github.com/curator-dev/curator/model"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/model"
 )
 
 // A saved plan file is untrusted: these tests change real plan files the

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/tls"
 	"encoding/json"
-	"github.com/curator-dev/curator/model"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/model"
 )
 
 const shareConfig = `package curator

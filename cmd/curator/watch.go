@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/curator-dev/curator/lock"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 )
@@ -85,15 +86,15 @@ for those running and prints its summary) and stops.`,
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			m := newMetrics()
 			var w *reconcile.Watcher
-			lead := newLeadership(doApply, errw, func() { w.Trigger("elected leader") })
-			defer lead.stop()
-			m.reg.MustRegister(lead.collectors()...)
+			lead := lock.NewLeadership(doApply, errw, func() { w.Trigger("elected leader") })
+			defer lead.Stop()
+			m.reg.MustRegister(lead.Collectors()...)
 			r := reconcile.New(reconcile.Options{
 				Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
 				Target: g.targetOptions(log),
 				Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
-				Lease:  reconcile.LeaseOptions{OnRenewFailure: lead.onRenewFailure},
-				Fence:  lead.fence,
+				Lease:  lock.LeaseOptions{OnRenewFailure: lead.OnRenewFailure},
+				Fence:  lead.Fence,
 			})
 			w, err = reconcile.NewWatcher(r, reconcile.WatchOptions{
 				Apply:    doApply,

@@ -1,4 +1,4 @@
-package reconcile
+package lock
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 	"github.com/google/uuid"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 // LockConnectionStringEnv names the variable whose storage connection
@@ -102,7 +102,7 @@ func OpenBlobLease(rawURL string, opts LeaseOptions) (*BlobLease, error) {
 	if opts.RenewEvery <= 0 || opts.RenewEvery >= opts.Duration/2 {
 		return nil, fmt.Errorf("lease renewal every %s: renew more often than half the lease duration (%s)", opts.RenewEvery, opts.Duration)
 	}
-	lb, err := schema.ParseLockBlob(rawURL)
+	lb, err := model.ParseLockBlob(rawURL)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,13 @@
-package reconcile
+// Package lock owns mutual exclusion between curator processes: the apply
+// lock of a target (a file lock on this machine, or a lease on an Azure blob
+// that every runner sees), its fencing (a held lock says, before every
+// write, whether it is still surely held), and the leader election among
+// watchers with its policy (who campaigns, a leader's term, the fence that
+// ends writes once leadership is lost).
+//
+// lock knows nothing of configurations (it never imports schema) nor of
+// plans and clouds: reconcile takes a Guard and checks it before each write.
+package lock
 
 import (
 	"context"

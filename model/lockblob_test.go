@@ -1,20 +1,20 @@
-package schema_test
+package model_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/model"
 )
 
 func TestParseLockBlob(t *testing.T) {
 	tests := []struct {
 		url     string
-		want    schema.LockBlob
+		want    model.LockBlob
 		wantErr string
 	}{
-		{url: "https://acme.blob.core.windows.net/locks/curator", want: schema.LockBlob{Service: "https://acme.blob.core.windows.net/", Account: "acme", Container: "locks", Name: "curator"}},
-		{url: "https://acme.blob.core.chinacloudapi.cn/locks/prod/images.lock", want: schema.LockBlob{Service: "https://acme.blob.core.chinacloudapi.cn/", Account: "acme", Container: "locks", Name: "prod/images.lock"}},
+		{url: "https://acme.blob.core.windows.net/locks/curator", want: model.LockBlob{Service: "https://acme.blob.core.windows.net/", Account: "acme", Container: "locks", Name: "curator"}},
+		{url: "https://acme.blob.core.chinacloudapi.cn/locks/prod/images.lock", want: model.LockBlob{Service: "https://acme.blob.core.chinacloudapi.cn/", Account: "acme", Container: "locks", Name: "prod/images.lock"}},
 		{url: "http://acme.blob.core.windows.net/locks/curator", wantErr: "not an https URL"},
 		{url: "https://acme.blob.core.windows.net/locks/curator?sv=2024&sig=x", wantErr: "a SAS token does not belong here"},
 		{url: "https://acme.queue.core.windows.net/locks/curator", wantErr: "not a storage account's blob endpoint"},
@@ -25,7 +25,7 @@ func TestParseLockBlob(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			got, err := schema.ParseLockBlob(tt.url)
+			got, err := model.ParseLockBlob(tt.url)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one saying %q", err, tt.wantErr)

@@ -1,4 +1,4 @@
-package reconcile_test
+package lock_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/curator-dev/curator/internal/azurite"
-	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/lock"
 )
 
 // lockURL is a fresh lock blob per test: the host names the account the
@@ -22,9 +22,9 @@ func lockURL(t *testing.T) string {
 }
 
 // openLease opens the lease on url through Azurite at connection string cs.
-func openLease(t *testing.T, cs, url, holder string, renewEvery time.Duration) *reconcile.BlobLease {
+func openLease(t *testing.T, cs, url, holder string, renewEvery time.Duration) *lock.BlobLease {
 	t.Helper()
-	l, err := reconcile.OpenBlobLease(url, reconcile.LeaseOptions{ConnectionString: cs, Holder: holder, RenewEvery: renewEvery, Poll: 100 * time.Millisecond})
+	l, err := lock.OpenBlobLease(url, lock.LeaseOptions{ConnectionString: cs, Holder: holder, RenewEvery: renewEvery, Poll: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +43,11 @@ func TestBlobLeaseExcludesAndNamesItsHolder(t *testing.T) {
 		t.Fatalf("the first taker (the blob and its container do not exist yet): %v", err)
 	}
 	_, err = b.TryAcquire(ctx)
-	if !errors.Is(err, reconcile.ErrLeaseHeld) || !strings.Contains(err.Error(), "held by runner-a since ") {
+	if !errors.Is(err, lock.ErrLeaseHeld) || !strings.Contains(err.Error(), "held by runner-a since ") {
 		t.Fatalf("a second taker got %v, want ErrLeaseHeld naming runner-a and since when", err)
 	}
 	// A timeout of 0 tries once and says how to proceed.
-	if _, err := b.Acquire(ctx, 0, nil); !errors.Is(err, reconcile.ErrLocked) || !strings.Contains(err.Error(), "--lock-timeout") || !strings.Contains(err.Error(), url) {
+	if _, err := b.Acquire(ctx, 0, nil); !errors.Is(err, lock.ErrLocked) || !strings.Contains(err.Error(), "--lock-timeout") || !strings.Contains(err.Error(), url) {
 		t.Fatalf("a waiter without patience got %v", err)
 	}
 	// A waiter is told who holds the lease, and gets it once released.
@@ -86,7 +86,7 @@ func TestBlobLeaseLost(t *testing.T) {
 	tests := []struct {
 		name string
 		// lose takes the lease from its holder.
-		lose func(t *testing.T, other *reconcile.BlobLease, cut func())
+		lose func(t *testing.T, other *lock.BlobLease, cut func())
 		// renewEvery: a renewal finds a broken lease; without renewals
 		// the holder stops Duration-renewEvery after the last one.
 		renewEvery time.Duration
@@ -95,7 +95,7 @@ func TestBlobLeaseLost(t *testing.T) {
 		{
 			name:       "broken",
 			renewEvery: time.Second,
-			lose: func(t *testing.T, other *reconcile.BlobLease, _ func()) {
+			lose: func(t *testing.T, other *lock.BlobLease, _ func()) {
 				if err := other.Break(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -105,7 +105,7 @@ func TestBlobLeaseLost(t *testing.T) {
 		{
 			name:       "unrenewable",
 			renewEvery: 7 * time.Second,
-			lose:       func(t *testing.T, _ *reconcile.BlobLease, cut func()) { cut() },
+			lose:       func(t *testing.T, _ *lock.BlobLease, cut func()) { cut() },
 			want:       "could not be renewed since",
 		},
 	}
@@ -115,7 +115,7 @@ func TestBlobLeaseLost(t *testing.T) {
 			url := lockURL(t)
 			failures := 0
 			var mu sync.Mutex
-			holder, err := reconcile.OpenBlobLease(url, reconcile.LeaseOptions{
+			holder, err := lock.OpenBlobLease(url, lock.LeaseOptions{
 				ConnectionString: strings.Replace(az.ConnectionString(), strings.TrimSuffix(az.URL, "/"+azurite.Account), proxy.url, 1),
 				Holder:           "holder", RenewEvery: tt.renewEvery,
 				OnRenewFailure: func(error) { mu.Lock(); failures++; mu.Unlock() },
@@ -138,13 +138,13 @@ func TestBlobLeaseLost(t *testing.T) {
 				t.Fatal("the holder never noticed it lost the lease")
 			}
 			err = held.Err()
-			if !errors.Is(err, reconcile.ErrLockLost) || !strings.Contains(err.Error(), tt.want) {
+			if !errors.Is(err, lock.ErrLockLost) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("fence error %v, want ErrLockLost saying %q", err, tt.want)
 			}
 			if tt.name == "unrenewable" {
 				// It stopped while the lease was still its own on the
 				// service: nobody else could have written yet.
-				if _, err := other.TryAcquire(ctx); !errors.Is(err, reconcile.ErrLeaseHeld) {
+				if _, err := other.TryAcquire(ctx); !errors.Is(err, lock.ErrLeaseHeld) {
 					t.Fatalf("when the holder stopped, the lease was already free (%v): it stopped too late", err)
 				}
 				mu.Lock()
@@ -169,11 +169,11 @@ func TestBlobLeaseLost(t *testing.T) {
 func TestElectorOneLeader(t *testing.T) {
 	az := azurite.Shared(t)
 	url := lockURL(t)
-	electors := make([]*reconcile.Elector, 3)
+	electors := make([]*lock.Elector, 3)
 	cancels := make([]context.CancelFunc, 3)
 	var wg sync.WaitGroup
 	for i := range electors {
-		electors[i] = reconcile.NewElector(openLease(t, az.ConnectionString(), url, fmt.Sprintf("watcher-%d", i), time.Second))
+		electors[i] = lock.NewElector(openLease(t, az.ConnectionString(), url, fmt.Sprintf("watcher-%d", i), time.Second))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancels[i] = cancel
 		wg.Add(1)
@@ -235,7 +235,7 @@ func TestElectorOneLeader(t *testing.T) {
 	cancels[first]()
 	cancels[first] = nil
 	<-term.Done()
-	if !errors.Is(context.Cause(term), reconcile.ErrLeadershipLost) {
+	if !errors.Is(context.Cause(term), lock.ErrLeadershipLost) {
 		t.Errorf("the term ended with %v, want ErrLeadershipLost", context.Cause(term))
 	}
 	second := awaitLeader(first)
@@ -245,7 +245,7 @@ func TestElectorOneLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-term.Done()
-	if cause := context.Cause(term); !errors.Is(cause, reconcile.ErrLockLost) {
+	if cause := context.Cause(term); !errors.Is(cause, lock.ErrLockLost) {
 		t.Errorf("the broken term ended with %v, want it to say the lease was lost", cause)
 	}
 	awaitLeader(-1)

@@ -1,24 +1,23 @@
-package main
+package lock
 
 import (
 	"context"
 	"fmt"
-	"github.com/curator-dev/curator/model"
 	"io"
 	"os"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/model"
 )
 
-// leadership is watch's leader election: with --apply and a target whose
+// Leadership is watch's leader election: with --apply and a target whose
 // lock is a blob, every watcher campaigns on a lease beside the lock blob
 // (<lock blob>.leader); only the leader applies, the others plan only.
 // Without a lock blob there is no election and a watch --apply leads
 // alone. The campaign starts with the first valid configuration.
-type leadership struct {
+type Leadership struct {
 	apply         bool
 	ctx           context.Context // the campaign's; ends with stop
 	end           context.CancelFunc
@@ -28,30 +27,33 @@ type leadership struct {
 	renewFailures prometheus.Counter
 
 	mu      sync.Mutex
-	elector *reconcile.Elector
+	elector *Elector
 	lockURL string
 }
 
-func newLeadership(apply bool, stderr io.Writer, elected func()) *leadership {
+// NewLeadership returns the election policy of a watcher: apply says
+// whether it applies at all, stderr is told each change of leadership, and
+// elected is called when this watcher becomes leader.
+func NewLeadership(apply bool, stderr io.Writer, elected func()) *Leadership {
 	// The campaign outlives a stop signal until the watch loop has let
 	// its apply finish; stop then gives the lease up.
 	ctx, end := context.WithCancel(context.Background())
-	return &leadership{apply: apply, ctx: ctx, end: end, stderr: stderr, elected: elected,
+	return &Leadership{apply: apply, ctx: ctx, end: end, stderr: stderr, elected: elected,
 		renewFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "curator_lease_renew_failures_total", Help: "Failed renewals of blob leases (the leader election's and the apply lock's)."})}
 }
 
-// stop ends the campaign and gives the leader's lease up, so another
+// Stop ends the campaign and gives the leader's lease up, so another
 // watcher takes over at once.
-func (l *leadership) stop() {
+func (l *Leadership) Stop() {
 	l.end()
 	l.campaigning.Wait()
 }
 
-// collectors are the election's metrics: curator_leader and lease renewal
+// Collectors are the election's metrics: curator_leader and lease renewal
 // failures.
-func (l *leadership) collectors() []prometheus.Collector {
+func (l *Leadership) Collectors() []prometheus.Collector {
 	leader := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "curator_leader", Help: "1 on the watcher that applies (the elected leader), 0 elsewhere."}, func() float64 {
-		if l.leads() {
+		if l.Leads() {
 			return 1
 		}
 		return 0
@@ -59,12 +61,12 @@ func (l *leadership) collectors() []prometheus.Collector {
 	return []prometheus.Collector{leader, l.renewFailures}
 }
 
-// onRenewFailure counts a failed lease renewal.
-func (l *leadership) onRenewFailure(error) { l.renewFailures.Inc() }
+// OnRenewFailure counts a failed lease renewal.
+func (l *Leadership) OnRenewFailure(error) { l.renewFailures.Inc() }
 
 // Campaign starts the election for target t, once; it returns an error
 // when the lock blob cannot be used.
-func (l *leadership) Campaign(t model.Target) error {
+func (l *Leadership) Campaign(t model.Target) error {
 	lb := t.BlobLock()
 	if !l.apply || lb == nil {
 		return nil
@@ -77,14 +79,14 @@ func (l *leadership) Campaign(t model.Target) error {
 		}
 		return nil
 	}
-	lease, err := reconcile.OpenBlobLease(lb.Blob+".leader", reconcile.LeaseOptions{
-		ConnectionString: os.Getenv(reconcile.LockConnectionStringEnv),
-		OnRenewFailure:   l.onRenewFailure,
+	lease, err := OpenBlobLease(lb.Blob+".leader", LeaseOptions{
+		ConnectionString: os.Getenv(LockConnectionStringEnv),
+		OnRenewFailure:   l.OnRenewFailure,
 	})
 	if err != nil {
 		return fmt.Errorf("leader election: %w", err)
 	}
-	e := reconcile.NewElector(lease)
+	e := NewElector(lease)
 	e.OnChange = func(leader bool, why string) {
 		if leader {
 			fmt.Fprintf(l.stderr, "leader: %s\n", why)
@@ -102,8 +104,8 @@ func (l *leadership) Campaign(t model.Target) error {
 	return nil
 }
 
-// leads reports whether this watcher applies now.
-func (l *leadership) leads() bool {
+// Leads reports whether this watcher applies now.
+func (l *Leadership) Leads() bool {
 	if !l.apply {
 		return false
 	}
@@ -116,7 +118,7 @@ func (l *leadership) leads() bool {
 // Term returns the context an apply runs in: ctx within the leader's term
 // (it ends when the lease is lost), or ctx itself when there is no
 // election; ok is false when this watcher must not apply.
-func (l *leadership) Term(ctx context.Context) (context.Context, bool) {
+func (l *Leadership) Term(ctx context.Context) (context.Context, bool) {
 	if !l.apply {
 		return nil, false
 	}
@@ -138,10 +140,10 @@ func (l *leadership) Term(ctx context.Context) (context.Context, bool) {
 	return run, true
 }
 
-// fence fails once this watcher is no longer the leader.
-func (l *leadership) fence() error {
-	if !l.leads() {
-		return reconcile.ErrLeadershipLost
+// Fence fails once this watcher is no longer the leader.
+func (l *Leadership) Fence() error {
+	if !l.Leads() {
+		return ErrLeadershipLost
 	}
 	return nil
 }
