@@ -628,7 +628,7 @@ func readPaths(bin, work string, o estate.Options) ([]pathResult, error) {
 func importGoal(ctx context.Context, state string, o estate.Options) (pathResult, error) {
 	r := reconcile.New(reconcile.Options{Target: reconcile.TargetOptions{StateDir: state, Emulator: emulator.Options{ARMThrottle: true, ReplicationRate: 1e6}}})
 	t0 := time.Now()
-	imp, err := r.Import(ctx, reconcile.ImportOptions{Name: o.Name, Target: schema.Target{Local: &schema.LocalTarget{}}})
+	imp, err := r.Import(ctx, reconcile.ImportOptions{Name: o.Name, Target: model.Target{Local: &model.LocalTarget{}}})
 	if err != nil {
 		return pathResult{}, fmt.Errorf("import: %w", err)
 	}
