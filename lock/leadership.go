@@ -81,6 +81,7 @@ func (l *Leadership) Campaign(t model.Target) error {
 	}
 	lease, err := OpenBlobLease(lb.Blob+".leader", LeaseOptions{
 		ConnectionString: os.Getenv(LockConnectionStringEnv),
+		Cloud:            t.AzureCloud(),
 		OnRenewFailure:   l.OnRenewFailure,
 	})
 	if err != nil {

@@ -46,8 +46,12 @@ type LeaseOptions struct {
 	// ConnectionString, when set, authenticates with the account's key
 	// (and points at its endpoint) instead of Credential.
 	ConnectionString string
-	// Credential; default DefaultAzureCredential.
+	// Credential; default DefaultAzureCredential. Without a
+	// ConnectionString it is sent only to a blob endpoint of Cloud.
 	Credential azcore.TokenCredential
+	// Cloud is the Azure cloud of the lock blob's account: AzurePublic
+	// (default), AzureChina or AzureGovernment.
+	Cloud string
 	// Holder describes this process to those who wait; default
 	// "pid N on HOST".
 	Holder string
@@ -116,6 +120,9 @@ func OpenBlobLease(rawURL string, opts LeaseOptions) (*BlobLease, error) {
 			return nil, fmt.Errorf("lock blob %s: %s is not a usable connection string: %w", rawURL, LockConnectionStringEnv, err)
 		}
 	} else {
+		if err := lb.InCloud(opts.Cloud); err != nil {
+			return nil, err
+		}
 		cred := opts.Credential
 		if cred == nil {
 			cred, err = azidentity.NewDefaultAzureCredential(nil)

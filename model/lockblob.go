@@ -28,8 +28,8 @@ type LockBlob struct {
 func ParseLockBlob(s string) (LockBlob, error) {
 	const want = "the form is https://<account>.blob.core.windows.net/<container>/<name>"
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return LockBlob{}, fmt.Errorf("lock blob %q is not an https URL of a blob without a query (a SAS token does not belong here): %s", s, want)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Port() != "" {
+		return LockBlob{}, fmt.Errorf("lock blob %q is not an https URL of a blob without a user, port or query (a SAS token does not belong here): %s", s, want)
 	}
 	account, _, ok := strings.Cut(u.Hostname(), ".blob.")
 	if !ok || account == "" {
@@ -49,4 +49,50 @@ func ParseLockBlob(s string) (LockBlob, error) {
 func CheckLockBlob(s string) error {
 	_, err := ParseLockBlob(s)
 	return err
+}
+
+// blobSuffixes are the host suffixes of the Blob service's endpoints in each
+// Azure cloud, after "<account>.": the standard endpoint
+// (StorageEndpointSuffix of each environment, as Get-AzEnvironment lists it
+// in "Use Azure Storage in independent clouds", docs.azure.cn) and, in the
+// public cloud, the Azure DNS zone endpoints
+// (<account>.z[00-99].blob.storage.azure.net, "Query for a Blob Storage
+// endpoint using the Azure Storage management library", Microsoft Learn).
+var blobSuffixes = map[string][]string{
+	"AzurePublic":     {".blob.core.windows.net"},
+	"AzureChina":      {".blob.core.chinacloudapi.cn"},
+	"AzureGovernment": {".blob.core.usgovcloudapi.net"},
+}
+
+// accountRE is a storage account name: 3-24 lowercase letters and digits.
+var accountRE = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+
+// dnsZoneRE is the host of a public-cloud Azure DNS zone blob endpoint.
+var dnsZoneRE = regexp.MustCompile(`^[a-z0-9]{3,24}\.z[0-9]{2}\.blob\.storage\.azure\.net$`)
+
+// InCloud reports whether the blob's host is a Blob service endpoint of the
+// Azure cloud named cloud ("" is AzurePublic): the host a lock's
+// credential (a token of the user's identity) may be sent to. A lock blob
+// on any other host is refused, so a configuration cannot send that token
+// elsewhere; with a storage connection string the blob is reached at the
+// string's endpoint instead, and this check does not apply.
+func (b LockBlob) InCloud(cloud string) error {
+	if cloud == "" {
+		cloud = "AzurePublic"
+	}
+	suffixes, ok := blobSuffixes[cloud]
+	if !ok {
+		return fmt.Errorf("lock blob %s: unknown Azure cloud %q", b.Service, cloud)
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(b.Service, "https://"), "/")
+	for _, suffix := range suffixes {
+		if account, ok := strings.CutSuffix(host, suffix); ok && accountRE.MatchString(account) {
+			return nil
+		}
+	}
+	if cloud == "AzurePublic" && dnsZoneRE.MatchString(host) {
+		return nil
+	}
+	return fmt.Errorf("lock blob %s: %s is not a storage account's blob endpoint in %s (<account>%s, the account 3-24 lowercase letters and digits): curator sends your Azure credential only there; to use another endpoint (Azurite), set CURATOR_LOCK_CONNECTION_STRING",
+		b.Service, host, cloud, suffixes[0])
 }

@@ -22,6 +22,8 @@ func TestParseLockBlob(t *testing.T) {
 		{url: "https://acme.blob.core.windows.net/lo--cks/curator", wantErr: `container "lo--cks"`},
 		{url: "https://acme.blob.core.windows.net/locks", wantErr: "names no blob"},
 		{url: "https://acme.blob.core.windows.net/locks/", wantErr: "names no blob"},
+		{url: "https://acme.blob.core.windows.net:8443/locks/curator", wantErr: "without a user, port or query"},
+		{url: "https://u:p@acme.blob.core.windows.net/locks/curator", wantErr: "without a user, port or query"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -37,6 +39,45 @@ func TestParseLockBlob(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLockBlobInCloud(t *testing.T) {
+	tests := []struct {
+		url, cloud string
+		wantErr    string
+	}{
+		{url: "https://acme.blob.core.windows.net/locks/curator"},
+		{url: "https://acme.blob.core.windows.net/locks/curator", cloud: "AzurePublic"},
+		{url: "https://acme.z17.blob.storage.azure.net/locks/curator"},
+		{url: "https://acme.blob.core.chinacloudapi.cn/locks/curator", cloud: "AzureChina"},
+		{url: "https://acme.blob.core.usgovcloudapi.net/locks/curator", cloud: "AzureGovernment"},
+		{url: "https://acme.blob.core.windows.net/locks/curator", cloud: "AzureChina", wantErr: "not a storage account's blob endpoint in AzureChina"},
+		{url: "https://acme.blob.core.chinacloudapi.cn/locks/curator", wantErr: "in AzurePublic"},
+		{url: "https://acme.z17.blob.storage.azure.net/locks/curator", cloud: "AzureGovernment", wantErr: "in AzureGovernment"},
+		{url: "https://evil.blob.attacker.example/locks/b", wantErr: "evil.blob.attacker.example is not"},
+		{url: "https://x.y.blob.core.windows.net/locks/b", wantErr: "is not a storage account's"},
+		{url: "https://ACME.blob.core.windows.net/locks/b", wantErr: "is not a storage account's"},
+		{url: "https://acme.blob.core.windows.net.attacker.example/locks/b", wantErr: "is not a storage account's"},
+		{url: "https://acme.blob.core.windows.net/locks/b", cloud: "AzureGermany", wantErr: "unknown Azure cloud"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cloud+" "+tt.url, func(t *testing.T) {
+			lb, err := model.ParseLockBlob(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = lb.InCloud(tt.cloud)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -95,6 +95,16 @@ func (t Target) BlobLock() *Lock {
 	return nil
 }
 
+// AzureCloud is the Azure cloud the target's Azure resources (its lock
+// blob) live in: the Azure target's cloud, "" (AzurePublic) for a local
+// target.
+func (t Target) AzureCloud() string {
+	if t.Azure != nil {
+		return t.Azure.Cloud
+	}
+	return ""
+}
+
 // Scope returns the subscription and resource group the target manages,
 // with the local defaults applied.
 func (t Target) Scope() (subscription, resourceGroup string) {

@@ -201,6 +201,7 @@ func (r *Reconciler) LockTarget(ctx context.Context, t model.Target) (release fu
 func (r *Reconciler) Locker(t model.Target) (lock.Locker, error) {
 	if lb := t.BlobLock(); lb != nil {
 		opts := r.opts.Lease
+		opts.Cloud = t.AzureCloud()
 		if opts.ConnectionString == "" {
 			opts.ConnectionString = os.Getenv(lock.LockConnectionStringEnv)
 		}

@@ -18,6 +18,8 @@ func TestTargetRoundTrip(t *testing.T) {
 		{Local: &model.LocalTarget{}},
 		{Local: &model.LocalTarget{Endpoint: "http://127.0.0.1:8443", Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg"}},
 		{Azure: &model.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg-images", Cloud: "AzureChina"}},
+		{Azure: &model.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg-images", Lock: &model.Lock{Blob: "https://acme.blob.core.windows.net/locks/rg-images"}}},
+		{Local: &model.LocalTarget{Endpoint: "https://127.0.0.1:8443", Lock: &model.Lock{Blob: "https://acme.blob.core.windows.net/locks/a/subscriptions/b"}}},
 	} {
 		s := reconcile.EncodeTarget(tgt)
 		back, err := reconcile.DecodeTarget(s)
@@ -30,6 +32,15 @@ func TestTargetRoundTrip(t *testing.T) {
 	}
 	if _, err := reconcile.DecodeTarget("nonsense"); err == nil {
 		t.Error("a malformed target decoded")
+	}
+	// The lock blob is part of the target's identity.
+	a := model.Target{Azure: &model.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg", Lock: &model.Lock{Blob: "https://acme.blob.core.windows.net/locks/a"}}}
+	b := model.Target{Azure: &model.AzureTarget{Subscription: "11111111-1111-1111-1111-111111111111", ResourceGroup: "rg", Lock: &model.Lock{Blob: "https://acme.blob.core.windows.net/locks/b"}}}
+	if reconcile.EncodeTarget(a) == reconcile.EncodeTarget(b) {
+		t.Errorf("two locks, one target: %s", reconcile.EncodeTarget(a))
+	}
+	if _, err := reconcile.DecodeTarget("azure:/subscriptions/s/resourceGroups/rg;lock=http://evil/c/b"); err == nil {
+		t.Error("a target with a lock that is no lock blob URL decoded")
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -18,7 +17,8 @@ import (
 
 // A saved plan file is untrusted input: it may have been changed after it
 // was saved, by anyone who could write it. So it is never applied as it is.
-// Rederive loads the configuration at the revision the file names, plans it
+// Rederive loads the configuration the user names (the file's source must
+// be that one, and still be at the file's revision), plans it
 // again against the cloud as it is now, with every safety gate of this
 // apply's options, and hands back that fresh plan only when it is the plan in
 // the file. What is applied is the fresh plan: the file only decides whether
@@ -75,82 +75,49 @@ func ReadSavedPlan(data []byte) (*planner.Plan, error) {
 	return plan, nil
 }
 
-// SavedPlanSource opens the configuration source a saved plan names. named is the source the user named on the
-// command line (nil when none): a git repository is fetched with the user's
-// credentials only when it is the one the user named; otherwise it is
-// fetched without any.
-func SavedPlanSource(plan *planner.Plan, named sources.Source) (sources.Source, error) {
-	src, err := sources.FromOrigin(plan.Source)
-	if err != nil {
-		return nil, err
-	}
-	g, ok := src.(*sources.Git)
-	if !ok {
-		if named != nil {
-			if l, ok := named.(*sources.Local); !ok || !sameFolder(l, src.(*sources.Local)) {
-				return nil, fmt.Errorf("the plan was made from %s, not from %s", plan.Source, named)
-			}
-		}
-		return src, nil
-	}
-	switch n := named.(type) {
-	case nil:
-		g.Anonymous = true
-	case *sources.Git:
-		if !sameRepository(n, g) {
-			return nil, fmt.Errorf("the plan was made from %s, not from %s", plan.Source, n)
-		}
-		// The user's URL: it may carry credentials of its own.
-		g.URL, g.Auth, g.CacheDir = n.URL, n.Auth, n.CacheDir
-	default:
-		return nil, fmt.Errorf("the plan was made from %s, not from %s", plan.Source, named)
-	}
-	return g, nil
-}
+// ErrOtherSource refuses a saved plan made from a configuration other than
+// the one the user names.
+var ErrOtherSource = errors.New("the plan file was made from another configuration")
 
-// anonymousHint explains a failed read of a repository fetched without
-// credentials.
-func anonymousHint(src sources.Source) string {
-	if g, ok := src.(*sources.Git); ok && g.Anonymous {
-		return " (a repository named only by a plan file is fetched without your credentials; to fetch it with them, name it: --git URL --path PATH)"
+// CheckSavedPlanSource refuses a saved plan whose source is not named, the
+// configuration the user named on the command line. It reads nothing: a
+// plan file only has to match the user's configuration, and nothing it
+// names (a folder, a repository, an endpoint or lock blob of its
+// configuration) is ever opened, so that a file cannot make curator read
+// a configuration of its choosing or send a credential to a host of its
+// choosing.
+func CheckSavedPlanSource(plan *planner.Plan, named sources.Source) error {
+	if sources.SameOrigin(named, plan.Source) {
+		return nil
 	}
-	return ""
-}
-
-func sameFolder(a, b *sources.Local) bool {
-	x, errA := filepath.Abs(a.Dir)
-	y, errB := filepath.Abs(b.Dir)
-	return errA == nil && errB == nil && x == y
-}
-
-// sameRepository reports whether two git sources name one folder of one
-// repository (credentials and refs aside).
-func sameRepository(a, b *sources.Git) bool {
-	origin := func(g *sources.Git) string {
-		return (&sources.Git{URL: g.URL, Path: strings.Trim(g.Path, "/")}).Origin()
-	}
-	return origin(a) == origin(b)
+	return fmt.Errorf("%w: it was planned from %s, and you named %s; a plan file is applied only to the configuration it was planned from, named on the command line as for plan (a folder, or --git URL --ref REF --path SUB; without them, the current folder)", ErrOtherSource, plan.Source, named)
 }
 
 // Rederive plans the saved plan's configuration again (its source must still
 // be at the plan's revision) and returns the fresh
 // plan when it is the saved one, under the target's apply lock (released by
 // release; the returned plan is applied with ApplyPlanned before that). The
-// Reconciler's Source must be the one SavedPlanSource opened. Every safety
-// rule runs on the fresh plan with this Reconciler's planner options.
+// Reconciler's Source is the configuration the user named: a plan made
+// from another is refused before anything is read. The configuration's
+// name and target (with its lock blob) must be the plan's before the lock
+// is taken or the cloud is read. Every safety rule runs on the fresh plan
+// with this Reconciler's planner options.
 func (r *Reconciler) Rederive(ctx context.Context, saved *planner.Plan) (p *Planned, release func(), err error) {
+	if err := CheckSavedPlanSource(saved, r.opts.Source); err != nil {
+		return nil, nil, err
+	}
 	snap, desired, warnings, err := r.Load(ctx)
 	var invalid *InvalidConfigError
 	if errors.As(err, &invalid) {
 		return nil, nil, err
 	}
 	if snap == nil || desired == nil {
-		return nil, nil, fmt.Errorf("the configuration it was planned from cannot be read: %w%s", err, anonymousHint(r.opts.Source))
+		return nil, nil, fmt.Errorf("the configuration it was planned from cannot be read: %w", err)
 	}
 	if err != nil {
 		// Only a source read now can say whether the plan's revision is
 		// still its revision: a last good snapshot does not do.
-		return nil, nil, fmt.Errorf("read the plan's configuration from %s: %w%s", r.opts.Source, err, anonymousHint(r.opts.Source))
+		return nil, nil, fmt.Errorf("read the plan's configuration from %s: %w", r.opts.Source, err)
 	}
 	if snap.Revision != saved.SourceRevision {
 		return nil, nil, fmt.Errorf("%w: %s The configuration is now at revision %s, the plan was made at %s.", ErrStalePlan, StaleDetail, snap.Revision, saved.SourceRevision)

@@ -127,10 +127,17 @@ func lockPath(t model.Target, stateDir string) (string, error) {
 	return filepath.Join(base, "curator", "locks", key+".lock"), nil
 }
 
-// EncodeTarget writes a target as a saved plan records it:
+// lockSep separates a target's scope from its lock blob in EncodeTarget's
+// form (a resource group name holds no ';').
+const lockSep = ";lock="
+
+// EncodeTarget writes a target as a saved plan records it, its identity:
 // "local:/subscriptions/S/resourceGroups/RG",
 // "local@http://127.0.0.1:8443:/subscriptions/S/resourceGroups/RG" or
-// "azure[@AzureChina]:/subscriptions/S/resourceGroups/RG".
+// "azure[@AzureChina]:/subscriptions/S/resourceGroups/RG", followed by
+// ";lock=" and the lock blob's URL when it has one: the same resource group
+// under another lock is another target, so a plan made for one lock is never
+// applied under another.
 func EncodeTarget(t model.Target) string {
 	sub, rg := t.Scope()
 	prefix := t.Kind()
@@ -140,26 +147,38 @@ func EncodeTarget(t model.Target) string {
 	case t.Azure != nil && t.Azure.Cloud != "":
 		prefix += "@" + t.Azure.Cloud
 	}
-	return prefix + ":/subscriptions/" + sub + "/resourceGroups/" + rg
+	s := prefix + ":/subscriptions/" + sub + "/resourceGroups/" + rg
+	if lb := t.BlobLock(); lb != nil {
+		s += lockSep + lb.Blob
+	}
+	return s
 }
 
 // DecodeTarget reads what EncodeTarget wrote.
 func DecodeTarget(s string) (model.Target, error) {
-	i := strings.LastIndex(s, ":/subscriptions/")
+	scope, lock, hasLock := strings.Cut(s, lockSep)
+	i := strings.LastIndex(scope, ":/subscriptions/")
 	if i < 0 {
 		return model.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
 	}
-	kind, extra, _ := strings.Cut(s[:i], "@")
-	parts := strings.Split(s[i+1:], "/")
+	kind, extra, _ := strings.Cut(scope[:i], "@")
+	parts := strings.Split(scope[i+1:], "/")
 	if len(parts) != 5 || !strings.EqualFold(parts[3], "resourceGroups") {
 		return model.Target{}, fmt.Errorf("plan target %q: want kind:/subscriptions/…/resourceGroups/…", s)
 	}
 	sub, rg := parts[2], parts[4]
+	var lb *model.Lock
+	if hasLock {
+		if err := model.CheckLockBlob(lock); err != nil {
+			return model.Target{}, fmt.Errorf("plan target %q: %w", s, err)
+		}
+		lb = &model.Lock{Blob: lock}
+	}
 	switch kind {
 	case "local":
-		return model.Target{Local: &model.LocalTarget{Endpoint: extra, Subscription: sub, ResourceGroup: rg}}, nil
+		return model.Target{Local: &model.LocalTarget{Endpoint: extra, Subscription: sub, ResourceGroup: rg, Lock: lb}}, nil
 	case "azure":
-		return model.Target{Azure: &model.AzureTarget{Subscription: sub, ResourceGroup: rg, Cloud: extra}}, nil
+		return model.Target{Azure: &model.AzureTarget{Subscription: sub, ResourceGroup: rg, Cloud: extra, Lock: lb}}, nil
 	}
 	return model.Target{}, fmt.Errorf("plan target %q: unknown kind %q", s, kind)
 }

@@ -86,11 +86,6 @@ type Git struct {
 	Timeout time.Duration
 	// Auth, when set, is used instead of credentials from the environment.
 	Auth transport.AuthMethod
-	// Anonymous fetches without any credentials: none from the
-	// environment, the ssh agent or the URL. It is how a source that the
-	// user did not name (one recorded in a saved plan file) is read, so
-	// that a file cannot send the user's token to a host of its choosing.
-	Anonymous bool
 
 	mu   sync.Mutex // guards last
 	last *Snapshot
@@ -107,9 +102,8 @@ func (g *Git) String() string {
 	return s
 }
 
-// Origin is the source written so that FromOrigin can open it again:
-// "git+URL#ref=REF&path=PATH", the URL without credentials (those come from
-// the environment).
+// Origin is the source written as a snapshot records it:
+// "git+URL#ref=REF&path=PATH", the URL without credentials.
 func (g *Git) Origin() string {
 	q := url.Values{}
 	if g.Ref != "" {
@@ -526,14 +520,6 @@ func (g *Git) endpoint() (string, transport.AuthMethod, error) {
 			redactURL(g.URL), urlProblem(err))
 	}
 	remoteURL := remoteWithoutCredentials(g.URL, ep)
-	if g.Anonymous {
-		switch ep.Protocol {
-		case "http", "https":
-			return remoteURL, nil, nil
-		case "ssh":
-			return "", nil, fmt.Errorf("%s needs ssh credentials, and curator uses none for a repository it did not get from you: name it with --git", remoteURL)
-		}
-	}
 	switch ep.Protocol {
 	case "http", "https":
 		if g.Auth != nil {

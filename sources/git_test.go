@@ -96,12 +96,14 @@ func TestGitResolvesRefsAndPaths(t *testing.T) {
 			if got := files(t, s); got != tc.files {
 				t.Errorf("files %q, want %q (no _tool.cue, hidden, submodule or hidden-folder files; a link to a file of the folder read as that file)", got, tc.files)
 			}
-			again, err := sources.FromOrigin(s.Origin)
-			if err != nil {
-				t.Fatal(err)
+			// The origin names this folder of this repository, at any ref.
+			if !sources.SameOrigin(&sources.Git{URL: r.dir, Ref: "any", Path: "/" + tc.path + "/"}, s.Origin) {
+				t.Errorf("%s is not the origin of %s", s.Origin, src)
 			}
-			if g := again.(*sources.Git); g.URL != r.dir || g.Ref != tc.ref || g.Path != tc.path {
-				t.Errorf("FromOrigin(%q) = %+v", s.Origin, g)
+			for _, other := range []sources.Source{&sources.Git{URL: r.dir, Path: tc.path + "/x"}, &sources.Git{URL: r.dir + "2", Path: tc.path}, sources.NewLocal(r.dir)} {
+				if sources.SameOrigin(other, s.Origin) {
+					t.Errorf("%s is taken for the origin of %s", s.Origin, other)
+				}
 			}
 		})
 	}

@@ -57,8 +57,13 @@ func TestLocalSnapshotReadsTheConfigurationFiles(t *testing.T) {
 	if s.Origin != abs {
 		t.Errorf("origin %q, want %q", s.Origin, abs)
 	}
-	if again, err := sources.FromOrigin(s.Origin); err != nil || again.String() != abs {
-		t.Errorf("FromOrigin(%q) = %v, %v", s.Origin, again, err)
+	if !sources.SameOrigin(sources.NewLocal(dir), s.Origin) {
+		t.Errorf("%s is not the origin of its own folder", s.Origin)
+	}
+	for _, other := range []sources.Source{sources.NewLocal(t.TempDir()), &sources.Git{URL: dir}} {
+		if sources.SameOrigin(other, s.Origin) {
+			t.Errorf("%s is taken for the origin of %s", s.Origin, other)
+		}
 	}
 
 	// The snapshot is a copy: later edits do not reach it.

@@ -21,8 +21,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing/fstest"
@@ -44,7 +44,7 @@ type Snapshot struct {
 	FS fs.FS
 	// Origin says where the snapshot came from, without credentials: the
 	// absolute path of a local folder, or "git+URL#ref=…&path=…" for a git
-	// repository. FromOrigin opens the source it names again.
+	// repository. SameOrigin tells whether a source is the one it names.
 	Origin string
 }
 
@@ -77,26 +77,41 @@ var (
 	_ Source = (*Git)(nil)
 )
 
-// FromOrigin opens the source a snapshot's Origin names again: a folder, or
-// a git repository ("git+URL#ref=…&path=…"; credentials come from the
-// environment as for any git source).
-func FromOrigin(origin string) (Source, error) {
-	if rest, ok := strings.CutPrefix(origin, "git+"); ok {
+// SameOrigin reports whether origin (a Snapshot's Origin, e.g. as a saved
+// plan recorded it) names the configuration s reads: the same folder, or
+// the same folder of the same repository URL (credentials aside). A git
+// ref is not compared: what a ref resolves to is the snapshot's Revision,
+// which the caller compares. It does no I/O beyond resolving s's own
+// folder: origin is untrusted and nothing it names is opened.
+func SameOrigin(s Source, origin string) bool {
+	switch s := s.(type) {
+	case *Local:
+		if strings.HasPrefix(origin, "git+") || !filepath.IsAbs(origin) {
+			return false
+		}
+		abs, err := filepath.Abs(s.Dir)
+		if err != nil {
+			return false
+		}
+		want := filepath.Clean(origin)
+		if abs == want {
+			return true
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		return err == nil && real == want
+	case *Git:
+		rest, ok := strings.CutPrefix(origin, "git+")
+		if !ok {
+			return false
+		}
 		rawURL, fragment, _ := strings.Cut(rest, "#")
 		q, err := url.ParseQuery(fragment)
 		if err != nil {
-			return nil, fmt.Errorf("source %q: the part after # is not ref=…&path=…: %w", redactURL(origin), err)
+			return false
 		}
-		return &Git{URL: rawURL, Ref: q.Get("ref"), Path: q.Get("path")}, nil
+		return redactURL(s.URL) == rawURL && cleanRepoPath(s.Path) == cleanRepoPath(q.Get("path"))
 	}
-	fi, err := os.Stat(origin)
-	if err != nil {
-		return nil, fmt.Errorf("source %q: %w", origin, err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("source %q is not a folder", origin)
-	}
-	return NewLocal(origin), nil
+	return false
 }
 
 // isConfigFile reports whether a file belongs in a snapshot: CUE files,

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/sources"
 )
 
 func newApplyCmd(g *globals) *cobra.Command {
@@ -22,14 +21,17 @@ func newApplyCmd(g *globals) *cobra.Command {
 		lockTimeout time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "apply [PATH | PLANFILE]",
+		Use:   "apply [PATH] | apply PLANFILE [PATH]",
 		Short: "Make the cloud match the configuration",
 		Long: `apply plans (as curator plan does), shows the plan, asks for confirmation on a
 terminal (or takes --auto-approve), and applies it: independent changes in
 parallel, each waiting for what it depends on, versions with live replication
-progress. Given a PLANFILE saved by "plan --out", it applies exactly that plan,
-and refuses it when the configuration or the cloud changed since.`,
-		Args: cobra.MaximumNArgs(1),
+progress. Given a PLANFILE saved by "plan --out", it plans the configuration
+you name (a PATH after the plan file, or --git URL [--ref REF] [--path SUB];
+without them, the current folder) and applies that plan only when it is the
+file's: a file made from another configuration, or when the configuration or
+the cloud changed since, is refused.`,
+		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// SIGINT and SIGTERM cancel the apply through its context:
 			// no further change starts, and the summary says what was
@@ -53,10 +55,13 @@ and refuses it when the configuration or the cloud changed since.`,
 				},
 				Logger: log,
 			}
-			if len(args) == 1 {
+			if len(args) > 0 {
 				if fi, err := os.Stat(args[0]); err == nil && !fi.IsDir() {
-					return applySaved(cmd, opts, src, args[0], autoApprove)
+					return applySaved(cmd, opts, src, args[0], args[1:], autoApprove)
 				}
+			}
+			if len(args) > 1 {
+				return fmt.Errorf("%s is not a plan file: give a PATH, or a PLANFILE and the PATH it was planned from", args[0])
 			}
 			source, err := src.source(args)
 			if err != nil {
@@ -116,11 +121,13 @@ and refuses it when the configuration or the cloud changed since.`,
 	return cmd
 }
 
-// applySaved applies a plan file: a file is untrusted, so its configuration
-// is planned again at the file's revision, against the cloud as it is now,
-// with this command's options, and applied only when that fresh plan is the
-// file's plan. What is shown, confirmed and applied is the fresh plan.
-func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, file string, autoApprove bool) error {
+// applySaved applies a plan file: a file is untrusted, so the configuration
+// the user names (args, or --git; by default the current folder) is planned
+// again, against the cloud as it is now, with this command's options, and
+// applied only when the file was made from that configuration, at the same
+// revision, and the fresh plan is the file's plan. What is shown, confirmed
+// and applied is the fresh plan.
+func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, file string, args []string, autoApprove bool) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -129,14 +136,11 @@ func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, fil
 	if err != nil {
 		return withExitCode(exitError, fmt.Errorf("%s: %w", file, err))
 	}
-	var named sources.Source
-	if src.gitURL != "" {
-		if named, err = src.source(nil); err != nil {
-			return err
-		}
+	if opts.Source, err = src.source(args); err != nil {
+		return err
 	}
-	if opts.Source, err = reconcile.SavedPlanSource(saved, named); err != nil {
-		return withExitCode(exitError, fmt.Errorf("%s: the configuration it was planned from cannot be read here: %w (pass --git, --ref and --path to name its repository)", file, err))
+	if err := reconcile.CheckSavedPlanSource(saved, opts.Source); err != nil {
+		return withExitCode(exitError, fmt.Errorf("%s: %w", file, err))
 	}
 	r := reconcile.New(opts)
 	ctx := ctxOf(cmd)

@@ -198,16 +198,16 @@ func TestSavedPlan(t *testing.T) {
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "Saved the plan")
 	expect(t, curator(t, state, "show", "-o", "markdown", planFile), 0, "### curator plan for `e2e`")
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 0, "Apply complete: 4 done")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 0, "Apply complete: 4 done")
 
 	// The same plan again: the cloud changed since it was made.
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale", "The given plan file can no longer be applied")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Saved plan is stale", "The given plan file can no longer be applied")
 
 	// A plan of an older configuration revision is stale too.
 	writeConfig(t, cfg, "3", "Linux", false)
 	expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "1 to update")
 	writeConfig(t, cfg, "4", "Linux", false)
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Saved plan is stale")
 }
 
 func TestDriftBehindCuratorsBack(t *testing.T) {
@@ -324,21 +324,21 @@ func TestWatchAppliesAGitCommit(t *testing.T) {
 	cancel()
 	<-done
 
-	// A plan saved from the repository applies from the plan file alone,
-	// and is stale once the branch moved on.
+	// A plan saved from the repository applies to the repository named
+	// again, and is stale once the branch moved on.
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	writeConfig(t, repoDir, "4", "Linux", false)
 	commit()
 	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "1 to update")
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 0, "Apply complete: 1 done")
+	expect(t, curator(t, state, "apply", "--auto-approve", "--git", repoDir, planFile), 0, "Apply complete: 1 done")
 	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "No changes")
 	writeConfig(t, repoDir, "5", "Linux", false)
 	commit()
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale")
+	expect(t, curator(t, state, "apply", "--auto-approve", "--git", repoDir, planFile), 1, "Saved plan is stale")
 	expect(t, curator(t, state, "plan", "--git", repoDir, "--out", planFile), 0, "1 to update")
 	writeConfig(t, repoDir, "6", "Linux", false)
 	commit()
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan is stale")
+	expect(t, curator(t, state, "apply", "--auto-approve", "--git", repoDir, planFile), 1, "Saved plan is stale")
 }
 
 // A community gallery is created as one, and pruned: the service deletes

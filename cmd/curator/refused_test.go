@@ -58,7 +58,7 @@ func TestRefusedPlanShowsTheChange(t *testing.T) {
 	if err := os.WriteFile(planFile, []byte(r.stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Replace not allowed")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Replace not allowed")
 	writeConfig(t, cfg, "2", "Linux", false)
 	expect(t, curator(t, state, "plan", "--detailed-exitcode", cfg), 0, "No changes.")
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,7 +14,11 @@ import (
 	"testing"
 
 	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/lock"
 	"github.com/curator-dev/curator/model"
+	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/sources"
 )
 
 // A saved plan file is untrusted: these tests change real plan files the
@@ -85,11 +91,11 @@ func TestRefusedPlanIsNotSaved(t *testing.T) {
 	// Allowed, it is saved; applied without the permission, it is refused.
 	expect(t, curator(t, state, "plan", "--allow-replace", "--out", planFile, cfg), 0, "Saved the plan")
 	before := cloudContents(t, state)
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan does not match", "--allow-replace")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Saved plan does not match", "--allow-replace")
 	if after := cloudContents(t, state); strings.Join(after, " ") != strings.Join(before, " ") {
 		t.Errorf("the cloud changed: %v → %v", before, after)
 	}
-	expect(t, curator(t, state, "apply", "--auto-approve", "--allow-replace", planFile), 0, "Apply complete")
+	expect(t, curator(t, state, "apply", "--auto-approve", "--allow-replace", planFile, cfg), 0, "Apply complete")
 }
 
 func TestTamperedPlanIsRefused(t *testing.T) {
@@ -171,7 +177,7 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 			expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "Saved the plan")
 			tamper(t, planFile, tc.edit)
 			before := cloudContents(t, state)
-			expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, tc.want...)
+			expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, tc.want...)
 			if after := cloudContents(t, state); strings.Join(after, " ") != strings.Join(before, " ") {
 				t.Errorf("the cloud changed: %v → %v", before, after)
 			}
@@ -182,57 +188,150 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	}
 }
 
-// A plan file names a git repository of its own choosing: it is fetched
-// without the user's credentials.
-func TestSavedPlanSourceGetsNoCredentials(t *testing.T) {
+// recorder is a test HTTPS server on 127.0.0.1 that counts every
+// connection made to it (a git:// client's too, which never gets as far as
+// a request) and records every request.
+type recorder struct {
+	*httptest.Server
+	mu       sync.Mutex
+	conns    int
+	requests []string
+}
+
+func newRecorder(t *testing.T) *recorder {
+	t.Helper()
+	rec := &recorder{}
+	rec.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.mu.Lock()
+		rec.requests = append(rec.requests, r.Method+" "+r.Host+r.URL.Path+" Authorization="+r.Header.Get("Authorization"))
+		rec.mu.Unlock()
+		http.Error(w, "nothing here", http.StatusNotFound)
+	}))
+	rec.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			rec.mu.Lock()
+			rec.conns++
+			rec.mu.Unlock()
+		}
+	}
+	rec.StartTLS()
+	t.Cleanup(rec.Close)
+	return rec
+}
+
+// untouched fails the test when anything reached the server.
+func (rec *recorder) untouched(t *testing.T) {
+	t.Helper()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.conns > 0 || len(rec.requests) > 0 {
+		t.Errorf("the attacker's server was reached: %d connections, requests %q", rec.conns, rec.requests)
+	}
+}
+
+// A plan file crafted to name a configuration of the attacker's (a folder,
+// or a repository over git:// or https) whose target is the attacker's
+// endpoint is refused before anything is read: the user's apply names the
+// user's configuration, and nothing the file names is opened.
+func TestPlanFileNamingAnotherConfigurationIsRefused(t *testing.T) {
 	const token = "ghp_saved-plan-must-not-get-this-token"
 	t.Setenv("CURATOR_GIT_TOKEN", token)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	var mu sync.Mutex
-	var auth []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		auth = append(auth, r.Header.Get("Authorization"))
-		mu.Unlock()
-		w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-		http.Error(w, "authentication required", http.StatusUnauthorized)
-	}))
-	defer srv.Close()
+	evilServer := newRecorder(t)
+	// The attacker's configuration: the user's name, the attacker's
+	// Resource Manager and lock.
+	evil := t.TempDir()
+	evilTarget := model.Target{Local: &model.LocalTarget{Endpoint: evilServer.URL}}
+	evilConfig := strings.Replace(strings.NewReplacer("%REPLICAS%", "2", "%OSTYPE%", `"Linux"`, "%PRUNE%", "").Replace(config),
+		"target: local: {}", fmt.Sprintf("target: local: {endpoint: %q}", evilServer.URL), 1)
+	if err := os.WriteFile(filepath.Join(evil, "main.cue"), []byte(evilConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := sources.NewLocal(evil).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(evilServer.URL, "https://")
+	for _, tc := range []struct {
+		name, source, revision string
+		named                  func(cfg string) []string // the user's command line after the plan file
+	}{
+		{name: "folder", source: snap.Origin, revision: snap.Revision, named: func(cfg string) []string { return []string{cfg} }},
+		{name: "folder, none named", source: snap.Origin, revision: snap.Revision, named: func(string) []string { return nil }},
+		{name: "git://", source: "git+git://" + host + "/evil.git#path=config", revision: strings.Repeat("ab", 20), named: func(cfg string) []string { return []string{cfg} }},
+		{name: "https", source: "git+" + evilServer.URL + "/evil.git#ref=main", revision: strings.Repeat("ab", 20), named: func(cfg string) []string { return []string{cfg} }},
+		{name: "https, another repository named", source: "git+" + evilServer.URL + "/evil.git", revision: strings.Repeat("ab", 20), named: func(cfg string) []string {
+			return []string{"--git", evilServer.URL + "/mine.git"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, state := setup(t)
+			planFile := filepath.Join(t.TempDir(), "plan.json")
+			expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "Saved the plan")
+			tamper(t, planFile, func(p map[string]any) {
+				p["source"] = tc.source
+				p["source_revision"] = tc.revision
+				p["target"] = reconcile.EncodeTarget(evilTarget)
+			})
+			args := append([]string{"apply", planFile}, tc.named(cfg)...)
+			r := curator(t, state, args...)
+			expect(t, r, 1, "made from another configuration", tc.source)
+			evilServer.untouched(t)
+			if strings.Contains(r.stdout+r.stderr, token) {
+				t.Error("the token was printed")
+			}
+		})
+	}
+}
 
+// A plan made under one lock blob is not applied under another: the lock
+// is part of the target. Nothing is locked (the lock's endpoint, a
+// recording server here, sees nothing) and the cloud is left as it was.
+func TestPlanForAnotherLockIsRefused(t *testing.T) {
+	emu, err := emulator.Start(context.Background(), emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	lockServer := newRecorder(t)
+	t.Setenv(azure.EndpointEnv, emu.URL())
+	t.Setenv(azure.TokenEnv, "t")
+	t.Setenv(lock.LockConnectionStringEnv, "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;BlobEndpoint="+lockServer.URL+"/acct;")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	const lockA, lockB = "https://acct.blob.core.windows.net/locks/a", "https://acct.blob.core.windows.net/locks/b"
 	cfg, state := setup(t)
+	azureConfig := strings.Replace(readFile(t, filepath.Join(cfg, "main.cue")), "target: local: {}",
+		fmt.Sprintf("target: azure: {subscription: %q, resourceGroup: %q, lock: blob: %q}", model.DefaultSubscription, model.DefaultResourceGroup, lockA), 1)
+	if err := os.WriteFile(filepath.Join(cfg, "main.cue"), []byte(azureConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "Saved the plan")
+	if !strings.Contains(readFile(t, planFile), ";lock="+lockA) {
+		t.Fatalf("the plan's target does not name its lock:\n%s", readFile(t, planFile))
+	}
 	tamper(t, planFile, func(p map[string]any) {
-		p["source"] = "git+" + srv.URL + "/attacker.git#ref=main"
-		p["source_revision"] = strings.Repeat("ab", 20)
+		p["target"] = strings.Replace(p["target"].(string), lockA, lockB, 1)
 	})
-	r := curator(t, state, "apply", "--auto-approve", planFile)
-	expect(t, r, 1, "cannot be read", "--git")
-	seen := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), auth...)
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Saved plan does not match", lockB)
+	lockServer.untouched(t)
+	if got := len(mustReadState(t, emu).Galleries); got != 0 {
+		t.Errorf("the cloud changed: %d galleries", got)
 	}
-	if len(seen()) == 0 {
-		t.Fatal("the plan's repository was never asked: the test proves nothing")
+}
+
+// mustReadState reads what the emulator holds, behind curator's back.
+func mustReadState(t *testing.T, emu *emulator.Server) *model.State {
+	t.Helper()
+	c, err := azure.New(azure.Config{Subscription: model.DefaultSubscription, ResourceGroup: model.DefaultResourceGroup, ConfigName: "someone-else", Endpoint: emu.URL(), Credential: azure.StaticToken("t")})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, a := range seen() {
-		if a != "" {
-			t.Errorf("the plan's repository got an Authorization header %q", a)
-		}
+	st, err := c.ReadState(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(r.stdout+r.stderr, token) {
-		t.Error("the token was printed")
-	}
-	// Named by the user, the same repository gets the user's credentials.
-	_ = curator(t, state, "apply", "--auto-approve", "--git", srv.URL+"/attacker.git", planFile)
-	found := false
-	for _, a := range seen() {
-		found = found || strings.HasPrefix(a, "Basic ")
-	}
-	if !found {
-		t.Error("a repository the user named was fetched without the user's credentials")
-	}
+	return st
 }
 
 // A plan priced with the user's table is applied with the same table: the
@@ -249,6 +348,6 @@ func TestSavedPlanWithPrices(t *testing.T) {
 	}
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	expect(t, curator(t, state, "plan", "--prices", free, "--out", planFile, cfg), 0, "Saved the plan")
-	expect(t, curator(t, state, "apply", "--auto-approve", planFile), 1, "Saved plan does not match", "--prices")
-	expect(t, curator(t, state, "apply", "--auto-approve", "--prices", free, planFile), 0, "Apply complete")
+	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Saved plan does not match", "--prices")
+	expect(t, curator(t, state, "apply", "--auto-approve", "--prices", free, planFile, cfg), 0, "Apply complete")
 }
