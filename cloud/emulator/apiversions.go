@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 )
 
@@ -16,7 +17,12 @@ import (
 //
 // Microsoft.Authorization role assignments and role definitions: the
 // versions of specification/authorization/resource-manager
-// (stable 2015-07-01 and 2022-04-01, and the previews in between).
+// (stable 2015-07-01 and 2022-04-01, and the previews in between), and the
+// previews published for one of the two types only: role assignments
+// 2017-10-01-preview (preview/2017-10-01-preview/
+// authorization-RoleAssignmentsCalls.json) and role definitions
+// 2022-05-01-preview (preview/2022-05-01-preview/
+// authorization-RoleDefinitionsCalls.json).
 var (
 	computeAPIVersions = []string{
 		"2018-06-01", "2019-03-01", "2019-07-01", "2019-12-01", "2020-09-30",
@@ -27,6 +33,8 @@ var (
 		"2015-07-01", "2018-01-01-preview", "2018-09-01-preview", "2020-03-01-preview",
 		"2020-04-01-preview", "2020-08-01-preview", "2020-10-01-preview", AuthorizationAPIVersion,
 	}
+	roleAssignmentOnlyAPIVersions = []string{"2017-10-01-preview"}
+	roleDefinitionOnlyAPIVersions = []string{"2022-05-01-preview"}
 )
 
 // checkAPIVersion refuses a request whose api-version the addressed
@@ -40,6 +48,10 @@ func checkAPIVersion(r *http.Request, segs []string) *armError {
 	lower := strings.ToLower(strings.Join(segs, "/"))
 	var want []string
 	switch {
+	case strings.Contains(lower, "providers/microsoft.authorization/roleassignments"):
+		want = sortedVersions(authorizationAPIVersions, roleAssignmentOnlyAPIVersions)
+	case strings.Contains(lower, "providers/microsoft.authorization/roledefinitions"):
+		want = sortedVersions(authorizationAPIVersions, roleDefinitionOnlyAPIVersions)
 	case strings.Contains(lower, "providers/microsoft.authorization/"):
 		want = authorizationAPIVersions
 	case strings.Contains(lower, "providers/microsoft.compute/"):
@@ -61,6 +73,16 @@ func checkAPIVersion(r *http.Request, segs []string) *armError {
 		list[len(want)-1-i] = w
 	}
 	return errorf(http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(list, ","))
+}
+
+// sortedVersions is the union of version lists, oldest first.
+func sortedVersions(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // apiAtLeast reports whether api-version v is min or later (dates compare

@@ -342,6 +342,7 @@ func TestAuthAndAPIVersion(t *testing.T) {
 		t.Errorf("no token: %s", r.Status)
 	}
 	roles := c.srv.URL() + "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments"
+	defs := c.srv.URL() + "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions"
 	tests := []struct {
 		url, version string
 		status       int
@@ -358,6 +359,11 @@ func TestAuthAndAPIVersion(t *testing.T) {
 		{roles, "2020-04-01-preview", http.StatusOK, ""},
 		{roles, emulator.AuthorizationAPIVersion, http.StatusOK, ""},
 		{roles, "2025-01-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{roles, "2017-10-01-preview", http.StatusOK, ""},
+		{roles, "2022-05-01-preview", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{defs, "2022-05-01-preview", http.StatusOK, ""},
+		{defs, "2017-10-01-preview", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{defs, emulator.AuthorizationAPIVersion, http.StatusOK, ""},
 		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2025-04-01", http.StatusOK, ""},
 		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2016-09-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
 	}
