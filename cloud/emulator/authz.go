@@ -138,11 +138,8 @@ func (s *Server) authorize(principal string, p permission) *armError {
 // grants p.Action. s.mu is held.
 func (s *Server) granted(principal string, p permission) bool {
 	scope := strings.ToLower(strings.TrimRight(p.Scope, "/"))
-	for _, o := range s.st.Resources {
-		if o.Type != roleAssignmentType {
-			continue
-		}
-		ap := props(o)
+	for k := range s.st.keysOfType(roleAssignmentType) {
+		ap := props(s.st.Resources[k])
 		if !strings.EqualFold(str(ap["principalId"]), principal) {
 			continue
 		}

@@ -232,11 +232,8 @@ func (s *Server) deleteCompute(w http.ResponseWriter, r *http.Request, k kind, e
 	}
 	if k != kindVersion {
 		var children []string
-		prefix := key + "/" + kinds[k].child + "/"
-		for ck, c := range s.st.Resources {
-			if strings.HasPrefix(ck, prefix) && !strings.Contains(ck[len(prefix):], "/") {
-				children = append(children, lastSeg(c.ID))
-			}
+		for ck := range s.st.childKeys(key) {
+			children = append(children, lastSeg(s.st.Resources[ck].ID))
 		}
 		if len(children) > 0 {
 			sort.Strings(children)
@@ -248,10 +245,14 @@ func (s *Server) deleteCompute(w http.ResponseWriter, r *http.Request, k kind, e
 	}
 	// The role assignments at the resource's scope or below it — not those
 	// of a resource whose name merely starts with this one's (g2, g20).
-	for rk, res := range s.st.Resources {
-		if scope := strings.ToLower(str(props(res)["scope"])); res.Type == roleAssignmentType && (scope == key || strings.HasPrefix(scope, key+"/")) {
-			s.st.deleteResource(rk)
+	var assignments []string
+	for rk := range s.st.keysOfType(roleAssignmentType) {
+		if scope := strings.ToLower(str(props(s.st.Resources[rk])["scope"])); scope == key || strings.HasPrefix(scope, key+"/") {
+			assignments = append(assignments, rk)
 		}
+	}
+	for _, rk := range assignments {
+		s.st.deleteResource(rk)
 	}
 	s.st.deleteResource(key)
 	op := s.newOperation(existing, false)
@@ -293,24 +294,12 @@ func (s *Server) validateGallery(res, existing *resource) *armError {
 	p["sharingProfile"] = sp
 	if existing == nil {
 		loc := str(res.Body["location"])
-		if n := s.count(kindGallery, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxGalleries {
+		if n := s.st.count(kindGallery, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxGalleries {
 			return errorf(http.StatusConflict, "OperationNotAllowed", "Operation results in exceeding quota limits of Gallery. Maximum allowed: %d, Current in use: %d in region %s.", maxGalleries, n, loc)
 		}
 	}
 	p["identifier"] = map[string]any{"uniqueName": strings.ToLower(subscriptionOf(strings.ToLower(res.ID))) + "-" + strings.ToUpper(lastSeg(res.ID))}
 	return nil
-}
-
-// count returns how many resources of kind k exist in a subscription and
-// region.
-func (s *Server) count(k kind, sub, region string) int {
-	n := 0
-	for key, r := range s.st.Resources {
-		if r.Type == kinds[k].armType && subscriptionOf(key) == sub && str(r.Body["location"]) == region {
-			n++
-		}
-	}
-	return n
 }
 
 var (
@@ -364,9 +353,8 @@ func (s *Server) validateImage(res, existing *resource) *armError {
 	if existing != nil {
 		return nil
 	}
-	parent := parentKey(res.ID)
-	for key, o := range s.st.Resources {
-		if o.Type == kinds[kindImage].armType && parentKey(o.ID) == parent && key != strings.ToLower(res.ID) {
+	for key := range s.st.childKeys(parentKey(res.ID)) {
+		if o := s.st.Resources[key]; key != strings.ToLower(res.ID) {
 			oid, _ := props(o)["identifier"].(map[string]any)
 			if strings.EqualFold(str(oid["publisher"]), str(id["publisher"])) && strings.EqualFold(str(oid["offer"]), str(id["offer"])) && strings.EqualFold(str(oid["sku"]), str(id["sku"])) {
 				return errorf(http.StatusConflict, "Conflict", "Gallery image '%s' already has the identifier publisher '%s', offer '%s', sku '%s'; the identifier must be unique within the gallery.", lastSeg(o.ID), str(id["publisher"]), str(id["offer"]), str(id["sku"]))
@@ -374,7 +362,7 @@ func (s *Server) validateImage(res, existing *resource) *armError {
 		}
 	}
 	loc := str(res.Body["location"])
-	if n := s.count(kindImage, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxDefinitions {
+	if n := s.st.count(kindImage, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxDefinitions {
 		return errorf(http.StatusConflict, "OperationNotAllowed", "Operation results in exceeding quota limits of Gallery Image. Maximum allowed: %d, Current in use: %d in region %s.", maxDefinitions, n, loc)
 	}
 	return nil
@@ -490,7 +478,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		if !strings.HasPrefix(src, "/subscriptions/") && !strings.HasPrefix(src, "https://") && !strings.HasPrefix(strings.ToLower(src), "/communitygalleries/") {
 			return errorf(http.StatusBadRequest, "InvalidParameter", "The source '%s' is neither a resource ID nor an https URI.", src)
 		}
-		if n := s.count(kindVersion, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxVersions {
+		if n := s.st.count(kindVersion, subscriptionOf(strings.ToLower(res.ID)), loc); n >= maxVersions {
 			return errorf(http.StatusConflict, "OperationNotAllowed", "Operation results in exceeding quota limits of Gallery Image Version. Maximum allowed: %d, Current in use: %d in region %s.", maxVersions, n, loc)
 		}
 		pp["publishedDate"] = now.Format(time.RFC3339Nano)
@@ -627,12 +615,9 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request, parent kin
 	if s.st.Resources[pkey] == nil {
 		return notFound(parent, names, base)
 	}
-	prefix := pkey + "/" + kinds[parent].child + "/"
 	var items []map[string]any
-	for k, res := range s.st.Resources {
-		if strings.HasPrefix(k, prefix) && !strings.Contains(k[len(prefix):], "/") {
-			items = append(items, shapeForAPIVersion(parent+1, r.URL.Query().Get("api-version"), s.view(res, false)))
-		}
+	for k := range s.st.childKeys(pkey) {
+		items = append(items, shapeForAPIVersion(parent+1, r.URL.Query().Get("api-version"), s.view(s.st.Resources[k], false)))
 	}
 	s.page(w, r, items)
 	return nil
@@ -645,9 +630,9 @@ func (s *Server) listGalleries(w http.ResponseWriter, r *http.Request, prefix st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var items []map[string]any
-	for k, res := range s.st.Resources {
-		if res.Type == kinds[kindGallery].armType && strings.HasPrefix(k, prefix) {
-			items = append(items, shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), withoutGroups(s.view(res, false))))
+	for k := range s.st.keysOfType(kinds[kindGallery].armType) {
+		if strings.HasPrefix(k, prefix) {
+			items = append(items, shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), withoutGroups(s.view(s.st.Resources[k], false))))
 		}
 	}
 	s.page(w, r, items)

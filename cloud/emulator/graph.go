@@ -409,8 +409,8 @@ func decodeSkipToken(tok, fingerprint string) (skipToken, bool) {
 func (s *Server) queryGraph(q *graphQuery, subs map[string]bool, principal string) []map[string]any {
 	var assignments []*resource
 	if principal != "" {
-		for _, o := range s.st.Resources {
-			if o.Type == roleAssignmentType && strings.EqualFold(str(props(o)["principalId"]), principal) {
+		for k := range s.st.keysOfType(roleAssignmentType) {
+			if o := s.st.Resources[k]; strings.EqualFold(str(props(o)["principalId"]), principal) {
 				assignments = append(assignments, o)
 			}
 		}

@@ -99,10 +99,11 @@ func (s *Server) serveRoleAssignment(w http.ResponseWriter, r *http.Request, sco
 	if !s.scopeExists(scope) {
 		return errorf(http.StatusNotFound, "ResourceNotFound", "The scope '%s' does not exist.", scope)
 	}
-	for k, o := range s.st.Resources {
-		if o.Type != roleAssignmentType || k == key {
+	for k := range s.st.keysOfType(roleAssignmentType) {
+		if k == key {
 			continue
 		}
+		o := s.st.Resources[k]
 		op := props(o)
 		if strings.EqualFold(str(op["scope"]), scope) && strings.EqualFold(str(op["principalId"]), p.PrincipalID) &&
 			strings.HasSuffix(strings.ToLower(str(op["roleDefinitionId"])), roleGUID) {
@@ -178,10 +179,8 @@ func (s *Server) listRoleAssignments(w http.ResponseWriter, r *http.Request, sco
 	}
 	ls := strings.ToLower(strings.TrimRight(scope, "/"))
 	var items []map[string]any
-	for _, o := range s.st.Resources {
-		if o.Type != roleAssignmentType {
-			continue
-		}
+	for k := range s.st.keysOfType(roleAssignmentType) {
+		o := s.st.Resources[k]
 		as := strings.ToLower(str(props(o)["scope"]))
 		above := ls == as || strings.HasPrefix(ls, as+"/")
 		below := strings.HasPrefix(as, ls+"/")

@@ -57,6 +57,9 @@ type state struct {
 	// onWrite, when set, sees every resource put (r) or deleted (nil): a
 	// lagging Resource Graph's index (graph.go).
 	onWrite func(key string, r *resource)
+	// index answers questions about the whole estate without a scan
+	// (index.go).
+	index estateIndex
 }
 
 // entry is one journal record: a resource or operation put or deleted.
@@ -69,7 +72,7 @@ type entry struct {
 }
 
 func (st *state) putResource(key string, r *resource) {
-	st.Resources[key] = r
+	st.setResource(key, r)
 	st.pending = append(st.pending, entry{Key: key, Resource: r})
 	if st.onWrite != nil {
 		st.onWrite(key, r)
@@ -77,7 +80,7 @@ func (st *state) putResource(key string, r *resource) {
 }
 
 func (st *state) deleteResource(key string) {
-	delete(st.Resources, key)
+	st.removeResource(key)
 	st.pending = append(st.pending, entry{Key: key, Delete: true})
 	if st.onWrite != nil {
 		st.onWrite(key, nil)
@@ -103,14 +106,31 @@ func (st *state) replay(e entry) {
 		st.Operations[e.Operation.ID] = e.Operation
 		st.NextOp = max(st.NextOp, e.NextOp)
 	case e.Delete:
-		delete(st.Resources, e.Key)
+		st.removeResource(e.Key)
 	default:
-		st.Resources[e.Key] = e.Resource
+		st.setResource(e.Key, e.Resource)
+	}
+}
+
+// setResource and removeResource change the resources and their index
+// together.
+func (st *state) setResource(key string, r *resource) {
+	if old := st.Resources[key]; old != nil {
+		st.index.remove(key, old)
+	}
+	st.Resources[key] = r
+	st.index.add(key, r)
+}
+
+func (st *state) removeResource(key string) {
+	if old := st.Resources[key]; old != nil {
+		st.index.remove(key, old)
+		delete(st.Resources, key)
 	}
 }
 
 func newState() *state {
-	return &state{Resources: map[string]*resource{}, Operations: map[string]*operation{}}
+	return &state{Resources: map[string]*resource{}, Operations: map[string]*operation{}, index: newEstateIndex()}
 }
 
 // store persists state to a folder as a JSON snapshot (state.json) and a
@@ -172,6 +192,7 @@ func openStore(dir string) (*store, *state, error) {
 		if st.Operations == nil {
 			st.Operations = map[string]*operation{}
 		}
+		st.reindex()
 	}
 	jpath := filepath.Join(dir, journalFile)
 	entries := 0
