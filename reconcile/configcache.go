@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
+	"testing/fstest"
 	"time"
 
 	"github.com/curator-dev/curator/model"
@@ -120,6 +122,36 @@ func (c configCache) key(fsys fs.FS) (string, error) {
 		h.Write(data)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// moduleKey digests a configuration of a CUE module: the files of its
+// folder and of every folder whose package it imports (transitively), the
+// module file, and the folder's place in the module.
+func (c configCache) moduleKey(m schema.Module) (string, error) {
+	folders, diags := schema.ModuleDeps(m)
+	if diags.HasErrors() {
+		return "", diags.Err()
+	}
+	deps := map[string]bool{}
+	for _, f := range folders {
+		deps[f] = true
+	}
+	used := fstest.MapFS{"cue.mod/dir": &fstest.MapFile{Data: []byte(m.Dir)}}
+	err := fs.WalkDir(m.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !deps[path.Dir(p)] {
+			return err
+		}
+		data, err := fs.ReadFile(m.FS, p)
+		if err != nil {
+			return err
+		}
+		used[p] = &fstest.MapFile{Data: data}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return c.key(used)
 }
 
 // cacheFormat changes when the cached encoding of the model does.

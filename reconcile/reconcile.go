@@ -115,11 +115,44 @@ func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State,
 	if srcErr != nil {
 		r.log.Warn("using the last good revision", "revision", snap.Revision, "error", srcErr)
 	}
-	st, diags := r.validate(snap.FS)
+	st, diags := r.validateSnapshot(snap)
 	if diags.HasErrors() {
 		return snap, nil, diags, &InvalidConfigError{Revision: snap.Revision, Diagnostics: diags}
 	}
 	return snap, st, diags, srcErr
+}
+
+// LoadSnapshot loads and validates a snapshot's configuration: in its CUE
+// module, when it lies in one.
+func LoadSnapshot(snap *sources.Snapshot) (*model.State, schema.Diagnostics) {
+	if snap.Module != nil {
+		return schema.LoadModule(schema.Module{FS: snap.Module.FS, Dir: snap.Module.Dir})
+	}
+	return schema.Load(snap.FS)
+}
+
+// validateSnapshot is validate for a snapshot: a configuration in a CUE
+// module is cached by its own files and the files of every package it
+// imports.
+func (r *Reconciler) validateSnapshot(snap *sources.Snapshot) (*model.State, schema.Diagnostics) {
+	if snap.Module == nil {
+		return r.validate(snap.FS)
+	}
+	m := schema.Module{FS: snap.Module.FS, Dir: snap.Module.Dir}
+	cache := configCache{dir: r.opts.ConfigCacheDir, build: thisBuild()}
+	key, err := cache.moduleKey(m)
+	if err == nil {
+		if st, warnings, ok := cache.get(key); ok {
+			return st, warnings
+		}
+	}
+	st, diags := schema.LoadModule(m)
+	if err == nil && !diags.HasErrors() {
+		if err := cache.put(key, st, diags.Warnings()); err != nil {
+			r.log.Debug("could not cache the validated configuration", "error", err)
+		}
+	}
+	return st, diags
 }
 
 // validate loads a configuration, from the cache of validated ones when
@@ -361,6 +394,31 @@ func (r *Reconciler) appliedDir(t model.Target, config string) (string, error) {
 type appliedRecord struct {
 	Revision  string    `json:"revision"`
 	AppliedAt time.Time `json:"appliedAt"`
+	// ModuleDir is the configuration's folder in its CUE module, whose
+	// files are kept in appliedModule; "" without a module.
+	ModuleDir string `json:"moduleDir,omitempty"`
+}
+
+// appliedModule is the folder of an applied configuration's record that
+// holds its CUE module's files.
+const appliedModule = ".module"
+
+// copyFiles writes the files of fsys below dir.
+func copyFiles(fsys fs.FS, dir string) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, 0o644)
+	})
 }
 
 // recordApplied keeps a copy of the applied configuration, so that drift
@@ -378,20 +436,18 @@ func (r *Reconciler) recordApplied(t model.Target, config, revision string, snap
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
-	err = fs.WalkDir(snap.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(snap.FS, path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(tmp, path), data, 0o644)
-	})
-	if err != nil {
+	if err := copyFiles(snap.FS, tmp); err != nil {
 		return err
 	}
-	rec, _ := json.Marshal(appliedRecord{Revision: revision, AppliedAt: r.opts.Now().UTC()})
+	record := appliedRecord{Revision: revision, AppliedAt: r.opts.Now().UTC()}
+	if snap.Module != nil {
+		// The packages it imports are part of what was applied.
+		if err := copyFiles(snap.Module.FS, filepath.Join(tmp, appliedModule)); err != nil {
+			return err
+		}
+		record.ModuleDir = snap.Module.Dir
+	}
+	rec, _ := json.Marshal(record)
 	if err := os.WriteFile(filepath.Join(tmp, ".applied.json"), rec, 0o644); err != nil {
 		return err
 	}
@@ -414,7 +470,10 @@ func (r *Reconciler) Drift(ctx context.Context) (p *Planned, applied bool, err e
 			var rec appliedRecord
 			if json.Unmarshal(data, &rec) == nil {
 				last := &sources.Snapshot{Revision: rec.Revision, FS: os.DirFS(dir), Origin: dir}
-				if st, diags := r.validate(last.FS); !diags.HasErrors() {
+				if rec.ModuleDir != "" {
+					last.Module = &sources.Module{Root: dir, Dir: rec.ModuleDir, FS: os.DirFS(filepath.Join(dir, appliedModule))}
+				}
+				if st, diags := r.validateSnapshot(last); !diags.HasErrors() {
 					snap, desired, applied = last, st, true
 				}
 			}

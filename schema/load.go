@@ -11,7 +11,6 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
@@ -56,15 +55,26 @@ const (
 	viaExport
 )
 
-func load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) {
+func load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) { return loadWith(fsys, nil, via) }
+
+// loadWith loads the configuration of fsys; mod, when set, is the CUE
+// module it lives in, whose own packages it may import (see module.go).
+func loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagnostics) {
 	files, diags := readFiles(fsys)
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	modules, modDiags := newConfigInstance(mod)
+	if modDiags.HasErrors() {
+		return nil, modDiags
+	}
+	if len(modDiags) > 0 {
+		defer func() { all = append(modDiags, all...).sort() }()
+	}
 	if diags := prescan(files, prescanBytes); diags.HasErrors() {
 		return nil, diags
 	}
-	inst := build.NewContext().NewInstance(configDir, nil)
+	inst := modules.instance()
 	syntaxes := make([]*ast.File, 0, len(files))
 	counts := newDeclared()
 	for _, f := range files {
@@ -154,7 +164,7 @@ func load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) {
 	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
+		return nil, modules.importErrors(dropDisjunctionSummaries(fromCUE(err, user))).sort()
 	}
 	config := schema.LookupPath(cue.ParsePath("#Config"))
 	schemaDiags := validate(config, user)
@@ -379,6 +389,11 @@ func explain(msg string) string {
 }
 
 func toPos(p token.Pos) model.Pos {
+	if name, ok := strings.CutPrefix(p.Filename(), moduleFilePrefix); ok {
+		// A file of a package the configuration imports, named by its
+		// path in the module.
+		return model.Pos{File: name, Line: p.Line(), Col: p.Column()}
+	}
 	return model.Pos{File: path.Base(p.Filename()), Line: p.Line(), Col: p.Column()}
 }
 

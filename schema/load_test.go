@@ -85,24 +85,46 @@ func TestExamplesValid(t *testing.T) {
 		}
 		n++
 		name := e.Name()
+		root := filepath.Join("..", "examples", name)
+		if _, err := os.Stat(filepath.Join(root, "cue.mod")); err == nil {
+			// A repository of configurations: one golden per
+			// configuration, each loaded in its module.
+			dirs, err := schema.FindConfigurations(os.DirFS(root), ".")
+			if err != nil || len(dirs) == 0 {
+				t.Fatalf("%s: no configurations: %v", name, err)
+			}
+			for _, dir := range dirs {
+				t.Run(name+"/"+dir, func(t *testing.T) {
+					st, diags := schema.LoadModule(schema.Module{FS: os.DirFS(root), Dir: dir})
+					checkExample(t, name+"-"+strings.ReplaceAll(dir, "/", "-"), st, diags)
+				})
+			}
+			continue
+		}
 		t.Run(name, func(t *testing.T) {
-			st, diags := schema.Load(os.DirFS(filepath.Join("..", "examples", name)))
-			if diags.HasErrors() {
-				t.Fatalf("invalid: %v", diags.Err())
-			}
-			if len(diags) > 0 {
-				t.Errorf("an example should load without warnings: %v", diags)
-			}
-			data, err := json.MarshalIndent(st, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden(t, filepath.Join("testdata", "valid", name+".json"), append(data, '\n'))
+			st, diags := schema.Load(os.DirFS(root))
+			checkExample(t, name, st, diags)
 		})
 	}
 	if n < 3 {
 		t.Errorf("found %d example configurations, want at least quickstart, replication-policy and packer-adopt", n)
 	}
+}
+
+// checkExample compares an example's decoded state with its golden file.
+func checkExample(t *testing.T, name string, st *model.State, diags schema.Diagnostics) {
+	t.Helper()
+	if diags.HasErrors() {
+		t.Fatalf("invalid: %v", diags.Err())
+	}
+	if len(diags) > 0 {
+		t.Errorf("an example should load without warnings: %v", diags)
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("testdata", "valid", name+".json"), append(data, '\n'))
 }
 
 // TestREADMEExampleValid keeps the configuration shown in the README valid.

@@ -363,6 +363,9 @@ func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the tree of commit %s: %w", hash, err)
 	}
+	if root, ok := findTreeModule(tree, cleanRepoPath(g.Path)); ok {
+		return g.readModule(repo, tree, hash, root)
+	}
 	if p := cleanRepoPath(g.Path); p != "" {
 		if tree, err = tree.Tree(p); err != nil {
 			return nil, fmt.Errorf("folder %q at commit %s: %w", p, hash.String()[:12], err)
@@ -416,6 +419,32 @@ func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
 		return nil, fmt.Errorf("at commit %s: %w", short, err)
 	}
 	return &Snapshot{Revision: hash.String(), FS: files, Origin: g.Origin()}, nil
+}
+
+// readModule reads the configuration at g.Path as part of the CUE module
+// at folder root of the commit's tree.
+func (g *Git) readModule(repo *git.Repository, tree *object.Tree, hash plumbing.Hash, root string) (*Snapshot, error) {
+	short := hash.String()[:12]
+	if root != "" {
+		var err error
+		if tree, err = tree.Tree(root); err != nil {
+			return nil, fmt.Errorf("module folder %q at commit %s: %w", root, short, err)
+		}
+	}
+	files, err := readGitTree(repo, tree)
+	if err != nil {
+		return nil, fmt.Errorf("the CUE module at %q, commit %s: %w", "/"+root, short, err)
+	}
+	dir := strings.TrimPrefix(strings.TrimPrefix(cleanRepoPath(g.Path), root), "/")
+	if dir == "" {
+		dir = "."
+	}
+	if _, err := fs.Stat(files, dir); dir != "." && err != nil {
+		return nil, fmt.Errorf("folder %q at commit %s holds no .cue files", cleanRepoPath(g.Path), short)
+	}
+	modRoot := &Git{URL: g.URL, Ref: g.Ref, Path: root}
+	return &Snapshot{Revision: hash.String(), FS: moduleSnapshot(files, dir), Origin: g.Origin(),
+		Module: &Module{Root: modRoot.Origin(), Dir: dir, FS: files}}, nil
 }
 
 // linkInTree resolves a link of the configuration folder to the blob of

@@ -53,6 +53,17 @@ func (l *Local) String() string { return l.Dir }
 // revision follows the files' names and contents, not their modification
 // times.
 func (l *Local) Snapshot(context.Context) (*Snapshot, error) {
+	root, err := findModuleRoot(l.Dir)
+	if err == nil && root != "" {
+		snap, err := readLocalModule(root, l.Dir)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err != nil {
+			return l.last, fmt.Errorf("read configuration folder %s: %w", l.Dir, err)
+		}
+		l.last = snap
+		return snap, nil
+	}
 	files, err := readFolder(l.Dir)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -247,6 +258,16 @@ func (l *Local) setWatching(err error) {
 	l.watching, l.watchErr = err == nil, err
 }
 
+// moduleRoot is the root of the CUE module the folder lies in, "" when
+// none.
+func (l *Local) moduleRoot() string {
+	root, err := findModuleRoot(l.Dir)
+	if err != nil {
+		return ""
+	}
+	return root
+}
+
 func (l *Local) logger() *slog.Logger {
 	if l.Logger == nil {
 		return slog.New(slog.DiscardHandler)
@@ -330,6 +351,13 @@ func (l *Local) watchFolder(ctx context.Context, changed chan<- struct{}, first 
 		// With a trailing separator, a link to a folder (a deploy's
 		// `current`) is walked as the folder it names.
 		_, err = watchTree(w, strings.TrimSuffix(l.Dir, string(filepath.Separator))+string(filepath.Separator))
+	}
+	if err == nil {
+		// The packages of the CUE module it lies in are part of the
+		// configuration.
+		if root := l.moduleRoot(); root != "" {
+			_, err = watchTree(w, root+string(filepath.Separator))
+		}
 	}
 	if err != nil {
 		if first {

@@ -46,6 +46,12 @@ type Snapshot struct {
 	// absolute path of a local folder, or "git+URL#ref=…&path=…" for a git
 	// repository. SameOrigin tells whether a source is the one it names.
 	Origin string
+	// Module is the CUE module the configuration lies in, nil when none
+	// is at or above its folder: its files are read with the
+	// configuration's, so that the loader can resolve imports of the
+	// module's packages (see module.go). With a module, .cue files in
+	// subfolders are the module's other packages, not an error.
+	Module *Module
 }
 
 // Source yields snapshots of a configuration. The implementations are

@@ -3,10 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/curator-dev/curator/reconcile"
 	"github.com/curator-dev/curator/schema"
+	"github.com/curator-dev/curator/sources"
 )
 
 func newValidateCmd() *cobra.Command {
@@ -27,13 +31,17 @@ file:line:col: path: message, and exits 1 if there is any.`,
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return withExitCode(exitError, fmt.Errorf("%s is not a folder of .cue files", dir))
 			}
-			st, diags := schema.Load(os.DirFS(dir))
+			snap, err := sources.NewLocal(dir).Snapshot(ctxOf(cmd))
+			if err != nil {
+				return withExitCode(exitError, err)
+			}
+			st, diags := reconcile.LoadSnapshot(snap)
 			for _, d := range diags.Warnings() {
-				fmt.Fprintln(cmd.ErrOrStderr(), prefixFile(dir, d))
+				fmt.Fprintln(cmd.ErrOrStderr(), prefixFile(dir, snap.Module, d))
 			}
 			if errs := diags.Errors(); len(errs) > 0 {
 				for _, d := range errs {
-					fmt.Fprintln(cmd.ErrOrStderr(), prefixFile(dir, d))
+					fmt.Fprintln(cmd.ErrOrStderr(), prefixFile(dir, snap.Module, d))
 				}
 				return withExitCode(exitError, fmt.Errorf("%s: %d %s", dir, len(errs), map[bool]string{true: "error", false: "errors"}[len(errs) == 1]))
 			}
@@ -43,10 +51,27 @@ file:line:col: path: message, and exits 1 if there is any.`,
 	}
 }
 
-// prefixFile shows a diagnostic's file relative to the working folder.
-func prefixFile(dir string, d schema.Diagnostic) string {
-	if d.Pos.File != "" && dir != "." {
-		d.Pos.File = dir + string(os.PathSeparator) + d.Pos.File
+// prefixFile shows a diagnostic's file relative to the working folder: a
+// file of the configuration folder dir, or (named by its path in the
+// module, as lib/regions.cue) a file of the CUE module mod it lies in.
+func prefixFile(dir string, mod *sources.Module, d schema.Diagnostic) string {
+	if d.Pos.File == "" {
+		return d.String()
+	}
+	base := dir
+	if mod != nil && strings.Contains(d.Pos.File, "/") {
+		base = moduleRootOf(dir, mod.Dir)
+	}
+	if base != "." {
+		d.Pos.File = filepath.Join(base, filepath.FromSlash(d.Pos.File))
 	}
 	return d.String()
+}
+
+// moduleRootOf is the root of the module whose folder modDir is dir.
+func moduleRootOf(dir, modDir string) string {
+	if modDir == "." {
+		return dir
+	}
+	return filepath.Join(dir, strings.Repeat(".."+string(filepath.Separator), strings.Count(modDir, "/")+1))
 }
