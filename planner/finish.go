@@ -275,6 +275,25 @@ func Latest(versions map[string]*model.ImageVersion) string {
 	return best
 }
 
+// LatestIn returns the version "latest" resolves to in one target region:
+// the highest among versions replicated to region that are excluded from
+// latest neither as a whole nor in that region; "" when there is none.
+func LatestIn(versions map[string]*model.ImageVersion, region string) string {
+	best := ""
+	for name, v := range versions {
+		if v == nil || v.ExcludeFromLatest {
+			continue
+		}
+		if r, ok := v.Regions[region]; !ok || r.ExcludeFromLatest {
+			continue
+		}
+		if best == "" || model.CompareVersions(name, best) > 0 {
+			best = name
+		}
+	}
+	return best
+}
+
 // latest records, per definition, where "latest" moves.
 func (p *planning) latest(desired model.State) {
 	after := map[model.Address]map[string]*model.ImageVersion{}

@@ -164,6 +164,32 @@ func TestLatest(t *testing.T) {
 	}
 }
 
+func TestLatestIn(t *testing.T) {
+	in := func(regions ...string) map[string]model.TargetRegion {
+		m := map[string]model.TargetRegion{}
+		for _, r := range regions {
+			m[r] = model.TargetRegion{Replicas: 1}
+		}
+		return m
+	}
+	vs := map[string]*model.ImageVersion{
+		"1.0.0": {Regions: in("westeurope", "eastus")},
+		"1.1.0": {Regions: map[string]model.TargetRegion{"westeurope": {Replicas: 1}, "eastus": {Replicas: 1, ExcludeFromLatest: true}}},
+		"1.2.0": {Regions: in("westeurope"), ExcludeFromLatest: true},
+		"1.3.0": {Regions: in("northeurope")},
+	}
+	for _, tc := range []struct{ region, want string }{
+		{"westeurope", "1.1.0"}, // 1.2.0 is excluded as a whole
+		{"eastus", "1.0.0"},     // 1.1.0 is excluded in eastus only
+		{"northeurope", "1.3.0"},
+		{"japaneast", ""}, // nothing is replicated there
+	} {
+		if got := planner.LatestIn(vs, tc.region); got != tc.want {
+			t.Errorf("latest in %s = %q, want %q", tc.region, got, tc.want)
+		}
+	}
+}
+
 func FuzzDecodePlan(f *testing.F) {
 	for _, s := range scenarios() {
 		p, _ := compute(s)

@@ -215,6 +215,17 @@ func (r *Reconciler) PlanState(ctx context.Context, snap *sources.Snapshot, desi
 	return &Planned{Snapshot: snap, Desired: desired, Plan: plan, Refusals: refusals, target: t, actual: actual}, nil
 }
 
+// readActual opens desired's target and reads its actual state.
+func (r *Reconciler) readActual(ctx context.Context, desired *model.State) (*model.State, error) {
+	t, err := OpenTarget(ctx, desired.Name, desired.Target, r.opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	t.Cloud.SetSizeHint(len(desired.Galleries), desired.Counts().Definitions)
+	return t.Cloud.ReadState(ctx)
+}
+
 // LockTarget takes the apply lock of target t until release is called, so
 // that a plan and its apply see no other applier in between.
 func (r *Reconciler) LockTarget(ctx context.Context, t model.Target) (release func(), err error) {

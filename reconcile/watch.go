@@ -52,6 +52,12 @@ type Outcome struct {
 	Warnings schema.Diagnostics
 	// Plan is the plan computed, nil when planning did not get that far.
 	Plan *planner.Plan
+	// Desired is the configuration planned and Actual the state of the
+	// cloud it was planned against — read again after an apply when
+	// WatchOptions.ReadAfterApply is set (nil when planning did not get
+	// that far, or the read after the apply failed). Both are read-only:
+	// views such as the estate page show them.
+	Desired, Actual *model.State
 	// NotLeader is set when changes were planned but another watcher
 	// leads, so this one did not apply them.
 	NotLeader bool
@@ -93,6 +99,10 @@ type WatchOptions struct {
 	// Leader, when set, elects which of several watchers applies; the
 	// others only plan. Nil: this watcher always may apply.
 	Leader Leader
+	// ReadAfterApply reads the actual state again after an apply that
+	// changed something, so that Outcome.Actual shows its result (one
+	// more read per apply; the estate page wants it).
+	ReadAfterApply bool
 }
 
 // Leader is a leader election among watchers of one target.
@@ -313,6 +323,7 @@ func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
 		return
 	}
 	o.Revision, o.Warnings, o.Plan = p.Snapshot.Revision, p.Warnings, p.Plan
+	o.Desired, o.Actual = p.Desired, p.actual
 	o.Requests, o.Throttled = p.Plan.ARMRequests, p.Target().Cloud.Throttled()
 	if w.opts.OnPlan != nil {
 		w.opts.OnPlan(p.Plan)
@@ -351,6 +362,15 @@ func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
 		ctx = term
 	}
 	o.Apply, err = w.r.ApplyPlanned(ctx, p)
+	if w.opts.ReadAfterApply && o.Apply.Count(Done) > 0 {
+		p.Close() // the apply may have closed it already
+		o.Actual = nil
+		if actual, rerr := w.r.readActual(ctx, p.Desired); rerr == nil {
+			o.Actual = actual
+		} else {
+			w.r.log.Warn("reading the actual state after the apply failed", "error", rerr)
+		}
+	}
 	p.Close()
 	if err != nil {
 		o.Kind, o.Err = Errored, err

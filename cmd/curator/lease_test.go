@@ -301,7 +301,7 @@ func listen(t *testing.T) net.Listener {
 // metricsAddr waits for a watcher to say where it serves /metrics.
 func (p *proc) metricsAddr(t *testing.T) string {
 	t.Helper()
-	const prefix = "serving /healthz, /readyz and /metrics on "
+	const prefix = "serving the estate page, /healthz, /readyz and /metrics on "
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		s := p.errw.String()

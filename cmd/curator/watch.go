@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/curator-dev/curator/estateview"
 	"github.com/curator-dev/curator/lock"
+	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 )
@@ -67,9 +69,11 @@ failed reconciliation is retried after 5 s, doubling to 5 min; an invalid
 configuration waits for the next change. A folder that is removed or
 replaced (git checkout, a deploy) is watched again when it is back.
 
-It serves /healthz, /readyz and Prometheus /metrics on --listen; /readyz
-answers 503 with the reason until a reconciliation succeeded and while the
-configuration is not being watched. On SIGINT or SIGTERM it cancels the
+It serves the estate page (/, a live view of galleries, definitions and
+versions × regions; /api/estate for scripts), /healthz, /readyz and
+Prometheus /metrics on --listen; /readyz answers 503 with the reason until
+a reconciliation succeeded and while the configuration is not being
+watched. On SIGINT or SIGTERM it cancels the
 running reconciliation (an apply starts no further change, stops waiting
 for those running and prints its summary) and stops.`,
 		Args: cobra.MaximumNArgs(1),
@@ -85,6 +89,8 @@ for those running and prints its summary) and stops.`,
 			defer stop()
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			m := newMetrics()
+			live := estateview.NewLive()
+			rec := newRecorder(live, source.String(), source.String())
 			var w *reconcile.Watcher
 			lead := lock.NewLeadership(doApply, errw, func() { w.Trigger("elected leader") })
 			defer lead.Stop()
@@ -92,7 +98,7 @@ for those running and prints its summary) and stops.`,
 			r := reconcile.New(reconcile.Options{
 				Source: source, Plan: pf.options(), Logger: log, ConfigCacheDir: configCacheDir(),
 				Target: g.targetOptions(log),
-				Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: newProgress(out)},
+				Apply:  reconcile.ApplyOptions{Parallelism: parallelism, Hooks: teeHooks{newProgress(out), rec}},
 				Lease:  lock.LeaseOptions{OnRenewFailure: lead.OnRenewFailure},
 				Fence:  lead.Fence,
 			})
@@ -100,15 +106,22 @@ for those running and prints its summary) and stops.`,
 				Apply:    doApply,
 				Leader:   lead,
 				Schedule: schedule,
+				// The estate page shows what an apply left.
+				ReadAfterApply: listen != "",
 				OnStart: func(why string) {
+					rec.Started(why)
 					fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
 				},
 				OnPlan: func(p *planner.Plan) {
+					rec.Planned(p)
 					m.requests.Add(float64(p.ARMRequests))
 					m.drift.Set(float64(len(p.Changes)))
 					fmt.Fprintln(out, planner.SummaryLine(p))
 				},
-				OnOutcome: func(o reconcile.Outcome) { reportOutcome(out, errw, m, o) },
+				OnOutcome: func(o reconcile.Outcome) {
+					rec.Outcome(o)
+					reportOutcome(out, errw, m, o)
+				},
 			})
 			if err != nil {
 				return fmt.Errorf("--schedule: %w", err)
@@ -118,10 +131,10 @@ for those running and prints its summary) and stops.`,
 				if err != nil {
 					return fmt.Errorf("--listen %s: %w", listen, err)
 				}
-				srv := &http.Server{Handler: watchMux(w, m), ReadHeaderTimeout: 5 * time.Second}
+				srv := &http.Server{Handler: watchMux(w, m, live), ReadHeaderTimeout: 5 * time.Second}
 				go srv.Serve(ln)
 				defer srv.Close()
-				fmt.Fprintf(errw, "serving /healthz, /readyz and /metrics on http://%s\n", ln.Addr())
+				fmt.Fprintf(errw, "serving the estate page, /healthz, /readyz and /metrics on http://%s\n", ln.Addr())
 			}
 			err = w.Run(ctx)
 			fmt.Fprintln(errw, "stopping")
@@ -135,15 +148,17 @@ for those running and prints its summary) and stops.`,
 	f.StringVar(&schedule, "schedule", "", `cron schedule for drift checks, e.g. "*/15 * * * *" or "@every 15m"`)
 	f.BoolVar(&doApply, "apply", false, "apply the plans")
 	f.BoolVar(&planOnly, "plan-only", false, "only plan and report drift (the default)")
-	f.StringVar(&listen, "listen", "127.0.0.1:9090", "address for /healthz, /readyz and /metrics (empty: none)")
+	f.StringVar(&listen, "listen", "127.0.0.1:9090", "address for the estate page, /api/estate, /healthz, /readyz and /metrics (empty: none; loopback unless you say otherwise)")
 	f.IntVar(&parallelism, "parallelism", 8, "changes applied at once")
 	return cmd
 }
 
-// watchMux serves /healthz (the process is alive), /readyz (503 with the
-// reason while the watch is not ready) and /metrics.
-func watchMux(w *reconcile.Watcher, m *metrics) *http.ServeMux {
+// watchMux serves the estate page and /api/estate, /healthz (the process
+// is alive), /readyz (503 with the reason while the watch is not ready)
+// and /metrics.
+func watchMux(w *reconcile.Watcher, m *metrics, live estateview.Configurations) *http.ServeMux {
 	mux := http.NewServeMux()
+	estateview.NewServer(live).Register(mux)
 	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
 	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
 		if err := w.Ready(); err != nil {
@@ -197,5 +212,27 @@ func reportOutcome(out, errw io.Writer, m *metrics, o reconcile.Outcome) {
 		if o.RetryAfter > 0 {
 			fmt.Fprintf(errw, "retrying in %s\n", o.RetryAfter)
 		}
+	}
+}
+
+// teeHooks hands an apply's progress to several observers: the terminal's
+// status line and the estate page.
+type teeHooks []reconcile.Hooks
+
+func (t teeHooks) PreApply(c *planner.Change) {
+	for _, h := range t {
+		h.PreApply(c)
+	}
+}
+
+func (t teeHooks) PostApply(c *planner.Change, r reconcile.ChangeResult) {
+	for _, h := range t {
+		h.PostApply(c, r)
+	}
+}
+
+func (t teeHooks) Progress(c *planner.Change, regions map[string]model.RegionReplication) {
+	for _, h := range t {
+		h.Progress(c, regions)
 	}
 }

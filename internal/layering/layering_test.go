@@ -16,16 +16,17 @@ const module = "github.com/curator-dev/curator"
 // levels ranks each top-level package family; a package may import only
 // families of a lower level (and packages of its own family).
 var levels = map[string]int{
-	"internal":  0, // test helpers (Azurite): import no curator package
-	"examples":  0, // generators of example estates: import no curator package
-	"model":     0,
-	"sources":   0,
-	"schema":    1,
-	"planner":   1,
-	"lock":      1,
-	"cloud":     2,
-	"reconcile": 3,
-	"cmd":       4,
+	"internal":   0, // test helpers (Azurite): import no curator package
+	"examples":   0, // generators of example estates: import no curator package
+	"model":      0,
+	"sources":    0,
+	"schema":     1,
+	"planner":    1,
+	"lock":       1,
+	"cloud":      2,
+	"estateview": 2, // the estate page: a view of model and planner values
+	"reconcile":  3,
+	"cmd":        4,
 }
 
 // family is a curator package's top-level folder.
