@@ -49,7 +49,11 @@ type galleryItem struct {
 }
 
 func galleryOf(config string, g GallerySummary) galleryItem {
-	return galleryItem{G: g, Key: key("gallery", config, g.Name), Src: "estate/gallery?" + url.Values{"configuration": {config}, "gallery": {g.Name}}.Encode()}
+	it := galleryItem{G: g, Key: key("gallery", config, g.Name)}
+	if g.Body == nil {
+		it.Src = "estate/gallery?" + url.Values{"configuration": {config}, "gallery": {g.Name}}.Encode()
+	}
+	return it
 }
 
 // pageData is what the page template is given.

@@ -106,6 +106,9 @@ func (p *Planned) Close() error {
 // Target is the opened target.
 func (p *Planned) Target() *Target { return p.target }
 
+// Actual is the actual state the plan was computed from (read-only).
+func (p *Planned) Actual() *schema.State { return p.actual }
+
 // Load snapshots the source and validates the configuration.
 func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State, schema.Diagnostics, error) {
 	snap, srcErr := r.opts.Source.Snapshot(ctx)

@@ -21,6 +21,55 @@ import (
 
 var updateScreenshots = flag.Bool("update-screenshots", false, "rewrite the estate page's screenshots under docs/")
 
+// findBrowser returns chromium's path, or skips the test saying why —
+// unless CURATOR_REQUIRE_BROWSER=1 (CI), where a missing browser fails.
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	path, err := browser.Find()
+	if err != nil {
+		if os.Getenv(browser.RequireEnv) == "1" {
+			t.Fatalf("%s=1 and %v", browser.RequireEnv, err)
+		}
+		t.Skipf("skipped: %v", err)
+	}
+	return path
+}
+
+// TestShowEstateSnapshot writes the quickstart's estate page after an
+// apply with show --estate and opens the file in chromium: it shows the
+// matrices with its stylesheet applied (allowed by the CSP's hash) and
+// runs no script.
+func TestShowEstateSnapshot(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	expect(t, curator(t, state, "apply", "--auto-approve", "../../examples/quickstart"), 0, "Apply complete")
+	r := curator(t, state, "show", "--estate", "-o", "html", "../../examples/quickstart")
+	expect(t, r, 0)
+	for _, s := range []string{"contoso_images", "finance-backend", "2 × Standard_LRS", "★</span> latest", "No pending plan."} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("the snapshot lacks %q", s)
+		}
+	}
+	expect(t, curator(t, state, "show", "--estate", "-o", "json", "../../examples/quickstart"), 1, "--estate writes html")
+	file := filepath.Join(t.TempDir(), "estate.html")
+	if err := os.WriteFile(file, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	bctx, stop, err := browser.Start(context.Background(), findBrowser(t), t.TempDir(), 1280, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := chromedp.Do(bctx, chromedp.Navigate("file://"+file)); err != nil {
+		t.Fatal(err)
+	}
+	// The stylesheet sets the body's margin to 0 (a browser's default is
+	// 8px): it applies only if the CSP allows it.
+	if err := browser.WaitFor(bctx, `getComputedStyle(document.body).margin === '0px' && document.scripts.length === 0 && document.querySelectorAll('details.gallery table.matrix').length === 2`, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // cellSeen is one cell of the page's matrices as the browser shows it.
 type cellSeen struct {
 	Region, State, Text string
@@ -67,13 +116,7 @@ func cellOf(t *testing.T, seen []imageSeen, image, version, region string) cellS
 // renders as text with no script run. With -update-screenshots it writes
 // the README's screenshots.
 func TestEstatePageInBrowser(t *testing.T) {
-	path, err := browser.Find()
-	if err != nil {
-		if os.Getenv(browser.RequireEnv) == "1" {
-			t.Fatalf("%s=1 and %v", browser.RequireEnv, err)
-		}
-		t.Skipf("skipped: %v", err)
-	}
+	path := findBrowser(t)
 	cfg := t.TempDir()
 	quickstart, err := os.ReadFile("../../examples/quickstart/curator.cue")
 	if err != nil {
