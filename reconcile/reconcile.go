@@ -107,7 +107,7 @@ func (p *Planned) Close() error {
 func (p *Planned) Target() *Target { return p.target }
 
 // Actual is the actual state the plan was computed from (read-only).
-func (p *Planned) Actual() *schema.State { return p.actual }
+func (p *Planned) Actual() *model.State { return p.actual }
 
 // Load snapshots the source and validates the configuration.
 func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State, schema.Diagnostics, error) {
