@@ -236,7 +236,8 @@ func TestEstatePageInBrowser(t *testing.T) {
 	screenshot("estate-quickstart.png")
 
 	// A new version: it appears, replicates (the page follows its
-	// progress) and becomes latest, all without a reload.
+	// progress) and, once the apply is done and the cloud read again,
+	// becomes latest — all without a reload.
 	write(strings.Replace(string(quickstart), `		versions: "1.1.0": {`, `		versions: "1.2.0": {
 			source: managedImage: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/builds/providers/Microsoft.Compute/images/backend-120"
 			sizeGB: 60
@@ -249,7 +250,7 @@ func TestEstatePageInBrowser(t *testing.T) {
 		versions: "1.1.0": {`, 1))
 	wait(`Array.from(document.querySelectorAll('details.image tbody tr')).some(tr => tr.querySelector('.vname').textContent === '1.2.0' && tr.querySelector('td[data-state=replicating]'))`, 30*time.Second)
 	screenshot("estate-replicating.png")
-	wait(`Array.from(document.querySelectorAll('details.image tbody tr')).some(tr => tr.querySelector('.vname').textContent === '1.2.0' && tr.querySelectorAll('td[data-state=completed]').length === 3)`, 60*time.Second)
+	wait(`Array.from(document.querySelectorAll('details.image tbody tr')).some(tr => tr.querySelector('.vname').textContent === '1.2.0' && tr.querySelectorAll('td[data-state=completed]').length === 3 && tr.querySelectorAll('td .mark.latest').length === 3)`, 60*time.Second)
 	eval(matrices, &seen)
 	for _, region := range []string{"westeurope", "northeurope", "eastus"} {
 		if c := cellOf(t, seen, "finance-backend", "1.2.0", region); !strings.Contains(c.Text, "latest") {
