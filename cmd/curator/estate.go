@@ -10,35 +10,35 @@ import (
 	"github.com/curator-dev/curator/reconcile"
 )
 
-// recorder reports one configuration's reconciles to the estate page's
+// estateRecorder reports one configuration's reconciles to the estate page's
 // estateview.Live: Started, Planned and Outcome go to the watch's
 // reconcile.WatchOptions (OnStart, OnPlan, OnOutcome), and the recorder
 // itself is the apply's reconcile.Hooks, so that the page shows
 // replication as it progresses. Set WatchOptions.ReadAfterApply, so that
 // an outcome carries the state an apply left.
-type recorder struct {
+type estateRecorder struct {
 	live        *estateview.Live
 	key, source string
 }
 
-var _ reconcile.Hooks = (*recorder)(nil)
+var _ reconcile.Hooks = (*estateRecorder)(nil)
 
-// newRecorder returns the recorder of the configuration at key, which
+// newEstateRecorder returns the recorder of the configuration at key, which
 // comes from source.
-func newRecorder(l *estateview.Live, key, source string) *recorder {
-	r := &recorder{live: l, key: key, source: source}
+func newEstateRecorder(l *estateview.Live, key, source string) *estateRecorder {
+	r := &estateRecorder{live: l, key: key, source: source}
 	l.Update(key, source, func(*estateview.Configuration) {})
 	return r
 }
 
 // Started records that a reconcile started, and why.
-func (r *recorder) Started(trigger string) {
+func (r *estateRecorder) Started(trigger string) {
 	r.live.Update(r.key, r.source, func(c *estateview.Configuration) { c.Running = trigger })
 }
 
 // Outcome records how a reconcile ended: its states, its plan (pending
 // unless it was applied) and its outcome.
-func (r *recorder) Outcome(o reconcile.Outcome) {
+func (r *estateRecorder) Outcome(o reconcile.Outcome) {
 	r.live.Update(r.key, r.source, func(c *estateview.Configuration) {
 		c.Running, c.Applying = "", nil
 		last := &estateview.Reconcile{Outcome: o.Kind.String(), Trigger: o.Trigger, At: o.Started.Add(o.Duration), Duration: o.Duration,
@@ -71,24 +71,24 @@ func (r *recorder) Outcome(o reconcile.Outcome) {
 
 // Planned records a reconcile's plan as it is computed (before it is
 // applied), so that the page shows what an apply is doing.
-func (r *recorder) Planned(p *planner.Plan) {
+func (r *estateRecorder) Planned(p *planner.Plan) {
 	r.live.Update(r.key, r.source, func(c *estateview.Configuration) { c.Plan = p })
 }
 
 // PreApply records that a change started.
-func (r *recorder) PreApply(c *planner.Change) { r.applying(c, "running", nil) }
+func (r *estateRecorder) PreApply(c *planner.Change) { r.applying(c, "running", nil) }
 
 // PostApply records how a change ended.
-func (r *recorder) PostApply(c *planner.Change, res reconcile.ChangeResult) {
+func (r *estateRecorder) PostApply(c *planner.Change, res reconcile.ChangeResult) {
 	r.applying(c, res.Status.String(), nil)
 }
 
 // Progress records a version's replication as the apply polled it.
-func (r *recorder) Progress(c *planner.Change, regions map[string]model.RegionReplication) {
+func (r *estateRecorder) Progress(c *planner.Change, regions map[string]model.RegionReplication) {
 	r.applying(c, "", regions)
 }
 
-func (r *recorder) applying(ch *planner.Change, status string, regions map[string]model.RegionReplication) {
+func (r *estateRecorder) applying(ch *planner.Change, status string, regions map[string]model.RegionReplication) {
 	r.live.Update(r.key, r.source, func(c *estateview.Configuration) {
 		if c.Applying == nil {
 			c.Applying = map[model.Address]estateview.Applying{}

@@ -90,7 +90,7 @@ for those running and prints its summary) and stops.`,
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			m := newMetrics()
 			live := estateview.NewLive()
-			rec := newRecorder(live, source.String(), source.String())
+			rec := newEstateRecorder(live, source.String(), source.String())
 			var w *reconcile.Watcher
 			lead := lock.NewLeadership(doApply, errw, func() { w.Trigger("elected leader") })
 			defer lead.Stop()
