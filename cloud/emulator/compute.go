@@ -171,7 +171,7 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	if existing == nil {
 		status, state = http.StatusCreated, "Creating"
 	}
-	s.asyncHeaders(w, op, false)
+	s.asyncHeaders(w, r, op, false)
 	view := s.view(res, false)
 	view["properties"].(map[string]any)["provisioningState"] = state
 	if k == kindGallery {
@@ -260,7 +260,7 @@ func (s *Server) deleteCompute(w http.ResponseWriter, r *http.Request, k kind, e
 	if e := s.save(); e != nil {
 		return e
 	}
-	s.asyncHeaders(w, op, true)
+	s.asyncHeaders(w, r, op, true)
 	w.WriteHeader(http.StatusAccepted)
 	return nil
 }
@@ -485,6 +485,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		res.SizeGB = s.opts.DefaultImageSizeGB
 		res.Regions = map[string]*regionReplica{}
 	} else {
+		keepSource(old, p)
 		if e := sameStorage(old, p); e != nil {
 			return e
 		}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,17 +38,41 @@ func (s *Server) newOperation(res *resource, waitReplication bool) *operation {
 	return op
 }
 
-func (s *Server) operationURL(res string, op *operation) string {
+// operationURL is where a client polls op: at the address and in the
+// api-version of the request that started it, as ARM answers (a client
+// that reached the emulator as localhost keeps talking to localhost, and
+// an SDK pinned to an older api-version polls with it).
+func (s *Server) operationURL(r *http.Request, res string, op *operation) string {
 	sub := subscriptionOf(strings.ToLower(res))
 	if sub == "" {
 		sub = "00000000-0000-0000-0000-000000000000"
 	}
-	return s.url + "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/global/capsOperations/" + op.ID + "?api-version=" + ComputeAPIVersion
+	v := r.URL.Query().Get("api-version")
+	if v == "" {
+		v = ComputeAPIVersion
+	}
+	return s.baseURL(r) + "/subscriptions/" + sub + "/providers/Microsoft.Compute/locations/global/capsOperations/" + op.ID + "?api-version=" + url.QueryEscape(v)
+}
+
+// baseURL is the scheme and authority a client used to reach the
+// emulator: the request's Host when it is a loopback name (the only names
+// served, unless AllowNonLoopback), else the listen address — a Host
+// header the emulator does not vouch for never becomes a URL that clients
+// send their token to.
+func (s *Server) baseURL(r *http.Request) string {
+	if r.Host == "" || !loopbackHost(r.Host) {
+		return s.url
+	}
+	scheme := "http://"
+	if s.certs != nil {
+		scheme = "https://"
+	}
+	return scheme + r.Host
 }
 
 // asyncHeaders sets ARM's long-running-operation headers.
-func (s *Server) asyncHeaders(w http.ResponseWriter, op *operation, location bool) {
-	u := s.operationURL(op.Resource, op)
+func (s *Server) asyncHeaders(w http.ResponseWriter, r *http.Request, op *operation, location bool) {
+	u := s.operationURL(r, op.Resource, op)
 	w.Header().Set("Azure-AsyncOperation", u)
 	if location {
 		w.Header().Set("Location", u+"&monitor=true")

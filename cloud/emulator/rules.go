@@ -522,6 +522,58 @@ func orDefault(v, def string) string {
 
 // keepCaching carries the host caching the service chose on creation over
 // to a PUT that names the same disks without it.
+// keepSource fills in the sources a version PUT leaves out: the service
+// treats an omitted storageProfile.source, or an OS or data disk image
+// named without its source, as unchanged (the az CLI's `az sig
+// image-version update` drops the disk images of a version made from a
+// managed image, and clients that rebuild the body from a GET of an older
+// api-version have no source to send). A source that is named is compared
+// with the stored one by sameStorage.
+func keepSource(old, next map[string]any) {
+	osp, _ := old["storageProfile"].(map[string]any)
+	if osp == nil {
+		return
+	}
+	nsp, _ := next["storageProfile"].(map[string]any)
+	if nsp == nil {
+		nsp = map[string]any{}
+		next["storageProfile"] = nsp
+	}
+	if src, ok := osp["source"].(map[string]any); ok && len(src) > 0 && !hasSource(nsp) {
+		nsp["source"] = src
+	}
+	if oo, ok := osp["osDiskImage"].(map[string]any); ok && oo["source"] != nil {
+		if no, ok := nsp["osDiskImage"].(map[string]any); ok && !hasSource(no) {
+			no["source"] = oo["source"]
+		}
+	}
+	ods, _ := osp["dataDiskImages"].([]any)
+	nds, _ := nsp["dataDiskImages"].([]any)
+	for _, nd := range nds {
+		nm, _ := nd.(map[string]any)
+		if nm == nil || hasSource(nm) {
+			continue
+		}
+		for _, od := range ods {
+			if om, _ := od.(map[string]any); om != nil && jsonEqual(om["lun"], nm["lun"]) && om["source"] != nil {
+				nm["source"] = om["source"]
+			}
+		}
+	}
+}
+
+// hasSource reports whether m names a source: a "source" object with at
+// least one non-empty value.
+func hasSource(m map[string]any) bool {
+	src, _ := m["source"].(map[string]any)
+	for _, v := range src {
+		if str(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func keepCaching(old, next map[string]any) {
 	osp, _ := old["storageProfile"].(map[string]any)
 	nsp, _ := next["storageProfile"].(map[string]any)

@@ -550,8 +550,13 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 func lastSeg(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }
 
 // page writes items sorted by ID, PageSize at a time, with a nextLink that
-// carries the offset.
+// carries the offset (at the request's address, with its api-version). An
+// empty list is "value": [], as ARM sends it (clients that iterate the
+// value crash on null).
 func (s *Server) page(w http.ResponseWriter, r *http.Request, items []map[string]any) {
+	if items == nil {
+		items = []map[string]any{}
+	}
 	sort.Slice(items, func(i, j int) bool {
 		return strings.ToLower(items[i]["id"].(string)) < strings.ToLower(items[j]["id"].(string))
 	})
@@ -564,7 +569,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, items []map[string
 	if end < len(items) {
 		q := r.URL.Query()
 		q.Set("$skiptoken", strconv.Itoa(end))
-		out["nextLink"] = s.url + r.URL.Path + "?" + q.Encode()
+		out["nextLink"] = s.baseURL(r) + r.URL.Path + "?" + q.Encode()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -125,7 +125,7 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, base, galler
 	if e := s.save(); e != nil {
 		return e
 	}
-	s.asyncHeaders(w, op, true)
+	s.asyncHeaders(w, r, op, true)
 	writeJSON(w, http.StatusAccepted, map[string]any{"operationType": body.OperationType, "groups": body.Groups})
 	return nil
 }
