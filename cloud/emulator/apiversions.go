@@ -57,10 +57,7 @@ func checkAPIVersion(r *http.Request, segs []string) *armError {
 	case strings.Contains(lower, "providers/microsoft.compute/"):
 		want = computeAPIVersions
 	default:
-		if len(v) >= 10 && v[:10] >= minResourcesAPIVersion {
-			return nil
-		}
-		return errorf(http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s' and later.", v, minResourcesAPIVersion)
+		want = resourcesAPIVersionsFor(segs) // subscriptions.go
 	}
 	for _, w := range want {
 		if v == w {

@@ -38,19 +38,16 @@ func principalOf(r *http.Request) string {
 // caller, for tests and for `curator emulator token`. An empty principal
 // gives the estate owner's token.
 func Token(principal string) string {
-	enc := base64.RawURLEncoding
-	header := enc.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
 	claims := map[string]any{
 		"aud": "https://management.azure.com/",
-		"iss": "https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
-		"tid": "00000000-0000-0000-0000-000000000000",
+		"iss": "https://sts.windows.net/" + tenantID + "/",
+		"tid": tenantID,
 	}
 	if principal != "" {
 		claims["oid"] = principal
 		claims["sub"] = principal
 	}
-	payload, _ := json.Marshal(claims)
-	return header + "." + enc.EncodeToString(payload) + "."
+	return jwt(claims)
 }
 
 // permission is what a request needs: an operation (ARM's action name) at

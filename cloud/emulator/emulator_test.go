@@ -365,7 +365,7 @@ func TestAuthAndAPIVersion(t *testing.T) {
 		{defs, "2017-10-01-preview", http.StatusBadRequest, "InvalidApiVersionParameter"},
 		{defs, emulator.AuthorizationAPIVersion, http.StatusOK, ""},
 		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2025-04-01", http.StatusOK, ""},
-		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2016-09-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/" + rg, "2016-06-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version+" "+tt.url[strings.LastIndexByte(tt.url, '/'):], func(t *testing.T) {

@@ -36,7 +36,6 @@ import (
 const (
 	ComputeAPIVersion       = "2026-03-03"
 	AuthorizationAPIVersion = "2022-04-01"
-	minResourcesAPIVersion  = "2021-04-01"
 )
 
 // Options configure a Server.
@@ -294,9 +293,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
+	// Cloud metadata and the token service come before authentication
+	// (directory.go).
+	if s.serveDirectory(w, r) {
+		return
+	}
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || len(r.Header.Get("Authorization")) <= len("Bearer ") {
-		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.baseURL(r)+`/adfs", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
 		writeError(w, errorf(http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."))
+		return
+	}
+	if tokenExpired(r, s.opts.Now()) {
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.baseURL(r)+`/adfs", error="invalid_token", error_description="The access token has expired."`)
+		writeError(w, errorf(http.StatusUnauthorized, "ExpiredAuthenticationToken", "The access token has expired. Get a new token from the token service (%s/adfs/oauth2/token) and try again.", s.baseURL(r)))
 		return
 	}
 	principal := principalOf(r)
@@ -435,6 +444,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, segs []string) *a
 			return notFoundPath(r)
 		}
 	}
+	if e, ok := s.routeResources(w, r, low); ok {
+		return e
+	}
 	if len(low) < 2 || low[0] != "subscriptions" {
 		return notFoundPath(r)
 	}
@@ -497,6 +509,13 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 	defer s.mu.Unlock()
 	existing := s.st.Resources[key]
 	switch r.Method {
+	case http.MethodHead:
+		// Resource Groups - Check Existence: 204 or 404, no body.
+		if existing == nil {
+			w.WriteHeader(http.StatusNotFound)
+		} else {
+			w.WriteHeader(http.StatusNoContent)
+		}
 	case http.MethodGet:
 		if existing == nil {
 			return errorf(http.StatusNotFound, "ResourceGroupNotFound", "Resource group '%s' could not be found.", rg)
