@@ -309,6 +309,18 @@ var (
 	storages  = []string{"Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"}
 )
 
+// canonicalize rewrites m[key] to the allowed value it names in another
+// case ("standard_zrs", as `az sig image-version create --target-regions`
+// passes it on, is stored and answered as Standard_ZRS), as the service
+// answers its enum values.
+func canonicalize(m map[string]any, key string, allowed []string) {
+	for _, a := range allowed {
+		if v := str(m[key]); v != a && strings.EqualFold(v, a) {
+			m[key] = a
+		}
+	}
+}
+
 func oneOf(v string, allowed []string) bool {
 	for _, a := range allowed {
 		if strings.EqualFold(v, a) {
@@ -403,6 +415,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 	if common < 1 || common > maxReplicas || common != math.Trunc(common) {
 		return errorf(http.StatusBadRequest, "InvalidParameter", "The value %v of parameter 'publishingProfile.replicaCount' is out of range. The value must be between 1 and %d, inclusive.", pp["replicaCount"], maxReplicas)
 	}
+	canonicalize(pp, "storageAccountType", storages)
 	if !oneOf(str(pp["storageAccountType"]), storages) {
 		return errorf(http.StatusBadRequest, "InvalidParameter", "The value '%s' of parameter 'storageAccountType' is not allowed. Allowed values are: %s.", str(pp["storageAccountType"]), strings.Join(storages, ", "))
 	}
@@ -431,6 +444,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 		if str(m["storageAccountType"]) == "" {
 			m["storageAccountType"] = pp["storageAccountType"]
 		}
+		canonicalize(m, "storageAccountType", storages)
 		if !oneOf(str(m["storageAccountType"]), storages) {
 			return errorf(http.StatusBadRequest, "InvalidParameter", "The value '%s' of parameter 'storageAccountType' for region '%s' is not allowed. Allowed values are: %s.", str(m["storageAccountType"]), n, strings.Join(storages, ", "))
 		}

@@ -101,9 +101,10 @@ func (s *Server) cloudMetadata(r *http.Request) any {
 		// Graph is not emulated; clients that insist on a Graph endpoint
 		// (the az CLI does, at registration) are given the emulator's,
 		// which answers 404 to Graph calls.
-		"graph":         base + "/",
-		"graphAudience": base + "/",
-		"suffixes":      map[string]any{},
+		"graph":                    base + "/",
+		"graphAudience":            base + "/",
+		"microsoftGraphResourceId": base + "/",
+		"suffixes":                 map[string]any{},
 	}}
 }
 
