@@ -186,8 +186,10 @@ func labelName(l ast.Label) (string, labelKind) {
 		}
 		return x.Name, regularLabel
 	case *ast.BasicLit:
-		if s, ok := stringLit(x); ok {
-			return s, regularLabel
+		if x.Kind == token.STRING {
+			if s, ok := quotedLabel(x); ok {
+				return s, regularLabel
+			}
 		}
 	}
 	return "", dynamicLabel

@@ -36,16 +36,16 @@ const (
 // unifies them with the embedded schema, validates every rule, and decodes
 // the result. It returns every problem at once; the State is nil when any
 // diagnostic is an error. Files named *_tool.cue are never loaded.
-func Load(fsys fs.FS) (*model.State, Diagnostics) { return load(fsys, viaFast) }
+func Load(fsys fs.FS) (*model.State, Diagnostics) { return builtinSchema().load(fsys, viaFast) }
 
 // A loadPath says how far Load may go around CUE's evaluation; tests pin
 // one to compare the paths.
 type loadPath int
 
 const (
-	// viaFast: a plain-data configuration that conforms to the schema's
-	// Go mirror is decoded without building a CUE instance; anything else
-	// takes the CUE path.
+	// viaFast: a plain-data configuration that the checks derived from
+	// the schema surely accept is decoded without building a CUE
+	// instance; anything else takes the CUE path.
 	viaFast loadPath = iota
 	// viaCUE: CUE evaluates and validates every configuration; a valid
 	// one of plain data is decoded from its syntax (no export).
@@ -55,11 +55,14 @@ const (
 	viaExport
 )
 
-func load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) { return loadWith(fsys, nil, via) }
+// load is Load against one schema (tests derive copies of curator.cue).
+func (s *derivedSchema) load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) {
+	return s.loadWith(fsys, nil, via)
+}
 
 // loadWith loads the configuration of fsys; mod, when set, is the CUE
 // module it lives in, whose own packages it may import (see module.go).
-func loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagnostics) {
+func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagnostics) {
 	files, diags := readFiles(fsys)
 	if diags.HasErrors() {
 		return nil, diags
@@ -141,7 +144,7 @@ func loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagno
 			// sends the configuration down the CUE path after all.
 			if plain != nil && via == viaFast {
 				index := func() positions { <-done; return indexed }
-				if st, diags, ok := fastDecode(data, plain, index); ok {
+				if st, diags, ok := s.fastDecode(data, plain, index); ok {
 					return st, diags
 				}
 				// plain may have been decoded: decoded again for the CUE
@@ -158,7 +161,7 @@ func loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagno
 	// are sorted by name rather than topologically: much cheaper on large
 	// configurations.
 	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
-	schema := ctx.CompileBytes(schemaSource, cue.Filename(schemaFile))
+	schema := ctx.CompileBytes(s.source, cue.Filename(schemaFile))
 	if err := schema.Err(); err != nil {
 		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
 	}
@@ -213,8 +216,8 @@ func loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagno
 // JSON), when the schema surely accepts data and every position the
 // loader's rules want is in the syntax's index; false sends the
 // configuration down the CUE path.
-func fastDecode(data []byte, plain *rawConfig, index func() positions) (*model.State, Diagnostics, bool) {
-	if !conforms(data) {
+func (s *derivedSchema) fastDecode(data []byte, plain *rawConfig, index func() positions) (*model.State, Diagnostics, bool) {
+	if !s.conforms(data) {
 		return nil, nil, false
 	}
 	d := &decoder{positions: index()}

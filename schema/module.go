@@ -57,7 +57,7 @@ func LoadModule(m Module) (*model.State, Diagnostics) {
 	if err != nil {
 		return nil, Diagnostics{{Message: fmt.Sprintf("configuration folder %s of the module: %v", dir, err)}}
 	}
-	return loadWith(sub, &m, viaFast)
+	return builtinSchema().loadWith(sub, &m, viaFast)
 }
 
 func cleanDir(dir string) string {

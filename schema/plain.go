@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -16,18 +17,19 @@ import (
 // lists and literals, nothing to resolve or compute. For such files the
 // user's value is their syntax, merged: the JSON of it needs neither CUE's
 // evaluated value nor its export, so Load builds it from the syntax. When
-// the schema's Go mirror surely accepts that JSON (see conforms), CUE does
-// not evaluate the files at all; otherwise CUE evaluates and validates
-// them, and only the export is skipped, only for a configuration CUE found
-// valid (any diagnostic takes the export path, so that every message reads
-// as before).
+// the checks derived from the schema surely accept that JSON (see
+// conforms), CUE does not evaluate the files at all; otherwise CUE
+// evaluates and validates them, and only the export is skipped, only for a
+// configuration CUE found valid (any diagnostic takes the export path, so
+// that every message reads as before).
 //
 // A file is plain data when every declaration is a regular field (an
 // identifier or a quoted label; no definitions, hidden, optional or
 // required fields, aliases, embeddings, comprehensions or let clauses) and
 // every value is a struct of such fields, a list of plain values, a string,
 // a JSON number (an optional minus, no underscores, multipliers, or other
-// bases), true, false or null.
+// bases), true, false or null. Bytes are not plain data, and a quoted label
+// is read as CUE stores it, in Unicode's NFC.
 
 // plainNode is a struct's fields, merged over every declaration, or a
 // value's JSON.
@@ -109,8 +111,7 @@ func plainLabel(l ast.Label) (string, bool) {
 		if l.Kind != token.STRING {
 			return "", false
 		}
-		name, _, err := ast.LabelName(l)
-		return name, err == nil
+		return quotedLabel(l)
 	}
 	return "", false
 }
@@ -123,7 +124,9 @@ func writePlainValue(b *bytes.Buffer, x ast.Expr) bool {
 		switch x.Kind {
 		case token.STRING:
 			s, err := literal.Unquote(x.Value)
-			if err != nil || strings.HasPrefix(x.Value, "'") { // '…' is bytes
+			// '…', and #'…'# raw, are bytes; a string that is not UTF-8
+			// would not survive JSON as it is.
+			if err != nil || strings.HasPrefix(strings.TrimLeft(x.Value, "#"), "'") || !utf8.ValidString(s) {
 				return false
 			}
 			data, err := json.Marshal(s)

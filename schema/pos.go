@@ -7,6 +7,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
+	"golang.org/x/text/unicode/norm"
 )
 
 // positions maps configuration paths to where the user declared them: the
@@ -91,10 +92,16 @@ func staticLabel(l ast.Label) (string, bool) {
 		}
 		return l.Name, true
 	case *ast.BasicLit:
-		name, _, err := ast.LabelName(l)
-		return name, err == nil
+		return quotedLabel(l)
 	}
 	return "", false
+}
+
+// quotedLabel is a quoted label's name as CUE stores it: in Unicode's NFC,
+// so that two spellings of "é" name one field.
+func quotedLabel(l *ast.BasicLit) (string, bool) {
+	name, _, err := ast.LabelName(l)
+	return norm.NFC.String(name), err == nil
 }
 
 // position returns the user's position of a configuration path: from the
