@@ -483,11 +483,17 @@ func (r *Reconciler) Drift(ctx context.Context) (p *Planned, applied bool, err e
 		if data, rerr := os.ReadFile(filepath.Join(dir, ".applied.json")); rerr == nil {
 			var rec appliedRecord
 			if json.Unmarshal(data, &rec) == nil {
-				last := &sources.Snapshot{Revision: rec.Revision, FS: os.DirFS(dir), Origin: dir}
-				if rec.ModuleDir != "" {
-					last.Module = &sources.Module{Root: dir, Dir: rec.ModuleDir, FS: os.DirFS(filepath.Join(dir, appliedModule))}
+				// Read as any configuration folder is (sources.Reader).
+				files, ferr := sources.ReadFolder(dir)
+				last := &sources.Snapshot{Revision: rec.Revision, FS: files, Origin: dir}
+				if ferr == nil && rec.ModuleDir != "" {
+					var modFiles fs.FS
+					modFiles, ferr = sources.ReadTree(filepath.Join(dir, appliedModule))
+					last.Module = &sources.Module{Root: dir, Dir: rec.ModuleDir, FS: modFiles}
 				}
-				if st, diags := r.validateSnapshot(last); !diags.HasErrors() {
+				if ferr != nil {
+					r.log.Warn("the last applied configuration cannot be read; judging drift against the current one", "folder", dir, "error", ferr)
+				} else if st, diags := r.validateSnapshot(last); !diags.HasErrors() {
 					snap, desired, applied = last, st, true
 				}
 			}

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing/fstest"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -64,7 +63,7 @@ func (l *Local) Snapshot(context.Context) (*Snapshot, error) {
 		l.last = snap
 		return snap, nil
 	}
-	files, err := readFolder(l.Dir)
+	files, err := ReadFolder(l.Dir)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
@@ -76,109 +75,6 @@ func (l *Local) Snapshot(context.Context) (*Snapshot, error) {
 	}
 	l.last = &Snapshot{Revision: contentRevision(files), FS: files, Origin: origin}
 	return l.last, nil
-}
-
-// readFolder reads the configuration files at the root of dir. A file
-// that disappears while the folder is read (an editor replacing it) makes
-// it read the folder again, a few times at most.
-func readFolder(dir string) (fstest.MapFS, error) {
-	var err error
-	for range 3 {
-		var files fstest.MapFS
-		var vanished bool
-		files, vanished, err = readFolderOnce(dir)
-		if err == nil {
-			return files, nil
-		}
-		if !vanished {
-			break
-		}
-	}
-	return nil, err
-}
-
-func readFolderOnce(dir string) (files fstest.MapFS, vanished bool, err error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, false, err
-	}
-	files = fstest.MapFS{}
-	var total int64
-	var nested []string
-	for _, e := range entries {
-		if e.IsDir() {
-			if !skipFolder(e.Name()) {
-				nested = append(nested, subfolderFiles(dir, e.Name())...)
-			}
-			continue
-		}
-		if !isConfigFile(e.Name()) {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		var size int64
-		if e.Type()&fs.ModeSymlink != 0 {
-			// A link is followed to a regular file inside the folder;
-			// a link to a folder or a socket is not configuration.
-			fi, err := linkInside(dir, e.Name())
-			if err != nil {
-				return nil, errors.Is(err, errVanished), err
-			}
-			if !fi.Mode().IsRegular() {
-				continue
-			}
-			size = fi.Size()
-		} else {
-			fi, err := e.Info()
-			if err != nil {
-				return nil, errors.Is(err, fs.ErrNotExist), err
-			}
-			if !fi.Mode().IsRegular() {
-				continue
-			}
-			size = fi.Size()
-		}
-		if total += size; total > MaxSnapshotBytes {
-			return nil, false, errTooLarge(total, len(files)+1)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, errors.Is(err, fs.ErrNotExist), err
-		}
-		files[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o644}
-	}
-	if len(nested) > 0 {
-		return nil, false, errSubfolderFiles(nested)
-	}
-	return files, false, nil
-}
-
-// errVanished marks a file that disappeared while the folder was read.
-var errVanished = errors.New("vanished")
-
-// linkInside resolves the link dir/name and returns what it points at, or
-// an error naming the link when that is outside dir: a configuration is
-// what its folder holds, not whatever a link in it reaches (/etc/…).
-func linkInside(dir, name string) (fs.FileInfo, error) {
-	target, err := filepath.EvalSymlinks(filepath.Join(dir, name))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is a link to a file that does not exist", name)
-		}
-		return nil, err
-	}
-	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil, err
-	}
-	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%s links to %s, outside the configuration folder: links are followed only to files inside it; copy the file into the folder instead", name, target)
-	}
-	fi, err := os.Stat(target)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", name, errVanished)
-	}
-	return fi, err
 }
 
 // subfolderFiles lists the configuration files below dir/sub, as paths

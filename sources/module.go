@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,69 +68,6 @@ func findModuleRoot(dir string) (string, error) {
 // cue.mod (only its module.cue is read).
 func skipTreeFolder(name string) bool { return strings.HasPrefix(name, ".") }
 
-// readTree reads the .cue files of root and every folder below it (but
-// hidden ones, and of cue.mod only module.cue) into memory, paths relative
-// to root. A link is followed only to a regular file inside root; links to
-// folders are not followed. More than MaxSnapshotBytes is refused.
-func readTree(root string) (fstest.MapFS, error) {
-	files := fstest.MapFS{}
-	var total int64
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, err
-	}
-	err = filepath.WalkDir(realRoot, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == realRoot {
-				return err
-			}
-			return nil // a folder that vanished or cannot be read
-		}
-		rel, _ := filepath.Rel(realRoot, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if p != realRoot && skipTreeFolder(d.Name()) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasPrefix(rel, "cue.mod/") && rel != moduleFile || !isConfigFile(d.Name()) || editorTemp(d.Name()) {
-			return nil
-		}
-		var fi fs.FileInfo
-		if d.Type()&fs.ModeSymlink != 0 {
-			fi, err = linkInside(realRoot, filepath.FromSlash(rel))
-		} else {
-			fi, err = d.Info()
-		}
-		if errors.Is(err, errVanished) || errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !fi.Mode().IsRegular() {
-			return nil
-		}
-		if total += fi.Size(); total > MaxSnapshotBytes {
-			return errTooLarge(total, len(files)+1)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		files[rel] = &fstest.MapFile{Data: data, Mode: 0o644}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return files, nil
-}
-
 // moduleSnapshot is the snapshot of the configuration in folder dir of the
 // module read into files: its own files are the module's files of that
 // folder.
@@ -163,7 +99,7 @@ func moduleRevision(files fstest.MapFS, dir string) string {
 // readLocalModule reads the configuration at dir as part of the module at
 // root.
 func readLocalModule(root, dir string) (*Snapshot, error) {
-	files, err := readTree(root)
+	files, err := ReadTree(root)
 	if err != nil {
 		return nil, fmt.Errorf("read the CUE module at %s: %w", root, err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,9 +32,16 @@ file:line:col: path: message, and exits 1 if there is any.`,
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return withExitCode(exitError, fmt.Errorf("%s is not a folder of .cue files", dir))
 			}
+			// Read as plan reads it: links out and anything that is not
+			// a regular file are refused, all at once, nothing read
+			// through them.
 			snap, err := sources.NewLocal(dir).Snapshot(ctxOf(cmd))
 			if err != nil {
-				return withExitCode(exitError, err)
+				problems := splitErrors(err)
+				for _, p := range problems {
+					fmt.Fprintln(cmd.ErrOrStderr(), showProblem(p))
+				}
+				return withExitCode(exitError, fmt.Errorf("%s: %d %s", dir, len(problems), map[bool]string{true: "error", false: "errors"}[len(problems) == 1]))
 			}
 			st, diags := reconcile.LoadSnapshot(snap)
 			for _, d := range diags.Warnings() {
@@ -74,4 +82,33 @@ func moduleRootOf(dir, modDir string) string {
 		return dir
 	}
 	return filepath.Join(dir, strings.Repeat(".."+string(filepath.Separator), strings.Count(modDir, "/")+1))
+}
+
+// splitErrors lists the problems err joins (itself when it joins none),
+// looking through the errors that wrap them.
+func splitErrors(err error) []error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			return j.Unwrap()
+		}
+	}
+	return []error{err}
+}
+
+// showProblem shows a problem, a file's path relative to the working
+// folder.
+func showProblem(err error) string {
+	var fe *sources.FileError
+	if !errors.As(err, &fe) {
+		return err.Error()
+	}
+	p := filepath.Join(fe.Root, filepath.FromSlash(fe.Path))
+	if wd, werr := os.Getwd(); werr == nil {
+		if rel, rerr := filepath.Rel(wd, p); rerr == nil && !strings.HasPrefix(rel, "..") {
+			p = rel
+		}
+	}
+	fe2 := *fe
+	fe2.Path = p
+	return fe2.Error()
 }

@@ -14,6 +14,8 @@ func TestValidate(t *testing.T) {
 	tests := []struct {
 		name       string
 		files      map[string]string // nil: args name the folder
+		setup      func(t *testing.T, dir string)
+		stderrNot  []string
 		args       []string
 		code       int
 		stdout     string
@@ -62,6 +64,23 @@ galleries: g: {
 			stderrHas: []string{"main.cue:7:22: warning: ", "capped at the service's limit of 100"},
 		},
 		{
+			name:  "a link out and a FIFO, at once, nothing read through them",
+			files: map[string]string{"main.cue": "package curator\n"},
+			setup: func(t *testing.T, dir string) {
+				secret := filepath.Join(t.TempDir(), "secret")
+				if err := os.WriteFile(secret, []byte("hunter2 is the password\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(secret, filepath.Join(dir, "linked.cue")); err != nil {
+					t.Fatal(err)
+				}
+				mkfifo(t, filepath.Join(dir, "x.cue"))
+			},
+			code:      1,
+			stderrHas: []string{"linked.cue links to ", "outside the configuration folder", "x.cue is a named pipe (FIFO), not a file", ": 2 errors"},
+			stderrNot: []string{"hunter2"},
+		},
+		{
 			name:      "not a folder",
 			args:      []string{"does-not-exist"},
 			code:      1,
@@ -78,6 +97,9 @@ galleries: g: {
 						t.Fatal(err)
 					}
 				}
+				if tt.setup != nil {
+					tt.setup(t, dir)
+				}
 				args = []string{dir}
 			}
 			var out, errw bytes.Buffer
@@ -91,6 +113,11 @@ galleries: g: {
 			for _, want := range tt.stderrHas {
 				if !strings.Contains(errw.String(), want) {
 					t.Errorf("stderr lacks %q:\n%s", want, errw.String())
+				}
+			}
+			for _, not := range tt.stderrNot {
+				if strings.Contains(errw.String(), not) {
+					t.Errorf("stderr has %q:\n%s", not, errw.String())
 				}
 			}
 			if tt.stderrNone && errw.Len() > 0 {
