@@ -96,7 +96,7 @@ func ReadFolder(dir string) (fstest.MapFS, error) {
 			if errors.As(err, &tooLarge) {
 				return nil, err
 			}
-			problems = append(problems, err)
+			problems = append(problems, splitJoined(err)...)
 		}
 		var nested []string
 		if entries, lerr := os.ReadDir(dir); lerr == nil {

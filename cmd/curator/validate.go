@@ -89,7 +89,11 @@ func moduleRootOf(dir, modDir string) string {
 func splitErrors(err error) []error {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			return j.Unwrap()
+			var all []error
+			for _, p := range j.Unwrap() {
+				all = append(all, splitErrors(p)...)
+			}
+			return all
 		}
 	}
 	return []error{err}
