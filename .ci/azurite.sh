@@ -6,7 +6,9 @@
 # tests. 3.35.0 is the newest release that runs on node 20.
 set -euo pipefail
 version=3.35.0
-dir="${CURATOR_AZURITE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/curator/azurite/$version}"
+# CURATOR_TOOLS_CACHE: tests that give curator a cache folder of its own keep
+# the tools they install in the user's real cache, installed once.
+dir="${CURATOR_AZURITE_DIR:-${CURATOR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}/curator/azurite/$version}"
 bin="$dir/node_modules/.bin/azurite-blob"
 if [ ! -x "$bin" ]; then
 	command -v npm >/dev/null || { echo "azurite.sh: npm is not installed: install node and npm to run the blob lease tests" >&2; exit 3; }

@@ -24,12 +24,30 @@ import (
 func long() bool { return os.Getenv("CURATOR_RELIABILITY") == "long" }
 
 // TestMain lets the tests run curator as a separate process (to kill it):
-// the test binary is curator when CURATOR_BE_MAIN is set.
+// the test binary is curator when CURATOR_BE_MAIN is set. The tests get a
+// cache folder of their own (inherited by the processes they start): the
+// apply lock of an azure target lives in the user's cache folder, and tests
+// of another package, or a developer's own curator, must not hold it.
 func TestMain(m *testing.M) {
 	if os.Getenv("CURATOR_BE_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	os.Exit(withOwnCache(m))
+}
+
+func withOwnCache(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "curator-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	// Tools the tests install (Azurite) stay in the real cache, installed once.
+	if real, err := os.UserCacheDir(); err == nil && os.Getenv("CURATOR_TOOLS_CACHE") == "" {
+		os.Setenv("CURATOR_TOOLS_CACHE", real)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return m.Run()
 }
 
 // checkEstate asserts the cloud holds exactly the configuration: every
