@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
 )
 
 // The service's rules for the properties of galleries, image definitions
@@ -56,12 +58,60 @@ func invalid(format string, args ...any) *armError {
 	return errorf(http.StatusBadRequest, "InvalidParameter", format, args...)
 }
 
-// checkTags enforces ARM's limit of 50 tags per resource.
+// Resource Manager's tag rules ("Use tags to organize your Azure
+// resources", Limitations): at most 50 tags per resource; a name of at most
+// 512 characters that is not empty and contains none of < > % & \ ? / (nor
+// control characters, as ARM's message says); a value of at most 256
+// characters. Lengths are counted as ARM counts them, in UTF-16 code units.
+// The codes and messages are ARM's (InvalidTags, InvalidTagName,
+// InvalidTagNameCharacters, InvalidTagValueLength). Tag names are checked
+// in sorted order so that the first error named does not depend on map
+// order.
+const (
+	maxTagName  = 512
+	maxTagValue = 256
+)
+
 func checkTags(body map[string]any) *armError {
-	if tags, ok := body["tags"].(map[string]any); ok && len(tags) > maxTags {
-		return invalid("The resource has %d tags; at most %d tags are allowed per resource.", len(tags), maxTags)
+	tags, ok := body["tags"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	if len(tags) > maxTags {
+		return errorf(http.StatusBadRequest, "InvalidTags", "Too many tags specified. Requested tag count - '%d'. Maximum number of tags allowed - '%d'.", len(tags), maxTags)
+	}
+	names := make([]string, 0, len(tags))
+	for n := range tags {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if strings.TrimSpace(n) == "" {
+			return errorf(http.StatusBadRequest, "InvalidTagName", "The tag name must be non-null, non-empty and non-whitespace only. Please provide an actual value.")
+		}
+		if strings.ContainsAny(n, `<>%&\?/`) || strings.ContainsFunc(n, unicode.IsControl) {
+			return errorf(http.StatusBadRequest, "InvalidTagNameCharacters", "The tag names '%s' have reserved characters '<,>,%%,&,\\,?,/' or control characters.", n)
+		}
+		if utf16Len(n) > maxTagName {
+			return errorf(http.StatusBadRequest, "InvalidTagName", "Tag key too large. Following tag name '%s' exceeded the maximum length. Maximum allowed length for tag name - '%d' characters.", n, maxTagName)
+		}
+		v, ok := tags[n].(string)
+		if !ok {
+			return errorf(http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the value of tag '%s' is not a string.", n)
+		}
+		if utf16Len(v) > maxTagValue {
+			return errorf(http.StatusBadRequest, "InvalidTagValueLength", "Tag value too large. Following tag value '%s' exceeded the maximum length. Maximum allowed length for tag value - '%d' characters.", v, maxTagValue)
+		}
 	}
 	return nil
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // features returns an image definition's features, name → value.
