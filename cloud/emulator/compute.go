@@ -103,7 +103,15 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	if r.Method == http.MethodPatch && existing == nil {
 		return notFound(k, names, base)
 	}
-	fromAPIVersion(k, r.URL.Query().Get("api-version"), body)
+	v := r.URL.Query().Get("api-version")
+	prior := existing
+	if r.Method == http.MethodPatch {
+		prior = nil // the merge keeps what the request does not name
+	}
+	if e := requestForVersion(k, v, body, prior); e != nil {
+		return e
+	}
+	fromAPIVersion(k, v, body)
 	if err := s.checkParent(k, base, names); err != nil {
 		return err
 	}

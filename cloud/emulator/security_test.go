@@ -294,8 +294,9 @@ func TestOlderAPIVersionShape(t *testing.T) {
 		return v.Properties
 	}
 	p := get(base + "/images/d/versions/1.0.0" + old)
-	if _, ok := p["storageProfile"]; ok {
-		t.Errorf("2018-06-01 returned storageProfile: %v", p)
+	// 2018-06-01's storageProfile is read-only and names no source.
+	if sp, _ := p["storageProfile"].(map[string]any); sp["source"] != nil || sp["osDiskImage"].(map[string]any)["source"] != nil {
+		t.Errorf("2018-06-01 returned a storageProfile source: %v", p)
 	}
 	if got := p["publishingProfile"].(map[string]any)["source"]; fmt.Sprint(got) != fmt.Sprint(map[string]any{"managedImage": map[string]any{"id": src}}) {
 		t.Errorf("2018-06-01 source = %v", got)
