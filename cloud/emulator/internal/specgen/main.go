@@ -31,10 +31,12 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -324,7 +326,7 @@ var specVersions = []string{%s}
 	for _, r := range roots {
 		all := union(versions, func(v string) map[string]bool { return specs[v].paths[r.typ] })
 		fmt.Fprintf(&b, "\t%q: {\n", r.typ)
-		for _, p := range sortedKeys(all) {
+		for _, p := range slices.Sorted(maps.Keys(all)) {
 			s, gaps, _ := spans(versions, func(v string) bool { return specs[v].paths[r.typ][p] })
 			if len(gaps) > 0 {
 				return nil, fmt.Errorf("%s %s: dropped and added again (%v); the table has no form for that", r.typ, p, gaps)
@@ -339,10 +341,10 @@ var specVersions = []string{%s}
 	for _, r := range roots {
 		paths := union(versions, func(v string) map[string]map[string]bool { return specs[v].enums[r.typ] })
 		fmt.Fprintf(&b, "\t%q: {\n", r.typ)
-		for _, p := range sortedKeys(paths) {
+		for _, p := range slices.Sorted(maps.Keys(paths)) {
 			vals := union(versions, func(v string) map[string]bool { return specs[v].enums[r.typ][p] })
 			fmt.Fprintf(&b, "\t\t%q: {", p)
-			for _, e := range sortedKeys(vals) {
+			for _, e := range slices.Sorted(maps.Keys(vals)) {
 				s, gaps, _ := spans(versions, func(v string) bool { return specs[v].enums[r.typ][p][e] })
 				if len(gaps) > 0 {
 					return nil, fmt.Errorf("%s %s = %s: dropped and added again (%v); the table has no form for that", r.typ, p, e, gaps)
@@ -381,13 +383,4 @@ func quoteList(xs []string) string {
 		q[i] = fmt.Sprintf("%q", x)
 	}
 	return strings.Join(q, ", ")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
