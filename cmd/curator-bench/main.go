@@ -289,27 +289,11 @@ func emulatorStats(endpoint string) (int64, error) {
 // latency per request, and compares the wall time with the ideal for the
 // parallelism: every request's latency, divided over the parallel changes.
 func applyRow(bin, work string, n int, latency time.Duration, parallelism int) error {
-	state := filepath.Join(work, "state-apply")
-	srv := exec.Command(bin, "--state", state, "--replication-rate", "1000000", "emulator", "serve", "--addr", "127.0.0.1:0", "--tls=false")
-	srv.Stderr = os.Stderr
-	stdout, err := srv.StdoutPipe()
+	endpoint, stop, err := serveEmulator(bin, filepath.Join(work, "state-apply"))
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("emulator did not start: %w", err)
-	}
-	// "curator emulator serving http://127.0.0.1:PORT (state …)"
-	fields := strings.Fields(line)
-	if len(fields) < 4 || !strings.HasPrefix(fields[3], "http://") {
-		return fmt.Errorf("emulator said %q", line)
-	}
-	endpoint := fields[3]
+	defer stop()
 	target := fmt.Sprintf("local: endpoint: %q", endpoint)
 	base := filepath.Join(work, "apply-base")
 	full := filepath.Join(work, "apply-full")
@@ -456,6 +440,9 @@ func goalRows(bin, shape, work string) error {
 	fmt.Println("| `import` of the same estate, throttling on | requests | Resource Graph queries | time | vs no-op plan (graph) |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	fmt.Printf("| count, then read as plan would | %d | %d | %s | %.2f× |\n\n", imp.requests, imp.graph, secs(imp.wall), imp.wall.Seconds()/auto.wall.Seconds())
+	if err := applyBoundRow(bin, o); err != nil {
+		return err
+	}
 	return configRows(bin, res[0].dir)
 }
 
