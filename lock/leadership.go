@@ -16,7 +16,9 @@ import (
 // lock is a blob, every watcher campaigns on a lease beside the lock blob
 // (<lock blob>.leader); only the leader applies, the others plan only.
 // Without a lock blob there is no election and a watch --apply leads
-// alone. The campaign starts with the first valid configuration.
+// alone. The campaign starts with the first valid configuration; before
+// it, a watcher does not lead (it cannot know yet whether others share its
+// target).
 type Leadership struct {
 	apply         bool
 	ctx           context.Context // the campaign's; ends with stop
@@ -29,6 +31,10 @@ type Leadership struct {
 	mu      sync.Mutex
 	elector *Elector
 	lockURL string
+	// alone is set once a configuration without a lock blob was
+	// campaigned for: there is no election, and this watcher leads. Until
+	// a configuration says which, a watcher does not lead.
+	alone bool
 }
 
 // NewLeadership returns the election policy of a watcher: apply says
@@ -67,12 +73,19 @@ func (l *Leadership) OnRenewFailure(error) { l.renewFailures.Inc() }
 // Campaign starts the election for target t, once; it returns an error
 // when the lock blob cannot be used.
 func (l *Leadership) Campaign(t model.Target) error {
-	lb := t.BlobLock()
-	if !l.apply || lb == nil {
+	if !l.apply {
 		return nil
 	}
+	lb := t.BlobLock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if lb == nil {
+		// No election: this watcher leads alone, unless it already
+		// campaigns on a lock blob an earlier configuration named.
+		l.alone = l.elector == nil
+		return nil
+	}
+	l.alone = false
 	if l.elector != nil {
 		if l.lockURL != lb.Blob {
 			fmt.Fprintf(l.stderr, "the lock blob changed to %s: restart watch to campaign on it (still on %s)\n", lb.Blob, l.lockURL)
@@ -105,15 +118,20 @@ func (l *Leadership) Campaign(t model.Target) error {
 	return nil
 }
 
-// Leads reports whether this watcher applies now.
+// Leads reports whether this watcher applies now: it holds the election's
+// lease, or it runs alone (its configuration has no lock blob). It is what
+// curator_leader reads.
 func (l *Leadership) Leads() bool {
 	if !l.apply {
 		return false
 	}
 	l.mu.Lock()
-	e := l.elector
+	e, alone := l.elector, l.alone
 	l.mu.Unlock()
-	return e == nil || e.IsLeader()
+	if e == nil {
+		return alone
+	}
+	return e.IsLeader()
 }
 
 // Term returns the context an apply runs in: ctx within the leader's term
@@ -124,9 +142,12 @@ func (l *Leadership) Term(ctx context.Context) (context.Context, bool) {
 		return nil, false
 	}
 	l.mu.Lock()
-	e := l.elector
+	e, alone := l.elector, l.alone
 	l.mu.Unlock()
 	if e == nil {
+		if !alone {
+			return nil, false
+		}
 		return ctx, true
 	}
 	// The apply ends with the term (the lease lost) or with ctx (a stop
