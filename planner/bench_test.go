@@ -45,7 +45,7 @@ func BenchmarkPlan(b *testing.B) {
 	for b.Loop() {
 		p, diags := planner.Compute(d, a, planner.Options{Now: now})
 		if diags.HasErrors() || p.Summary.Update != 1000 {
-			b.Fatalf("%d updates, %v", p.Summary.Update, diags.Err())
+			b.Fatalf("%d updates, %v", p.Summary.Update, planner.Refused(diags))
 		}
 	}
 }

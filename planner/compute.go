@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -17,7 +18,7 @@ import (
 // way) is in the plan, marked refused, and its refusal is in Plan.Errors:
 // such a plan must not be applied (Plan.Refused). The diagnostics returned
 // are those errors and the plan's warnings, for callers that report them.
-func Compute(desired, actual model.State, opts Options) (*Plan, Diagnostics) {
+func Compute(desired, actual model.State, opts Options) (*Plan, diag.Diagnostics) {
 	p := &planning{
 		config: desired.Name,
 		opts:   opts,
@@ -49,7 +50,7 @@ type planning struct {
 	opts    Options
 	prune   bool
 	plan    *Plan
-	diags   Diagnostics
+	diags   diag.Diagnostics
 	changes map[model.Address]*Change
 	noops   int
 }
@@ -306,7 +307,7 @@ func (p *planning) shares(scope model.Address, desired, actual map[string]*model
 		case p.prune || scopeAction == Delete:
 			p.add(&Change{Address: addr, Kind: KindShare, Action: Delete, Reason: ReasonNoConfig, Gallery: g, Image: i, Before: s})
 		default:
-			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off", addr, p.config))
+			p.keptWithoutPrune(addr)
 		}
 	}
 }
@@ -533,7 +534,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 		d = nil
 	}
 	if d != nil && d.Source == nil && a == nil {
-		p.diags.warnf(addr, "Not published yet", "the version is declared without a source, so someone else publishes it; curator will govern it once it exists")
+		p.warnf(addr, "Not published yet", "the version is declared without a source, so someone else publishes it; curator will govern it once it exists")
 		return
 	}
 	var managed bool
@@ -627,7 +628,7 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 				if rr.Details != "" {
 					why = " (" + rr.Details + ")"
 				}
-				p.diags.warnf(addr, "Replication failed", "replication to %s failed%s; VMs cannot be created from this version there until it is published to the region again (remove the region and add it back, or replace the version)", r, why)
+				p.warnf(addr, "Replication failed", "replication to %s failed%s; VMs cannot be created from this version there until it is published to the region again (remove the region and add it back, or replace the version)", r, why)
 			}
 		}
 	}
@@ -753,7 +754,7 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 		}
 	case Delete:
 		if !p.prune && parent != Delete && c.Reason != ReasonParentReplaced {
-			p.plan.Warnings = append(p.plan.Warnings, fmt.Sprintf("%s is managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", c.Address, p.config))
+			p.keptWithoutPrune(c.Address)
 			return false
 		}
 		if parent == Delete {
@@ -768,7 +769,7 @@ func (p *planning) admit(c *Change, declared bool, parent Action, g gate) bool {
 // rule on the whole plan). A change keeps the first rule that refused it.
 func (p *planning) refuse(c *Change, r Refusal) {
 	p.plan.Errors = append(p.plan.Errors, r)
-	p.diags = append(p.diags, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
+	p.diags = append(p.diags, diag.Diagnostic{Severity: diag.Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
 	if c != nil && c.Refused == "" {
 		c.Refused = r.Rule
 	}
@@ -843,4 +844,15 @@ func regionDelta(before, after map[string]model.TargetRegion, source string) *Re
 		return nil
 	}
 	return &d
+}
+
+// warnf records a warning about the resource at addr.
+func (p *planning) warnf(addr model.Address, summary, format string, args ...any) {
+	p.diags = append(p.diags, diag.Warnf(addr, summary, format, args...))
+}
+
+// keptWithoutPrune warns that a managed resource left the configuration
+// and stays, because pruning is off.
+func (p *planning) keptWithoutPrune(addr model.Address) {
+	p.warnf(addr, "Not deleted", "managed by %q but no longer declared; it is kept because pruning is off (prune: true or --prune deletes it)", p.config)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -54,11 +55,11 @@ func (p *planning) finish(desired model.State) {
 	p.plan.Summary.NoOp = p.noops
 
 	for _, d := range p.diags {
-		if d.Severity == Warning {
-			p.plan.Warnings = append(p.plan.Warnings, d.String())
+		if d.Severity == diag.Warning {
+			p.plan.Warnings = append(p.plan.Warnings, d)
 		}
 	}
-	sort.Strings(p.plan.Warnings)
+	sort.SliceStable(p.plan.Warnings, func(i, j int) bool { return p.plan.Warnings[i].Message() < p.plan.Warnings[j].Message() })
 	sort.Slice(p.plan.Unmanaged, func(i, j int) bool { return p.plan.Unmanaged[i].Address < p.plan.Unmanaged[j].Address })
 	// Plan-wide refusals first, then by address; a resource's own in the
 	// order they were found.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -190,7 +191,7 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 	jp := jsonPlan{
 		FormatVersion: p.FormatVersion, SourceRevision: p.SourceRevision, Source: p.Source, Configuration: p.Configuration,
 		Target: p.Target, CreatedAt: p.CreatedAt, ActualStateFingerprint: p.ActualStateFingerprint,
-		Warnings: nonNil(p.Warnings), ARMRequests: p.ARMRequests, ReadPath: p.ReadPath,
+		Warnings: nonNil(p.Warnings.Messages()), ARMRequests: p.ARMRequests, ReadPath: p.ReadPath,
 		ResourceChanges: []jsonChange{}, Unmanaged: []jsonUnmanaged{}, Latest: []jsonLatest{}, Errors: []jsonRefusal{},
 		ReadAt: optionalTime(p.ReadAt),
 		Summary: jsonSummary{
@@ -292,7 +293,7 @@ func DecodePlan(data []byte) (*Plan, error) {
 	p := &Plan{
 		FormatVersion: jp.FormatVersion, SourceRevision: jp.SourceRevision, Source: jp.Source, Configuration: jp.Configuration,
 		Target: jp.Target, CreatedAt: jp.CreatedAt, ActualStateFingerprint: jp.ActualStateFingerprint,
-		Warnings: jp.Warnings, ARMRequests: jp.ARMRequests, Cost: Cost(jp.Cost), ReadPath: jp.ReadPath,
+		Warnings: warningsOf(jp.Warnings), ARMRequests: jp.ARMRequests, Cost: Cost(jp.Cost), ReadPath: jp.ReadPath,
 		Summary: Summary{
 			Create: jp.Summary.Create, Update: jp.Summary.Update, Replace: jp.Summary.Replace, Delete: jp.Summary.Delete,
 			Adopt: jp.Summary.Adopt, NoOp: jp.Summary.NoOp, RegionsAdded: jp.Summary.RegionsAdded, RegionsRemoved: jp.Summary.RegionsRemoved,
@@ -399,4 +400,14 @@ func optionalTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// warningsOf reads a JSON plan's warnings back: each is its diagnostic's
+// message, kept whole as the summary (Message gives it back unchanged).
+func warningsOf(lines []string) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, l := range lines {
+		out = append(out, diag.Diagnostic{Severity: diag.Warning, Summary: l})
+	}
+	return out
 }

@@ -237,7 +237,7 @@ func alerts(p *Plan) []string {
 	for _, l := range p.Latest {
 		out = append(out, fmt.Sprintf("`latest` of `%s` moves from %s to %s", l.Image, orDefault(l.Before, "(none)"), orDefault(l.After, "(none)")))
 	}
-	return append(out, p.Warnings...)
+	return append(out, p.Warnings.Messages()...)
 }
 
 // boundedList renders items as a list under head, each clipped to

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 )
@@ -102,7 +103,7 @@ func checkMarkdown(t *testing.T, p *planner.Plan, md string) {
 func TestMarkdownOfAGeneratedEstate(t *testing.T) {
 	p, diags := planner.Compute(generated(10, 1000, 10000, 3, 0), model.State{}, planner.Options{Now: now})
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(planner.Refused(diags))
 	}
 	if len(p.Changes) != 11020 {
 		t.Fatalf("%d changes, want 11,020", len(p.Changes))
@@ -147,7 +148,7 @@ func TestMarkdownWorstCase(t *testing.T) {
 		t.Fatal("the adoptions are not refused")
 	}
 	for i := range 5000 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("warning %d: %s", i, strings.Repeat("ω", 600)))
+		p.Warnings = append(p.Warnings, diag.Diagnostic{Severity: diag.Warning, Summary: fmt.Sprintf("warning %d: %s", i, strings.Repeat("ω", 600))})
 	}
 	md := planner.RenderMarkdown(p)
 	checkMarkdown(t, p, md)
@@ -221,7 +222,7 @@ func TestCreateShowsWhatItCreates(t *testing.T) {
 			tc.change(g, img, img.Versions["1.0.0"])
 			p, diags := planner.Compute(d, model.State{}, planner.Options{Now: now})
 			if diags.HasErrors() {
-				t.Fatal(diags.Err())
+				t.Fatal(planner.Refused(diags))
 			}
 			for name, out := range map[string]string{"text": planner.RenderText(p, false), "markdown": planner.RenderMarkdown(p)} {
 				if !strings.Contains(out, tc.want) {

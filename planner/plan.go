@@ -12,6 +12,7 @@ package planner
 import (
 	"time"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -127,7 +128,7 @@ type Refusal struct {
 }
 
 func (r Refusal) String() string {
-	return Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail}.String()
+	return diag.Diagnostic{Severity: diag.Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail}.String()
 }
 
 // FieldDiff is one differing field, by its path in the configuration
@@ -203,7 +204,7 @@ type Plan struct {
 	// from (observations such as replication progress excluded), so a saved
 	// plan can be refused when the cloud changed since.
 	ActualStateFingerprint string
-	Warnings               []string
+	Warnings               diag.Diagnostics
 	// ARMRequests is how many requests reading the actual state took (set by
 	// the caller, which did the reading).
 	ARMRequests int64
@@ -259,17 +260,17 @@ func (p *Plan) Err() error {
 	if !p.Refused() {
 		return nil
 	}
-	var ds Diagnostics
+	var ds diag.Diagnostics
 	for _, r := range p.Errors {
-		ds = append(ds, Diagnostic{Severity: Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
+		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Address: r.Address, Summary: r.Summary, Detail: r.Detail})
 	}
 	refusalOf := p.refusals()
 	for _, c := range p.Changes {
 		if c.Refused != "" && refusalOf(c) == nil {
-			ds = append(ds, Diagnostic{Severity: Error, Address: c.Address, Summary: "Refused", Detail: string(c.Refused)})
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Address: c.Address, Summary: "Refused", Detail: string(c.Refused)})
 		}
 	}
-	return ds.Err()
+	return Refused(ds)
 }
 
 // refusals indexes the plan's refusals and returns the lookup of the one

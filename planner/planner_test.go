@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/planner/plannertest"
@@ -59,7 +60,7 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-func compute(s scenario) (*planner.Plan, planner.Diagnostics) {
+func compute(s scenario) (*planner.Plan, diag.Diagnostics) {
 	opts := s.Opts
 	opts.Now = now
 	opts.SourceRevision = "0123456789abcdef"
@@ -71,10 +72,10 @@ func TestScenarios(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			p, diags := compute(s)
 			if len(s.Errors) == 0 && diags.HasErrors() {
-				t.Fatalf("unexpected errors: %v", diags.Err())
+				t.Fatalf("unexpected errors: %v", planner.Refused(diags))
 			}
 			for _, want := range s.Errors {
-				if err := diags.Err(); err == nil || !strings.Contains(err.Error(), want) {
+				if err := planner.Refused(diags); err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("want an error mentioning %q, got %v", want, err)
 				}
 			}
@@ -399,7 +400,7 @@ func TestSummaryCountsWhatIsShown(t *testing.T) {
 	d := desired()
 	d.Galleries["acme"].Sharing = &model.Sharing{Permission: "Groups", Subscriptions: []string{"22222222-2222-2222-2222-222222222222"}}
 	p, diags := planner.Compute(d, model.State{}, planner.Options{Now: now})
-	if err := diags.Err(); err != nil {
+	if err := planner.Refused(diags); err != nil {
 		t.Fatal(err)
 	}
 	plus := 0

@@ -170,12 +170,12 @@ func TestModelProperties(t *testing.T) {
 			opts.Now = now
 			plan, diags := planner.Compute(d, a, opts)
 			if tc.error != "" {
-				if err := diags.Err(); err == nil || !strings.Contains(err.Error(), tc.error) {
+				if err := planner.Refused(diags); err == nil || !strings.Contains(err.Error(), tc.error) {
 					t.Fatalf("want an error about %q, got %v", tc.error, err)
 				}
 				return
 			}
-			if err := diags.Err(); err != nil {
+			if err := planner.Refused(diags); err != nil {
 				t.Fatalf("refused: %v", err)
 			}
 			var got *planner.Change
@@ -205,7 +205,7 @@ func TestModelProperties(t *testing.T) {
 					}
 				}
 			}
-			if tc.warning != "" && !strings.Contains(strings.Join(plan.Warnings, "\n"), tc.warning) {
+			if tc.warning != "" && !strings.Contains(strings.Join(plan.Warnings.Messages(), "\n"), tc.warning) {
 				t.Errorf("warnings %v, want %q", plan.Warnings, tc.warning)
 			}
 		})

@@ -306,7 +306,7 @@ func RenderText(p *Plan, colour bool) string {
 	if len(p.Warnings) > 0 {
 		b.WriteString(paint(ansiYellow, "Warnings:") + "\n")
 		for _, w := range p.Warnings {
-			fmt.Fprintf(&b, "  %s\n", w)
+			fmt.Fprintf(&b, "  %s\n", w.Message())
 		}
 		b.WriteString("\n")
 	}

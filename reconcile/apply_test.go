@@ -46,7 +46,7 @@ func planFor(t *testing.T, client *azure.Client, desired model.State) *planner.P
 	}
 	plan, diags := planner.Compute(desired, *actual, planner.Options{Now: time.Now()})
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(planner.Refused(diags))
 	}
 	return plan
 }

@@ -16,6 +16,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
@@ -90,8 +91,8 @@ func executableStamp() string {
 var thisBuild = sync.OnceValue(func() string { return buildIdentity(Version) })
 
 type cachedConfig struct {
-	State    *model.State       `json:"state"`
-	Warnings schema.Diagnostics `json:"warnings,omitempty"`
+	State    *model.State     `json:"state"`
+	Warnings diag.Diagnostics `json:"warnings,omitempty"`
 }
 
 // key digests the configuration files and the schema they were checked
@@ -130,7 +131,7 @@ func (c configCache) key(fsys fs.FS) (string, error) {
 func (c configCache) moduleKey(m schema.Module) (string, error) {
 	folders, diags := schema.ModuleDeps(m)
 	if diags.HasErrors() {
-		return "", diags.Err()
+		return "", schema.Err(diags)
 	}
 	deps := map[string]bool{}
 	for _, f := range folders {
@@ -157,7 +158,7 @@ func (c configCache) moduleKey(m schema.Module) (string, error) {
 // cacheFormat changes when the cached encoding of the model does.
 const cacheFormat = 1
 
-func (c configCache) get(key string) (*model.State, schema.Diagnostics, bool) {
+func (c configCache) get(key string) (*model.State, diag.Diagnostics, bool) {
 	if c.dir == "" {
 		return nil, nil, false
 	}
@@ -174,7 +175,7 @@ func (c configCache) get(key string) (*model.State, schema.Diagnostics, bool) {
 	return cc.State, cc.Warnings, true
 }
 
-func (c configCache) put(key string, st *model.State, warnings schema.Diagnostics) error {
+func (c configCache) put(key string, st *model.State, warnings diag.Diagnostics) error {
 	if c.dir == "" {
 		return nil
 	}

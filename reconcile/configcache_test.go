@@ -24,7 +24,7 @@ func TestConfigCache(t *testing.T) {
 	r := New(Options{ConfigCacheDir: t.TempDir()})
 	fresh, diags := r.validate(fsys)
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	cache := configCache{dir: r.opts.ConfigCacheDir, build: thisBuild()}
 	key, err := cache.key(fsys)
@@ -65,7 +65,7 @@ func TestConfigCacheKeyIncludesCuratorsBuild(t *testing.T) {
 	fsys := fstest.MapFS{"curator.cue": {Data: data}}
 	st, diags := schema.Load(fsys)
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	dir := t.TempDir()
 	older := configCache{dir: dir, build: buildIdentity("v1.2.0")}

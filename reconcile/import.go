@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
@@ -29,7 +30,7 @@ type Imported struct {
 	// Files by name: curator.cue and one <gallery>.cue per gallery.
 	Files map[string][]byte
 	// Warnings list what the files cannot say.
-	Warnings []string
+	Warnings diag.Diagnostics
 	// Counts are the sizes of what was imported.
 	Counts model.Counts
 	// Requests is how many Resource Manager requests reading took, and

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/lock"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
@@ -66,11 +67,11 @@ func New(opts Options) *Reconciler {
 // until the source changes.
 type InvalidConfigError struct {
 	Revision    string
-	Diagnostics schema.Diagnostics
+	Diagnostics diag.Diagnostics
 }
 
 func (e *InvalidConfigError) Error() string {
-	return fmt.Sprintf("configuration at %s is invalid: %v", e.Revision, e.Diagnostics.Err())
+	return fmt.Sprintf("configuration at %s is invalid: %v", e.Revision, schema.Err(e.Diagnostics))
 }
 
 // Planned is a computed plan with what it was computed from.
@@ -78,12 +79,12 @@ type Planned struct {
 	Snapshot *sources.Snapshot
 	Desired  *model.State
 	// Warnings from loading the configuration.
-	Warnings schema.Diagnostics
+	Warnings diag.Diagnostics
 	Plan     *planner.Plan
 	// Refusals are the planner's diagnostics, warnings included; the
 	// errors among them are Plan.Errors, and Plan.Refused() is what says
 	// the plan must not be applied.
-	Refusals planner.Diagnostics
+	Refusals diag.Diagnostics
 	// SourceErr is a source error tolerated because the last good snapshot
 	// was used (e.g. a failed git fetch).
 	SourceErr error
@@ -110,7 +111,7 @@ func (p *Planned) Target() *Target { return p.target }
 func (p *Planned) Actual() *model.State { return p.actual }
 
 // Load snapshots the source and validates the configuration.
-func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State, schema.Diagnostics, error) {
+func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State, diag.Diagnostics, error) {
 	snap, srcErr := r.opts.Source.Snapshot(ctx)
 	if snap == nil {
 		return nil, nil, nil, srcErr
@@ -127,7 +128,7 @@ func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State,
 
 // LoadSnapshot loads and validates a snapshot's configuration: in its CUE
 // module, when it lies in one.
-func LoadSnapshot(snap *sources.Snapshot) (*model.State, schema.Diagnostics) {
+func LoadSnapshot(snap *sources.Snapshot) (*model.State, diag.Diagnostics) {
 	if snap.Module != nil {
 		return schema.LoadModule(schema.Module{FS: snap.Module.FS, Dir: snap.Module.Dir})
 	}
@@ -137,7 +138,7 @@ func LoadSnapshot(snap *sources.Snapshot) (*model.State, schema.Diagnostics) {
 // validateSnapshot is validate for a snapshot: a configuration in a CUE
 // module is cached by its own files and the files of every package it
 // imports.
-func (r *Reconciler) validateSnapshot(snap *sources.Snapshot) (*model.State, schema.Diagnostics) {
+func (r *Reconciler) validateSnapshot(snap *sources.Snapshot) (*model.State, diag.Diagnostics) {
 	if snap.Module == nil {
 		return r.validate(snap.FS)
 	}
@@ -160,7 +161,7 @@ func (r *Reconciler) validateSnapshot(snap *sources.Snapshot) (*model.State, sch
 
 // validate loads a configuration, from the cache of validated ones when
 // the same files were validated before.
-func (r *Reconciler) validate(fsys fs.FS) (*model.State, schema.Diagnostics) {
+func (r *Reconciler) validate(fsys fs.FS) (*model.State, diag.Diagnostics) {
 	cache := configCache{dir: r.opts.ConfigCacheDir, build: thisBuild()}
 	key, err := cache.key(fsys)
 	if err == nil {

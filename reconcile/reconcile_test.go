@@ -84,7 +84,7 @@ func TestFailedChangeSkipsDependents(t *testing.T) {
 	delete(desired.Galleries["a"].Images, "other")
 	plan, diags := planner.Compute(desired, *actual, planner.Options{Now: time.Now()})
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(planner.Refused(diags))
 	}
 	res := reconcile.Apply(ctx, client, plan, reconcile.ApplyOptions{Parallelism: 4})
 	status := map[model.Address]reconcile.Status{}

@@ -143,7 +143,7 @@ func (r *Reconciler) Rederive(ctx context.Context, saved *planner.Plan) (p *Plan
 	}
 	p.Warnings = warnings.Warnings()
 	p.Plan.Source = saved.Source
-	if err := p.Refusals.Err(); err != nil {
+	if err := planner.Refused(p.Refusals); err != nil {
 		p.Close()
 		return nil, nil, fmt.Errorf("%w: planned again, it is refused: %v", ErrPlanMismatch, err)
 	}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
-	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
 )
 
@@ -49,7 +49,7 @@ type Outcome struct {
 	// Revision of the configuration reconciled; "" when none was read.
 	Revision string
 	// Warnings from loading the configuration.
-	Warnings schema.Diagnostics
+	Warnings diag.Diagnostics
 	// Plan is the plan computed, nil when planning did not get that far.
 	Plan *planner.Plan
 	// Desired is the configuration planned and Actual the state of the
@@ -337,7 +337,7 @@ func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
 			return
 		}
 	}
-	if err := p.Refusals.Err(); err != nil {
+	if err := planner.Refused(p.Refusals); err != nil {
 		p.Close()
 		o.Kind, o.Err = Errored, err
 		return

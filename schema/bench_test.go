@@ -40,7 +40,7 @@ func BenchmarkLoad(b *testing.B) {
 			for b.Loop() {
 				st, diags := schema.Load(fsys)
 				if diags.HasErrors() {
-					b.Fatal(diags.Err())
+					b.Fatal(schema.Err(diags))
 				}
 				if got := st.Counts().Versions; got != n {
 					b.Fatalf("%d versions, want %d", got, n)
@@ -78,7 +78,7 @@ func BenchmarkLoadGoal(b *testing.B) {
 	for b.Loop() {
 		st, diags := schema.Load(fsys)
 		if diags.HasErrors() {
-			b.Fatal(diags.Err())
+			b.Fatal(schema.Err(diags))
 		}
 		if got := st.Counts().Versions; got != 10000 {
 			b.Fatalf("%d versions, want 10000", got)

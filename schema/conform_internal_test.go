@@ -18,18 +18,19 @@ import (
 	"cuelang.org/go/cue/parser"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
 // fastPath is what the fast path makes of files: whether it took them, and
 // if so the state and diagnostics it gave.
-func fastPath(t testing.TB, fsys fstest.MapFS) (taken bool, st *model.State, diags Diagnostics) {
+func fastPath(t testing.TB, fsys fstest.MapFS) (taken bool, st *model.State, diags diag.Diagnostics) {
 	t.Helper()
 	return fastPathOf(t, builtinSchema(), fsys)
 }
 
 // fastPathOf is fastPath against the schema s.
-func fastPathOf(t testing.TB, s *derivedSchema, fsys fstest.MapFS) (taken bool, st *model.State, diags Diagnostics) {
+func fastPathOf(t testing.TB, s *derivedSchema, fsys fstest.MapFS) (taken bool, st *model.State, diags diag.Diagnostics) {
 	t.Helper()
 	var syntaxes []*ast.File
 	for name, f := range fsys {

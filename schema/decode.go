@@ -16,6 +16,7 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -127,7 +128,7 @@ type decoder struct {
 	// user is the evaluated configuration, or none on the fast path.
 	user      cue.Value
 	positions positions
-	diags     Diagnostics
+	diags     diag.Diagnostics
 	// unindexed is set when a position was wanted that only the evaluated
 	// configuration knows, and there is none.
 	unindexed bool
@@ -144,11 +145,11 @@ func (d *decoder) pos(labels ...string) model.Pos {
 }
 
 func (d *decoder) errorf(labels []string, format string, args ...any) {
-	d.diags = append(d.diags, Diagnostic{Severity: Error, Pos: d.pos(labels...), Path: pathString(labels), Message: fmt.Sprintf(format, args...)})
+	d.diags = append(d.diags, diag.Diagnostic{Severity: diag.Error, Pos: d.pos(labels...), Path: pathString(labels), Summary: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) warnf(labels []string, format string, args ...any) {
-	d.diags = append(d.diags, Diagnostic{Severity: Warning, Pos: d.pos(labels...), Path: pathString(labels), Message: fmt.Sprintf(format, args...)})
+	d.diags = append(d.diags, diag.Diagnostic{Severity: diag.Warning, Pos: d.pos(labels...), Path: pathString(labels), Summary: fmt.Sprintf(format, args...)})
 }
 
 // pathString joins labels as CUE prints a path, quoting labels that are not

@@ -12,6 +12,7 @@ import (
 
 	"cuelang.org/go/cue/format"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -27,7 +28,7 @@ import (
 // (replication progress, published dates) is written as comments. The
 // output is formatted by CUE's own formatter and is the same, byte for
 // byte, for the same estate.
-func Encode(st *model.State) (files map[string][]byte, warnings []string, err error) {
+func Encode(st *model.State) (files map[string][]byte, warnings diag.Diagnostics, err error) {
 	files = map[string][]byte{}
 	var b builder
 	b.line("// Imported by curator from %s.", targetComment(st.Target))
@@ -138,13 +139,13 @@ func cueLabel(s string) string {
 type encoder struct {
 	config   string
 	b        builder
-	warnings []string
+	warnings diag.Diagnostics
 }
 
 // warnf records something the configuration cannot say as the estate has
-// it; import lists these at the end.
-func (e *encoder) warnf(format string, args ...any) {
-	e.warnings = append(e.warnings, fmt.Sprintf(format, args...))
+// it, about the resource at addr; import lists these at the end.
+func (e *encoder) warnf(addr model.Address, summary, format string, args ...any) {
+	e.warnings = append(e.warnings, diag.Warnf(addr, summary, format, args...))
 }
 
 func (e *encoder) adopt(tags map[string]string) {
@@ -167,7 +168,7 @@ func (e *encoder) tags(addr model.Address, tags map[string]string) {
 		e.b.comment("managed by curator configuration %q until adopted by this one", other)
 	}
 	if len(user) >= MaxTags && !model.IsManaged(tags, e.config) {
-		e.warnf("%s has %d tags: adopting it adds curator's ownership tag, and Azure allows %d; remove a tag from it (the configuration refuses more than %d)", addr, len(user), MaxTags, MaxTags-1)
+		e.warnf(addr, "Too many tags to adopt", "it has %d tags: adopting it adds curator's ownership tag, and Azure allows %d; remove a tag from it (the configuration refuses more than %d)", len(user), MaxTags, MaxTags-1)
 		e.b.comment("%d tags: one must go before curator can add its ownership tag", len(user))
 	}
 	e.b.open("tags")
@@ -209,7 +210,7 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 			b.field("tenants", sorted(s.Tenants))
 		}
 		if s.Permission == "Community" && s.Community == nil {
-			e.warnf("%s is shared with the community, and the service did not say its publisher information: fill in sharing.community", model.SharingAddress(name))
+			e.warnf(model.SharingAddress(name), "Community publisher unknown", "the gallery is shared with the community, and the service did not say its publisher information: fill in sharing.community")
 			b.comment("sharing.community: the publisher information was not read; fill it in")
 		}
 		if c := s.Community; c != nil {

@@ -39,7 +39,7 @@ func TestEncodeLoadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "gallery/crowded has 50 tags") {
+	if len(warnings) != 1 || warnings[0].Address != "gallery/crowded" || !strings.Contains(warnings[0].Detail, "it has 50 tags") {
 		t.Errorf("warnings: %q", warnings)
 	}
 	for _, want := range []string{"published 2026-01-02T03:04:05Z", "replication: westeurope Replicating 40%", `replicationMode: "Shallow"`} {
@@ -54,7 +54,7 @@ func TestEncodeLoadsBack(t *testing.T) {
 	}
 	got, diags := schema.Load(fsys)
 	if diags.HasErrors() {
-		t.Fatalf("the encoded estate does not load: %v\n%s", diags.Err(), files["g.one.cue"])
+		t.Fatalf("the encoded estate does not load: %v\n%s", schema.Err(diags), files["g.one.cue"])
 	}
 	g := got.Galleries["g.one"]
 	img := g.Images["app-1"]

@@ -9,6 +9,7 @@ import (
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -206,7 +207,7 @@ func stringLit(v ast.Expr) (string, bool) {
 
 // check refuses a configuration that declares more galleries, image
 // definitions or image versions in a region than the service allows there.
-func (d *declared) check() Diagnostics {
+func (d *declared) check() diag.Diagnostics {
 	if d.unknown {
 		return nil
 	}
@@ -227,7 +228,7 @@ func (d *declared) check() Diagnostics {
 		}
 		versions[region]++
 	}
-	var diags Diagnostics
+	var diags diag.Diagnostics
 	check := func(what string, counts map[string]int, limit int) {
 		regions := make([]string, 0, len(counts))
 		for r := range counts {
@@ -236,7 +237,7 @@ func (d *declared) check() Diagnostics {
 		sort.Strings(regions)
 		for _, region := range regions {
 			if n := counts[region]; n > limit {
-				diags = append(diags, Diagnostic{Path: "galleries", Message: fmt.Sprintf(
+				diags = append(diags, diag.Diagnostic{Path: "galleries", Summary: fmt.Sprintf(
 					"%d %s in region %s: the service allows at most %d per subscription and region (counted in the files before evaluating them; split the estate into configurations of several subscriptions)",
 					n, what, region, limit)})
 			}

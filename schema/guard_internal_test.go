@@ -89,10 +89,10 @@ func TestDeclaredCheck(t *testing.T) {
 		return d
 	}
 	if diags := gen(map[string]int{"westeurope": MaxVersions, "eastus": MaxVersions}).check(); diags.HasErrors() {
-		t.Errorf("%d versions in each of two regions refused: %v", MaxVersions, diags.Err())
+		t.Errorf("%d versions in each of two regions refused: %v", MaxVersions, Err(diags))
 	}
 	diags := gen(map[string]int{"westeurope": MaxVersions + 1, "eastus": 1}).check()
-	if len(diags) != 1 || !strings.Contains(diags[0].Message, "10001 image versions in region westeurope: the service allows at most 10000") {
+	if len(diags) != 1 || !strings.Contains(diags[0].Summary, "10001 image versions in region westeurope: the service allows at most 10000") {
 		t.Errorf("diagnostics %v, want one naming 10001 versions in westeurope and the limit", diags)
 	}
 }
@@ -110,7 +110,7 @@ func TestPrescan(t *testing.T) {
 		return file{name: "g.cue", data: []byte(b.String())}
 	}
 	over := []file{versions(MaxVersions + 1)}
-	if diags := prescan(over, 0); !diags.HasErrors() || !strings.Contains(diags[0].Message, "10001 image versions in region westeurope") {
+	if diags := prescan(over, 0); !diags.HasErrors() || !strings.Contains(diags[0].Summary, "10001 image versions in region westeurope") {
 		t.Errorf("over the limit: %v", diags)
 	}
 	if diags := prescan(over, len(over[0].data)+1); diags != nil {

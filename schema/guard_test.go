@@ -23,7 +23,7 @@ func TestLoadRefusesBeyondLimitsBeforeEvaluating(t *testing.T) {
 	}
 	_, diags := schema.Load(fstest.MapFS{"main.cue": {Data: []byte(b.String())}})
 	errs := diags.Errors()
-	if len(errs) != 1 || !strings.Contains(errs[0].Message, "10001 image versions in region westeurope: the service allows at most 10000 per subscription and region (counted in the files") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Summary, "10001 image versions in region westeurope: the service allows at most 10000 per subscription and region (counted in the files") {
 		t.Fatalf("diagnostics %v, want the early refusal naming 10001 versions and the limit", diags)
 	}
 }
@@ -51,7 +51,7 @@ func TestLoadRefusesOversizedConfiguration(t *testing.T) {
 	fsys := bigFS{fstest.MapFS{"huge.cue": {Data: []byte("package curator\n")}}}
 	_, diags := schema.Load(fsys)
 	errs := diags.Errors()
-	if len(errs) != 1 || !strings.Contains(errs[0].Message, "64.0 MiB, more than curator reads (64 MiB)") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Summary, "64.0 MiB, more than curator reads (64 MiB)") {
 		t.Fatalf("diagnostics %v, want the size refusal", diags)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -36,7 +37,7 @@ const (
 // unifies them with the embedded schema, validates every rule, and decodes
 // the result. It returns every problem at once; the State is nil when any
 // diagnostic is an error. Files named *_tool.cue are never loaded.
-func Load(fsys fs.FS) (*model.State, Diagnostics) { return builtinSchema().load(fsys, viaFast) }
+func Load(fsys fs.FS) (*model.State, diag.Diagnostics) { return builtinSchema().load(fsys, viaFast) }
 
 // A loadPath says how far Load may go around CUE's evaluation; tests pin
 // one to compare the paths.
@@ -56,13 +57,13 @@ const (
 )
 
 // load is Load against one schema (tests derive copies of curator.cue).
-func (s *derivedSchema) load(fsys fs.FS, via loadPath) (*model.State, Diagnostics) {
+func (s *derivedSchema) load(fsys fs.FS, via loadPath) (*model.State, diag.Diagnostics) {
 	return s.loadWith(fsys, nil, via)
 }
 
 // loadWith loads the configuration of fsys; mod, when set, is the CUE
 // module it lives in, whose own packages it may import (see module.go).
-func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all Diagnostics) {
+func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *model.State, all diag.Diagnostics) {
 	files, diags := readFiles(fsys)
 	if diags.HasErrors() {
 		return nil, diags
@@ -72,7 +73,7 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 		return nil, modDiags
 	}
 	if len(modDiags) > 0 {
-		defer func() { all = append(modDiags, all...).sort() }()
+		defer func() { all = append(modDiags, all...).Sort() }()
 	}
 	if diags := prescan(files, prescanBytes); diags.HasErrors() {
 		return nil, diags
@@ -91,7 +92,7 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 		syntaxes = append(syntaxes, syntax)
 	}
 	if diags.HasErrors() {
-		return nil, diags.sort()
+		return nil, diags.Sort()
 	}
 	// Before the costly evaluation (and the resolution of references): a
 	// configuration far beyond the service's limits is refused in seconds,
@@ -105,20 +106,20 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags.sort()
+		return nil, diags.Sort()
 	}
 	for _, f := range inst.Files {
 		if name := f.PackageName(); name != packageName {
 			pos := model.Pos{File: f.Filename, Line: 1, Col: 1}
 			if name == "" {
-				diags = append(diags, Diagnostic{Pos: pos, Message: "missing package clause: start the file with `package curator`"})
+				diags = append(diags, diag.Diagnostic{Pos: pos, Summary: "missing package clause: start the file with `package curator`"})
 			} else {
-				diags = append(diags, Diagnostic{Pos: pos, Message: fmt.Sprintf("package %s: every configuration file must be in `package curator`", name)})
+				diags = append(diags, diag.Diagnostic{Pos: pos, Summary: fmt.Sprintf("package %s: every configuration file must be in `package curator`", name)})
 			}
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags.sort()
+		return nil, diags.Sort()
 	}
 	// The syntax is indexed for positions on the other core while the
 	// files, when they are plain data, are turned into the configuration's
@@ -163,11 +164,11 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
 	schema := ctx.CompileBytes(s.source, cue.Filename(schemaFile))
 	if err := schema.Err(); err != nil {
-		return nil, Diagnostics{{Message: "internal error: embedded schema: " + err.Error()}}
+		return nil, diag.Diagnostics{{Summary: "internal error: embedded schema: " + err.Error()}}
 	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		return nil, modules.importErrors(dropDisjunctionSummaries(fromCUE(err, user))).sort()
+		return nil, modules.importErrors(dropDisjunctionSummaries(fromCUE(err, user))).Sort()
 	}
 	config := schema.LookupPath(cue.ParsePath("#Config"))
 	schemaDiags := validate(config, user)
@@ -198,25 +199,25 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 				return nil, schemaDiags
 			}
 			if data, err = config.Unify(user).MarshalJSON(); err != nil {
-				return nil, dropDisjunctionSummaries(fromCUE(err, user)).sort()
+				return nil, dropDisjunctionSummaries(fromCUE(err, user)).Sort()
 			}
 		}
 		if err := json.Unmarshal(data, &raw); err != nil && schemaDiags == nil {
-			return nil, Diagnostics{{Message: "internal error: decode configuration: " + err.Error()}}
+			return nil, diag.Diagnostics{{Summary: "internal error: decode configuration: " + err.Error()}}
 		}
 	}
 	d := &decoder{user: user, positions: indexed}
 	st := d.decode(&raw)
 	diags = append(diags, schemaDiags...)
 	diags = append(diags, notUnder(d.diags, schemaDiags)...)
-	return result(st, diags.sort())
+	return result(st, diags.Sort())
 }
 
 // fastDecode decodes plain, the configuration of data (its plain-data
 // JSON), when the schema surely accepts data and every position the
 // loader's rules want is in the syntax's index; false sends the
 // configuration down the CUE path.
-func (s *derivedSchema) fastDecode(data []byte, plain *rawConfig, index func() positions) (*model.State, Diagnostics, bool) {
+func (s *derivedSchema) fastDecode(data []byte, plain *rawConfig, index func() positions) (*model.State, diag.Diagnostics, bool) {
 	if !s.conforms(data) {
 		return nil, nil, false
 	}
@@ -225,13 +226,13 @@ func (s *derivedSchema) fastDecode(data []byte, plain *rawConfig, index func() p
 	if d.unindexed {
 		return nil, nil, false
 	}
-	st, diags := result(st, d.diags.sort())
+	st, diags := result(st, d.diags.Sort())
 	return st, diags, true
 }
 
 // result is a decoded state and its diagnostics: no state when any is an
 // error.
-func result(st *model.State, diags Diagnostics) (*model.State, Diagnostics) {
+func result(st *model.State, diags diag.Diagnostics) (*model.State, diag.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -240,10 +241,10 @@ func result(st *model.State, diags Diagnostics) (*model.State, Diagnostics) {
 
 // validate unifies the user's configuration with the schema's #Config and
 // reports every error, or nil when the configuration satisfies the schema.
-func validate(config, user cue.Value) Diagnostics {
+func validate(config, user cue.Value) diag.Diagnostics {
 	v := config.Unify(user)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return validateAll(v, user, err).sort()
+		return validateAll(v, user, err).Sort()
 	}
 	return nil
 }
@@ -252,11 +253,11 @@ func validate(config, user cue.Value) Diagnostics {
 // reported paths nor inside one: the loader's rules say nothing more about a
 // value the schema rejected (a location of the wrong type is not also an
 // unknown region).
-func notUnder(diags, reported Diagnostics) Diagnostics {
+func notUnder(diags, reported diag.Diagnostics) diag.Diagnostics {
 	if len(reported) == 0 {
 		return diags
 	}
-	var out Diagnostics
+	var out diag.Diagnostics
 next:
 	for _, d := range diags {
 		for _, r := range reported {
@@ -274,10 +275,10 @@ type file struct {
 	data []byte
 }
 
-func readFiles(fsys fs.FS) ([]file, Diagnostics) {
+func readFiles(fsys fs.FS) ([]file, diag.Diagnostics) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, Diagnostics{{Message: fmt.Sprintf("read configuration folder: %v", err)}}
+		return nil, diag.Diagnostics{{Summary: fmt.Sprintf("read configuration folder: %v", err)}}
 	}
 	var files []file
 	var total int64
@@ -293,12 +294,12 @@ func readFiles(fsys fs.FS) ([]file, Diagnostics) {
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, Diagnostics{{Pos: model.Pos{File: name}, Message: fmt.Sprintf("read: %v", err)}}
+			return nil, diag.Diagnostics{{Pos: model.Pos{File: name}, Summary: fmt.Sprintf("read: %v", err)}}
 		}
 		files = append(files, file{name: name, data: data})
 	}
 	if len(files) == 0 {
-		return nil, Diagnostics{{Message: "no .cue files found: a configuration is a folder of .cue files in `package curator`"}}
+		return nil, diag.Diagnostics{{Summary: "no .cue files found: a configuration is a folder of .cue files in `package curator`"}}
 	}
 	return files, nil
 }
@@ -313,7 +314,7 @@ const prescanBytes = 16 << 20
 
 // prescan refuses a configuration of from bytes or more that is beyond
 // the service's limits, parsing one file at a time.
-func prescan(files []file, from int) Diagnostics {
+func prescan(files []file, from int) diag.Diagnostics {
 	var total int
 	for _, f := range files {
 		total += len(f.data)
@@ -333,7 +334,7 @@ func prescan(files []file, from int) Diagnostics {
 }
 
 // tooLarge refuses a configuration of more than MaxConfigBytes.
-func tooLarge(entries []fs.DirEntry) Diagnostics {
+func tooLarge(entries []fs.DirEntry) diag.Diagnostics {
 	var total int64
 	n := 0
 	for _, e := range entries {
@@ -342,7 +343,7 @@ func tooLarge(entries []fs.DirEntry) Diagnostics {
 			n++
 		}
 	}
-	return Diagnostics{{Message: fmt.Sprintf(
+	return diag.Diagnostics{{Summary: fmt.Sprintf(
 		"the configuration's %d .cue files hold %.1f MiB, more than curator reads (%d MiB): the service's limits (10,000 image versions per subscription and region) fit in a few MiB; split the estate into several configurations",
 		n, float64(total)/(1<<20), MaxConfigBytes>>20)}}
 }
@@ -350,16 +351,16 @@ func tooLarge(entries []fs.DirEntry) Diagnostics {
 // fromCUE turns CUE errors into diagnostics positioned in the user's files.
 // Where CUE only knows the schema's position (a missing required field), the
 // position of the nearest enclosing value in the user's files is used.
-func fromCUE(err error, user cue.Value) Diagnostics {
-	var out Diagnostics
+func fromCUE(err error, user cue.Value) diag.Diagnostics {
+	var out diag.Diagnostics
 	for _, e := range cueerrors.Errors(err) {
 		labels := e.Path()
 		if len(labels) > 0 && labels[0] == "#Config" {
 			labels = labels[1:]
 		}
-		d := Diagnostic{Path: strings.Join(labels, ".")}
+		d := diag.Diagnostic{Path: strings.Join(labels, ".")}
 		format, args := e.Msg()
-		d.Message = fmt.Sprintf(format, args...)
+		d.Summary = fmt.Sprintf(format, args...)
 		for _, p := range cueerrors.Positions(e) {
 			if p.IsValid() && p.Filename() != schemaFile {
 				d.Pos = toPos(p)
@@ -369,12 +370,12 @@ func fromCUE(err error, user cue.Value) Diagnostics {
 		if d.Pos.File == "" && user.Exists() {
 			d.Pos = posOfPath(user, labels)
 		}
-		if rest, ok := strings.CutPrefix(d.Message, "incomplete value "); ok && user.Exists() && user.LookupPath(cuePath(labels)).Exists() {
+		if rest, ok := strings.CutPrefix(d.Summary, "incomplete value "); ok && user.Exists() && user.LookupPath(cuePath(labels)).Exists() {
 			// The user wrote the field, but left it open (a type, a bound,
 			// or a disjunction with no single default).
-			d.Message = "value is not concrete (" + rest + "): write one value"
+			d.Summary = "value is not concrete (" + rest + "): write one value"
 		}
-		d.Message = explain(d.Message)
+		d.Summary = explain(d.Summary)
 		out = append(out, d)
 	}
 	return out
@@ -439,7 +440,7 @@ func unquote(label string) string {
 // missing required field is dropped once a typo was found next to it), so
 // every scalar and list of the configuration is validated on its own as well
 // (only on this error path: valid configurations are validated once).
-func validateAll(v, user cue.Value, first error) Diagnostics {
+func validateAll(v, user cue.Value, first error) diag.Diagnostics {
 	diags := fromCUE(first, user)
 	seen := map[string]bool{}
 	for _, d := range diags {
@@ -473,18 +474,18 @@ func validateAll(v, user cue.Value, first error) Diagnostics {
 // one "conflicting values A and B" line per alternative) into one diagnostic
 // that names the value and the alternatives. The user's value is the one
 // every conflict of that field shares.
-func dropDisjunctionSummaries(diags Diagnostics) Diagnostics {
+func dropDisjunctionSummaries(diags diag.Diagnostics) diag.Diagnostics {
 	type group struct {
 		at    int
 		pairs [][2]string
 	}
 	groups := map[string]*group{}
-	var out Diagnostics
+	var out diag.Diagnostics
 	for _, d := range diags {
-		if strings.Contains(d.Message, "errors in empty disjunction") {
+		if strings.Contains(d.Summary, "errors in empty disjunction") {
 			continue
 		}
-		if m := conflictRE.FindStringSubmatch(d.Message); m != nil {
+		if m := conflictRE.FindStringSubmatch(d.Summary); m != nil {
 			if g, ok := groups[d.Path]; ok {
 				g.pairs = append(g.pairs, [2]string{m[1], m[2]})
 				continue
@@ -528,7 +529,7 @@ func dropDisjunctionSummaries(diags Diagnostics) Diagnostics {
 				allows = append(allows, p[0])
 			}
 		}
-		out[g.at].Message = fmt.Sprintf("%s is not allowed: want one of %s", user, strings.Join(allows, ", "))
+		out[g.at].Summary = fmt.Sprintf("%s is not allowed: want one of %s", user, strings.Join(allows, ", "))
 	}
 	if len(drop) == 0 {
 		return out

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
@@ -57,11 +58,11 @@ func TestInvalidCorpus(t *testing.T) {
 				t.Error("an invalid configuration must decode to no state")
 			}
 			var b strings.Builder
-			for _, diag := range diags {
-				if diag.Pos.File == "" && d.Name() != "wrong-package" {
-					t.Errorf("diagnostic without a position: %s", diag)
+			for _, dg := range diags {
+				if dg.Pos.File == "" && d.Name() != "wrong-package" {
+					t.Errorf("diagnostic without a position: %s", dg)
 				}
-				fmt.Fprintln(&b, diag)
+				fmt.Fprintln(&b, dg)
 			}
 			golden(t, filepath.Join(dir, "want.txt"), []byte(b.String()))
 		})
@@ -112,10 +113,10 @@ func TestExamplesValid(t *testing.T) {
 }
 
 // checkExample compares an example's decoded state with its golden file.
-func checkExample(t *testing.T, name string, st *model.State, diags schema.Diagnostics) {
+func checkExample(t *testing.T, name string, st *model.State, diags diag.Diagnostics) {
 	t.Helper()
 	if diags.HasErrors() {
-		t.Fatalf("invalid: %v", diags.Err())
+		t.Fatalf("invalid: %v", schema.Err(diags))
 	}
 	if len(diags) > 0 {
 		t.Errorf("an example should load without warnings: %v", diags)
@@ -142,14 +143,14 @@ func TestREADMEExampleValid(t *testing.T) {
 	example := text[:strings.Index(text, "```")]
 	st, diags := schema.Load(fstest.MapFS{"main.cue": {Data: []byte(example)}})
 	if diags.HasErrors() {
-		t.Fatalf("the README's configuration is invalid:\n%v", diags.Err())
+		t.Fatalf("the README's configuration is invalid:\n%v", schema.Err(diags))
 	}
 	if c := st.Counts(); c.Versions != 1 || c.Shares != 1 {
 		t.Errorf("README example counts = %+v", c)
 	}
 }
 
-func load(t *testing.T, src string) (*model.State, schema.Diagnostics) {
+func load(t *testing.T, src string) (*model.State, diag.Diagnostics) {
 	t.Helper()
 	return schema.Load(fstest.MapFS{"main.cue": {Data: []byte("package curator\n\n" + src)}})
 }
@@ -167,7 +168,7 @@ galleries: g: {
 	}
 }`)
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	if st.Name != "default" || st.MaxDeletes != 10 || st.Prune || st.Target.Local == nil {
 		t.Errorf("root defaults: name %q, maxDeletes %d, prune %v, target %+v", st.Name, st.MaxDeletes, st.Prune, st.Target)
@@ -203,7 +204,7 @@ func TestConcurrentVMs(t *testing.T) {
 		t.Run(fmt.Sprint(tt.vms), func(t *testing.T) {
 			st, diags := load(t, fmt.Sprintf(`galleries: g: {location: "westeurope", images: app: {%s, versions: "1.0.0": replicas: concurrentVMs: %d}}`, image, tt.vms))
 			if diags.HasErrors() {
-				t.Fatal(diags.Err())
+				t.Fatal(schema.Err(diags))
 			}
 			if got := st.Galleries["g"].Images["app"].Versions["1.0.0"].Regions["westeurope"].Replicas; got != tt.replicas {
 				t.Errorf("replicas = %d, want %d", got, tt.replicas)
@@ -218,7 +219,7 @@ func TestConcurrentVMs(t *testing.T) {
 func TestReplicasClosed(t *testing.T) {
 	for _, bad := range []string{`{concurrentVMs: 40, extra: 1}`, `"two"`, `2.5`, `{}`} {
 		_, diags := load(t, fmt.Sprintf(`galleries: g: {location: "westeurope", images: app: {%s, versions: "1.0.0": replicas: %s}}`, image, bad))
-		if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), "replicas") {
+		if !diags.HasErrors() || !strings.Contains(schema.Err(diags).Error(), "replicas") {
 			t.Errorf("replicas: %s accepted: %v", bad, diags)
 		}
 	}
@@ -241,7 +242,7 @@ galleries: g: {
 	}
 }`)
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	got := map[string]int{}
 	for name, v := range st.Galleries["g"].Images["app"].Versions {
@@ -265,10 +266,10 @@ func TestLimits(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "galleries: other: location: \"eastus\"\n")
 	_, diags := load(t, b.String())
-	if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), "101 galleries in region westeurope") {
+	if !diags.HasErrors() || !strings.Contains(schema.Err(diags).Error(), "101 galleries in region westeurope") {
 		t.Fatalf("want the gallery limit error, got %v", diags)
 	}
-	if strings.Contains(diags.Err().Error(), "eastus") {
+	if strings.Contains(schema.Err(diags).Error(), "eastus") {
 		t.Errorf("the limit is per region: %v", diags)
 	}
 }
@@ -285,7 +286,7 @@ func TestToolFilesNeverLoaded(t *testing.T) {
 
 func TestEmptyFolder(t *testing.T) {
 	_, diags := schema.Load(fstest.MapFS{"README.md": {Data: []byte("hi")}})
-	if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), "no .cue files") {
+	if !diags.HasErrors() || !strings.Contains(schema.Err(diags).Error(), "no .cue files") {
 		t.Fatalf("got %v", diags)
 	}
 }
@@ -341,7 +342,7 @@ func TestDefaultsTheSchemaAlone(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st, diags := load(t, tt.src)
 			if diags.HasErrors() {
-				t.Fatal(diags.Err())
+				t.Fatal(schema.Err(diags))
 			}
 			if st.Name != tt.wantName || st.MaxDeletes != tt.maxDeletes || st.Prune != tt.prune {
 				t.Errorf("name %q, maxDeletes %d, prune %v; want %q, %d, %v", st.Name, st.MaxDeletes, st.Prune, tt.wantName, tt.maxDeletes, tt.prune)
@@ -363,19 +364,19 @@ func TestVersionScopeShares(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st, diags := load(t, fmt.Sprintf(`galleries: g: {location: "westeurope", images: app: {%s, versions: "1.0.0": shares: s: {%s}}}`, image, tt.share))
 			warnings := diags.Warnings()
-			if len(warnings) != 1 || !strings.Contains(warnings[0].Message, "not applied") || warnings[0].Pos.Line != 3 {
+			if len(warnings) != 1 || !strings.Contains(warnings[0].Summary, "not applied") || warnings[0].Pos.Line != 3 {
 				t.Errorf("want one positioned warning that the share is not applied, got %v", warnings)
 			}
 			if tt.wantError == "" {
 				if diags.HasErrors() {
-					t.Fatal(diags.Err())
+					t.Fatal(schema.Err(diags))
 				}
 				if c := st.Counts(); c.Shares != 0 {
 					t.Errorf("a version-scope share is not applied, yet counted: %+v", c)
 				}
 				return
 			}
-			if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.wantError) {
+			if !diags.HasErrors() || !strings.Contains(schema.Err(diags).Error(), tt.wantError) {
 				t.Errorf("want an error %q, got %v", tt.wantError, diags)
 			}
 		})
@@ -409,7 +410,7 @@ galleries: g: images: other: {
 `)},
 	})
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	g := st.Galleries["g"]
 	got := map[string]model.Pos{
@@ -441,7 +442,7 @@ func TestOpenValueIsNotMissing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, diags := load(t, tt.src)
-		if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.want) {
+		if !diags.HasErrors() || !strings.Contains(schema.Err(diags).Error(), tt.want) {
 			t.Errorf("%s: want %q, got %v", tt.src, tt.want, diags)
 		}
 	}
@@ -463,10 +464,10 @@ func TestRejectedValuesOfTheWrongShape(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, diags := load(t, tt.src)
-			if st != nil || !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.want) {
+			if st != nil || !diags.HasErrors() || !strings.Contains(schema.Err(diags).Error(), tt.want) {
 				t.Fatalf("want an error at %q, got %v", tt.want, diags)
 			}
-			if strings.Contains(diags.Err().Error(), "publisher/offer/SKU") {
+			if strings.Contains(schema.Err(diags).Error(), "publisher/offer/SKU") {
 				t.Errorf("definitions missing their identity are not duplicates of each other: %v", diags)
 			}
 		})

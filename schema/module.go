@@ -17,6 +17,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 )
 
@@ -51,11 +52,11 @@ const moduleFilePrefix = "/curator-module/"
 
 // LoadModule loads the configuration in folder m.Dir of the module: as
 // Load, with the module's own packages importable.
-func LoadModule(m Module) (*model.State, Diagnostics) {
+func LoadModule(m Module) (*model.State, diag.Diagnostics) {
 	dir := cleanDir(m.Dir)
 	sub, err := subFS(m.FS, dir)
 	if err != nil {
-		return nil, Diagnostics{{Message: fmt.Sprintf("configuration folder %s of the module: %v", dir, err)}}
+		return nil, diag.Diagnostics{{Summary: fmt.Sprintf("configuration folder %s of the module: %v", dir, err)}}
 	}
 	return builtinSchema().loadWith(sub, &m, viaFast)
 }
@@ -84,11 +85,11 @@ type moduleInfo struct {
 }
 
 // readModuleFile reads and checks cue.mod/module.cue.
-func readModuleFile(fsys fs.FS) (moduleInfo, Diagnostics) {
+func readModuleFile(fsys fs.FS) (moduleInfo, diag.Diagnostics) {
 	pos := model.Pos{File: ModuleFile, Line: 1, Col: 1}
 	data, err := fs.ReadFile(fsys, ModuleFile)
 	if err != nil {
-		return moduleInfo{}, Diagnostics{{Pos: pos, Message: fmt.Sprintf("read the module file: %v", err)}}
+		return moduleInfo{}, diag.Diagnostics{{Pos: pos, Summary: fmt.Sprintf("read the module file: %v", err)}}
 	}
 	v := cuecontext.New().CompileBytes(data, cue.Filename(moduleFilePrefix+ModuleFile))
 	if err := v.Err(); err != nil {
@@ -97,7 +98,7 @@ func readModuleFile(fsys fs.FS) (moduleInfo, Diagnostics) {
 	mv := v.LookupPath(cue.ParsePath("module"))
 	modPath, err := mv.String()
 	if err != nil || modPath == "" {
-		return moduleInfo{}, Diagnostics{{Pos: pos, Path: "module", Message: `the module file declares no module path: write module: "example.com/images" (the prefix of the module's import paths)`}}
+		return moduleInfo{}, diag.Diagnostics{{Pos: pos, Path: "module", Summary: `the module file declares no module path: write module: "example.com/images" (the prefix of the module's import paths)`}}
 	}
 	modPath, _, _ = strings.Cut(modPath, "@") // the major version is not part of imports
 	info := moduleInfo{path: modPath}
@@ -109,10 +110,10 @@ func readModuleFile(fsys fs.FS) (moduleInfo, Diagnostics) {
 			}
 		}
 	}
-	var diags Diagnostics
+	var diags diag.Diagnostics
 	if len(info.deps) > 0 {
 		sort.Strings(info.deps)
-		diags = append(diags, Diagnostic{Severity: Warning, Pos: pos, Path: "deps", Message: fmt.Sprintf(
+		diags = append(diags, diag.Diagnostic{Severity: diag.Warning, Pos: pos, Path: "deps", Summary: fmt.Sprintf(
 			"the module declares dependencies (%s): curator reads only the module's own packages and fetches nothing from a registry, so importing a package of a dependency is an error",
 			strings.Join(info.deps, ", "))})
 	}
@@ -130,7 +131,7 @@ type moduleLoader struct {
 	loading map[string]bool
 	// diags are the problems of imported files the loader found itself
 	// (syntax errors, wrong packages), positioned in those files.
-	diags Diagnostics
+	diags diag.Diagnostics
 	// files are the module files the configuration's imports read.
 	files []string
 }
@@ -148,7 +149,7 @@ type configModules struct {
 }
 
 // newConfigInstance reads the module file of mod (nil: no module).
-func newConfigInstance(mod *Module) (*configModules, Diagnostics) {
+func newConfigInstance(mod *Module) (*configModules, diag.Diagnostics) {
 	if mod == nil {
 		return &configModules{}, nil
 	}
@@ -170,13 +171,13 @@ func (c *configModules) instance() *build.Instance {
 // importErrors adds the problems the loader found in imported files to the
 // evaluation's diagnostics: a file that does not parse is reported at its
 // line, not only as the import that failed.
-func (c *configModules) importErrors(diags Diagnostics) Diagnostics {
+func (c *configModules) importErrors(diags diag.Diagnostics) diag.Diagnostics {
 	if c.loader == nil || len(c.loader.diags) == 0 {
 		return diags
 	}
-	out := append(Diagnostics(nil), c.loader.diags...)
+	out := append(diag.Diagnostics(nil), c.loader.diags...)
 	for _, d := range diags {
-		if d.Message != "import failed" { // said better by the loader
+		if d.Summary != "import failed" { // said better by the loader
 			out = append(out, d)
 		}
 	}
@@ -255,7 +256,7 @@ func (l *moduleLoader) load(pos token.Pos, importPath string) *build.Instance {
 // fail marks the import at pos failed, and says why at that position (CUE
 // reports only that an import failed).
 func (l *moduleLoader) fail(inst *build.Instance, pos token.Pos, msg string) *build.Instance {
-	l.diags = append(l.diags, Diagnostic{Pos: toPos(pos), Message: msg})
+	l.diags = append(l.diags, diag.Diagnostic{Pos: toPos(pos), Summary: msg})
 	inst.Err = cueerrors.Newf(pos, "%s", msg)
 	return inst
 }
@@ -311,7 +312,7 @@ func isModuleCUEFile(name string) bool {
 // transitively. It parses import declarations only, so it is cheap enough
 // to decide which configurations a change touches. An import it cannot
 // resolve is left out (loading the configuration reports it).
-func ModuleDeps(m Module) ([]string, Diagnostics) {
+func ModuleDeps(m Module) ([]string, diag.Diagnostics) {
 	info, diags := readModuleFile(m.FS)
 	if diags.HasErrors() {
 		return nil, diags

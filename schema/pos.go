@@ -1,13 +1,14 @@
 package schema
 
 import (
-	"github.com/curator-dev/curator/model"
 	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/curator-dev/curator/model"
 )
 
 // positions maps configuration paths to where the user declared them: the

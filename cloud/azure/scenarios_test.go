@@ -156,12 +156,12 @@ func TestReadPathsPlanScenariosAlike(t *testing.T) {
 					t.Errorf("read through %s, the emulator's state plans other changes than the scenario (-scenario +emulator):\n%s", path, diff)
 				}
 				if want, got := wantDiags.HasErrors(), d.HasErrors(); want != got {
-					t.Errorf("read through %s: plan has errors %v, the scenario's %v (%v)", path, got, want, d.Err())
+					t.Errorf("read through %s: plan has errors %v, the scenario's %v (%v)", path, got, want, planner.Refused(d))
 				}
 				if plans[i], err = json.MarshalIndent(p, "", "  "); err != nil {
 					t.Fatal(err)
 				}
-				if err := d.Err(); err != nil {
+				if err := planner.Refused(d); err != nil {
 					diags[i] = err.Error()
 				}
 			}

@@ -240,7 +240,7 @@ func phases(dir, state string) (load, read, compute, render time.Duration, err e
 	t0 := time.Now()
 	desired, diags := schema.Load(os.DirFS(dir))
 	if diags.HasErrors() {
-		return 0, 0, 0, 0, diags.Err()
+		return 0, 0, 0, 0, schema.Err(diags)
 	}
 	load = time.Since(t0)
 	ctx := context.Background()
@@ -573,7 +573,7 @@ func readPaths(bin, work string, o estate.Options) ([]pathResult, error) {
 	}
 	desired, diags := schema.Load(os.DirFS(dir))
 	if diags.HasErrors() {
-		return nil, diags.Err()
+		return nil, schema.Err(diags)
 	}
 	ctx := context.Background()
 	var out []pathResult

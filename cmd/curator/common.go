@@ -20,10 +20,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/curator-dev/curator/cloud/emulator"
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
 )
 
@@ -224,7 +224,7 @@ func reportLoad(stderr io.Writer, err error) error {
 	return err
 }
 
-func printWarnings(stderr io.Writer, ds schema.Diagnostics) {
+func printWarnings(stderr io.Writer, ds diag.Diagnostics) {
 	for _, d := range ds {
 		fmt.Fprintln(stderr, d)
 	}

@@ -74,7 +74,7 @@ local target in --state).`,
 				return withExitCode(exitError, err)
 			}
 			for _, w := range imp.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+				fmt.Fprintln(cmd.ErrOrStderr(), w)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Imported %s into %s (%d files, %d requests, %s). Next: curator plan %s\n",
 				imp.Counts, out, len(imp.Files), imp.Requests, time.Since(start).Round(10*time.Millisecond), out)

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"cuelang.org/go/cue/format"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue/format"
 
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/examples/gen/estate"
@@ -47,7 +48,7 @@ func TestImportRoundTrip(t *testing.T) {
 			expect(t, curator(t, state, "apply", "--auto-approve", dir), 0, "Apply complete")
 			st, diags := schema.Load(os.DirFS(dir))
 			if diags.HasErrors() {
-				t.Fatal(diags.Err())
+				t.Fatal(schema.Err(diags))
 			}
 			b, b2 := filepath.Join(t.TempDir(), "b"), filepath.Join(t.TempDir(), "b2")
 			expect(t, curator(t, state, "import", "--name", st.Name, "--out", b), 0, "Imported "+st.Counts().String())

@@ -83,7 +83,7 @@ func generated(t *testing.T, dir string, versions int, target string) *model.Sta
 	}
 	st, diags := schema.Load(os.DirFS(dir))
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	return st
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/reconcile"
-	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
 )
 
@@ -62,7 +62,7 @@ file:line:col: path: message, and exits 1 if there is any.`,
 // prefixFile shows a diagnostic's file relative to the working folder: a
 // file of the configuration folder dir, or (named by its path in the
 // module, as lib/regions.cue) a file of the CUE module mod it lies in.
-func prefixFile(dir string, mod *sources.Module, d schema.Diagnostic) string {
+func prefixFile(dir string, mod *sources.Module, d diag.Diagnostic) string {
 	if d.Pos.File == "" {
 		return d.String()
 	}

@@ -1,6 +1,6 @@
 // Package layering holds the test of the program's dependency direction:
-// the pipeline sources, model → schema, planner → cloud → reconcile → cmd,
-// with lock beside schema and planner. No production package imports one
+// the pipeline sources, model → diag → schema, planner → cloud → reconcile
+// → cmd, with lock beside schema and planner. No production package imports one
 // above it or a sibling on its own level.
 package layering
 
@@ -20,13 +20,14 @@ var levels = map[string]int{
 	"examples":   0, // generators of example estates: import no curator package
 	"model":      0,
 	"sources":    0,
-	"schema":     1,
-	"planner":    1,
-	"lock":       1,
-	"cloud":      2,
-	"estateview": 2, // the estate page: a view of model and planner values
-	"reconcile":  3,
-	"cmd":        4,
+	"diag":       1, // the diagnostics every layer reports with
+	"schema":     2,
+	"planner":    2,
+	"lock":       2,
+	"cloud":      3,
+	"estateview": 3, // the estate page: a view of model and planner values
+	"reconcile":  4,
+	"cmd":        5,
 }
 
 // family is a curator package's top-level folder.

@@ -28,7 +28,7 @@ func TestGeneratedEstateIsValidAndDeterministic(t *testing.T) {
 	}
 	st, diags := schema.Load(os.DirFS(a))
 	if diags.HasErrors() {
-		t.Fatal(diags.Err())
+		t.Fatal(schema.Err(diags))
 	}
 	if c := st.Counts(); c.Galleries != 3 || c.Definitions != 12 || c.Versions != 100 || c.Shares != 6 {
 		t.Errorf("counts = %+v", c)
