@@ -40,7 +40,13 @@ func RenderMarkdown(p *Plan) string {
 	if p.SourceRevision != "" {
 		fmt.Fprintf(&b, "Revision `%s` · target `%s`\n\n", clip(p.SourceRevision, 200), clip(p.Target, 400))
 	}
-	b.WriteString(refusalsSection(p))
+	b.WriteString(refusalsSection(p, mdRefusalsBudget))
+	return markdownBody(&b, p, mdBudget)
+}
+
+// markdownBody renders the plan's warnings, changes by gallery and
+// unmanaged resources after what b holds, the whole under budget bytes.
+func markdownBody(b *strings.Builder, p *Plan, mdBudget int) string {
 
 	galleries, byGallery := groupByGallery(p.Changes)
 	var heads, tails []string
@@ -193,7 +199,7 @@ func fairShares(need []int, room int) []int {
 
 // refusalsSection is the caution block listing every refusal with what
 // would allow it; bounded by mdRefusalsBudget.
-func refusalsSection(p *Plan) string {
+func refusalsSection(p *Plan, budget int) string {
 	if !p.Refused() {
 		return ""
 	}
@@ -217,7 +223,7 @@ func refusalsSection(p *Plan) string {
 			items = append(items, fmt.Sprintf("`%s`: **Refused** (%s)", c.Address, c.Refused))
 		}
 	}
-	return boundedList(items, "refusals", "> [!CAUTION]\n> **This plan is refused: it cannot be applied.**\n", "> ", mdRefusalsBudget)
+	return boundedList(items, "refusals", "> [!CAUTION]\n> **This plan is refused: it cannot be applied.**\n", "> ", budget)
 }
 
 // alerts are what a reviewer must not miss: replaces, deletes, where

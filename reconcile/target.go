@@ -45,7 +45,10 @@ type TargetOptions struct {
 	// Emulator options for the in-process emulator (replication rate,
 	// faults); StateDir and Addr are set by OpenTarget.
 	Emulator emulator.Options
-	Logger   *slog.Logger
+	// Budgets, when set, are the ARM token buckets shared by every target
+	// of one subscription opened with them (a repository's configurations).
+	Budgets *azure.Budgets
+	Logger  *slog.Logger
 }
 
 // DefaultStateDir is the local target's state folder.
@@ -55,7 +58,7 @@ const DefaultStateDir = ".curator"
 // name.
 func OpenTarget(ctx context.Context, name string, t model.Target, opts TargetOptions) (*Target, error) {
 	sub, rg := t.Scope()
-	cfg := azure.Config{Subscription: sub, ResourceGroup: rg, ConfigName: name, Logger: opts.Logger}
+	cfg := azure.Config{Subscription: sub, ResourceGroup: rg, ConfigName: name, Logger: opts.Logger, Budgets: opts.Budgets}
 	out := &Target{Kind: t.Kind(), Scope: fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", sub, rg)}
 	switch {
 	case t.Azure != nil:

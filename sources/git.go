@@ -193,8 +193,25 @@ func (g *Git) Watch(ctx context.Context, changed chan<- struct{}) error {
 // returns, as cached, what the cache held from the last good fetch, if it
 // can be read.
 func (g *Git) read(ctx context.Context) (snap, cached *Snapshot, err error) {
+	fetchErr, err := g.withRepo(ctx, func(repo *git.Repository) (err error) {
+		snap, err = g.readCommit(repo)
+		return err
+	})
+	if fetchErr != nil {
+		if err == nil && snap != nil {
+			return nil, snap, fetchErr
+		}
+		return nil, nil, fetchErr
+	}
+	return snap, nil, err
+}
+
+// withRepo fetches the repository into its cache and, while holding the
+// cache, calls read with it (also when the fetch failed but the cache holds
+// a clone). It returns the fetch's error and read's.
+func (g *Git) withRepo(ctx context.Context, read func(*git.Repository) error) (fetchErr, err error) {
 	if g.URL == "" {
-		return nil, nil, errors.New("no repository URL: give --git URL")
+		return errors.New("no repository URL: give --git URL"), nil
 	}
 	timeout := g.Timeout
 	if timeout <= 0 {
@@ -205,26 +222,19 @@ func (g *Git) read(ctx context.Context) (snap, cached *Snapshot, err error) {
 
 	dir, err := g.cachePath()
 	if err != nil {
-		return nil, nil, err
+		return err, nil
 	}
 	unlock, err := lockCache(dir)
 	if err != nil {
-		return nil, nil, err
+		return err, nil
 	}
 	defer unlock()
 
 	repo, fetchErr := g.sync(ctx, dir)
 	if repo == nil {
-		return nil, nil, fetchErr
+		return fetchErr, nil
 	}
-	snap, err = g.readCommit(repo)
-	if fetchErr != nil {
-		if err == nil {
-			return nil, snap, fetchErr
-		}
-		return nil, nil, fetchErr
-	}
-	return snap, nil, err
+	return fetchErr, read(repo)
 }
 
 // remoteHEAD is where the fetch keeps the commit of the remote's HEAD (its
@@ -341,28 +351,43 @@ func (g *Git) fetch(ctx context.Context, repo *git.Repository, auth transport.Au
 // readCommit resolves the ref in the cache and reads the configuration
 // folder of that commit's tree into memory.
 func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
+	hash, tree, err := g.resolve(repo)
+	if err != nil {
+		return nil, err
+	}
+	return g.readCommitTree(repo, hash, tree)
+}
+
+// resolve returns the commit the ref names in the cache, and its tree.
+func (g *Git) resolve(repo *git.Repository) (plumbing.Hash, *object.Tree, error) {
 	var hash plumbing.Hash
 	if g.Ref == "" || g.Ref == "HEAD" {
 		ref, err := repo.Reference(remoteHEAD, true)
 		if err != nil {
-			return nil, fmt.Errorf("resolve the remote's default branch: %w", err)
+			return hash, nil, fmt.Errorf("resolve the remote's default branch: %w", err)
 		}
 		hash = ref.Hash()
 	} else {
 		h, err := repo.ResolveRevision(plumbing.Revision(g.Ref))
 		if err != nil {
-			return nil, fmt.Errorf("resolve ref %q: no branch, tag or fetched commit has that name: %w", g.Ref, err)
+			return hash, nil, fmt.Errorf("resolve ref %q: no branch, tag or fetched commit has that name: %w", g.Ref, err)
 		}
 		hash = *h
 	}
 	commit, err := repo.CommitObject(hash)
 	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", hash, err)
+		return hash, nil, fmt.Errorf("read commit %s: %w", hash, err)
 	}
 	tree, err := commit.Tree()
 	if err != nil {
-		return nil, fmt.Errorf("read the tree of commit %s: %w", hash, err)
+		return hash, nil, fmt.Errorf("read the tree of commit %s: %w", hash, err)
 	}
+	return hash, tree, nil
+}
+
+// readCommitTree reads the configuration folder of a commit's tree.
+func (g *Git) readCommitTree(repo *git.Repository, hash plumbing.Hash, tree *object.Tree) (*Snapshot, error) {
+	var err error
 	if root, ok := findTreeModule(tree, cleanRepoPath(g.Path)); ok {
 		return g.readModule(repo, tree, hash, root)
 	}
@@ -425,15 +450,9 @@ func (g *Git) readCommit(repo *git.Repository) (*Snapshot, error) {
 // at folder root of the commit's tree.
 func (g *Git) readModule(repo *git.Repository, tree *object.Tree, hash plumbing.Hash, root string) (*Snapshot, error) {
 	short := hash.String()[:12]
-	if root != "" {
-		var err error
-		if tree, err = tree.Tree(root); err != nil {
-			return nil, fmt.Errorf("module folder %q at commit %s: %w", root, short, err)
-		}
-	}
-	files, err := readGitTree(repo, tree)
+	files, err := readGitFolder(repo, tree, hash, root)
 	if err != nil {
-		return nil, fmt.Errorf("the CUE module at %q, commit %s: %w", "/"+root, short, err)
+		return nil, fmt.Errorf("the CUE module: %w", err)
 	}
 	dir := strings.TrimPrefix(strings.TrimPrefix(cleanRepoPath(g.Path), root), "/")
 	if dir == "" {

@@ -80,7 +80,45 @@ type Config struct {
 	// GraphPageSize is the rows per Resource Graph page; default (and
 	// Resource Graph's maximum) 1000.
 	GraphPageSize int
-	Logger        *slog.Logger
+	// Budgets, when set, are client-side token buckets shared with every
+	// other client of the same subscription and endpoint made with them
+	// (the configurations of a repository planned at once); nil: this
+	// client's own buckets.
+	Budgets *Budgets
+	Logger  *slog.Logger
+}
+
+// Budgets are ARM's per-subscription token buckets as one process sees
+// them: clients of one subscription (on one endpoint) that share Budgets
+// draw on the same buckets, so that several configurations planned at once
+// stay under the subscription's limits together.
+type Budgets struct {
+	mu sync.Mutex
+	m  map[string]*limiter
+}
+
+// NewBudgets returns empty budgets.
+func NewBudgets() *Budgets { return &Budgets{m: map[string]*limiter{}} }
+
+// limiter returns the buckets of a subscription on an endpoint.
+func (b *Budgets) limiter(endpoint, subscription string) *limiter {
+	key := strings.ToLower(endpoint + " " + subscription)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if l, ok := b.m[key]; ok {
+		return l
+	}
+	l := newLimiter()
+	b.m[key] = l
+	return l
+}
+
+func newLimiter() *limiter {
+	return &limiter{
+		read:  rate.NewLimiter(readPerSecond, readBurst),
+		write: rate.NewLimiter(writePerSecond, writeBurst),
+		graph: rate.NewLimiter(rate.Every(graphWindow/graphQuota), graphQuota),
+	}
 }
 
 // EndpointEnv and TokenEnv point the client at another ARM-compatible
@@ -193,12 +231,11 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	c := &Client{cfg: cfg, log: cfg.Logger, endpoint: cc.Services[cloud.ResourceManager].Endpoint}
-	limits := &limiter{
-		read:  rate.NewLimiter(readPerSecond, readBurst),
-		write: rate.NewLimiter(writePerSecond, writeBurst),
-		graph: rate.NewLimiter(rate.Every(graphWindow/graphQuota), graphQuota),
-		off:   cfg.Unthrottled,
+	shared := newLimiter()
+	if cfg.Budgets != nil {
+		shared = cfg.Budgets.limiter(c.endpoint, cfg.Subscription)
 	}
+	limits := &limiter{read: shared.read, write: shared.write, graph: shared.graph, off: cfg.Unthrottled}
 	var transport policy.Transporter
 	if cfg.RootCAs != nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()

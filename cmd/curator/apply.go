@@ -63,6 +63,13 @@ the cloud changed since, is refused.`,
 			if len(args) > 1 {
 				return fmt.Errorf("%s is not a plan file: give a PATH, or a PLANFILE and the PATH it was planned from", args[0])
 			}
+			repo, err := src.repository(ctx, args)
+			if err != nil {
+				return err
+			}
+			if repo != nil {
+				return applyRepo(cmd, repo, opts, autoApprove, parallelism, noWait)
+			}
 			source, err := src.source(args)
 			if err != nil {
 				return err

@@ -29,6 +29,17 @@ Exit codes: 0 no drift, 2 drift, 1 error.`,
 			if err := checkFormat(output); err != nil {
 				return err
 			}
+			repo, err := src.repository(ctxOf(cmd), args)
+			if err != nil {
+				return err
+			}
+			if repo != nil {
+				log, err := g.logger(cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				return driftRepo(cmd, repo, reconcile.Options{Plan: planner.Options{Prices: prices.table}, Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()}, output)
+			}
 			source, log, err := g.open(cmd, &src, args)
 			if err != nil {
 				return err

@@ -34,6 +34,20 @@ or refused plan.`,
 			if err := checkFormat(output); err != nil {
 				return err
 			}
+			repo, err := src.repository(ctxOf(cmd), args)
+			if err != nil {
+				return err
+			}
+			if repo != nil {
+				if out != "" {
+					return fmt.Errorf("--out saves the plan of one configuration, and %s holds %d: plan a configuration's folder to save its plan", repo.name, len(repo.configs))
+				}
+				log, err := g.logger(cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				return planRepo(cmd, repo, reconcile.Options{Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()}, output, detailedExit)
+			}
 			source, log, err := g.open(cmd, &src, args)
 			if err != nil {
 				return err

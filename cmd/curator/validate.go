@@ -32,6 +32,13 @@ file:line:col: path: message, and exits 1 if there is any.`,
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return withExitCode(exitError, fmt.Errorf("%s is not a folder of .cue files", dir))
 			}
+			repo, err := (&sourceFlags{}).repository(ctxOf(cmd), args)
+			if err != nil {
+				return withExitCode(exitError, err)
+			}
+			if repo != nil {
+				return validateRepo(cmd, repo)
+			}
 			// Read as plan reads it: links out and anything that is not
 			// a regular file are refused, all at once, nothing read
 			// through them.
