@@ -113,3 +113,46 @@ func TestGitModule(t *testing.T) {
 		t.Errorf("module %s at %s", s.Module.Dir, s.Module.Root)
 	}
 }
+
+// TestTree: a repository's tree is read once from the module's root; each
+// configuration's snapshot from it is the snapshot its own source reads.
+func TestTree(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "cue.mod", "module.cue"), `module: "example.com/images"`)
+	write(t, filepath.Join(root, "lib", "lib.cue"), "package lib")
+	write(t, filepath.Join(root, "envs", "prod", "curator.cue"), "package curator\n// prod")
+	write(t, filepath.Join(root, "envs", "dev", "curator.cue"), "package curator\n// dev")
+
+	tree, err := sources.NewLocal(filepath.Join(root, "envs")).Tree(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tree.Module || tree.Root != "envs" {
+		t.Fatalf("module %v, root %q", tree.Module, tree.Root)
+	}
+	for _, dir := range []string{"envs/dev", "envs/prod"} {
+		got := tree.Configuration(dir)
+		want := snapshot(t, sources.NewLocal(filepath.Join(root, filepath.FromSlash(dir))))
+		if got.Revision != want.Revision || files(t, got) != files(t, want) || got.Module.Dir != want.Module.Dir || got.Origin != want.Origin {
+			t.Errorf("%s: the tree's snapshot %s %q (%s) differs from the folder's %s %q (%s)", dir, got.Revision, files(t, got), got.Origin, want.Revision, files(t, want), want.Origin)
+		}
+	}
+
+	// A git repository's tree: every configuration at one commit.
+	r := newRemote(t)
+	rev := r.commit("main", map[string]string{
+		"cue.mod/module.cue":    `module: "example.com/images"`,
+		"lib/lib.cue":           "package lib",
+		"envs/prod/curator.cue": "package curator",
+		"envs/dev/curator.cue":  "package curator",
+	})
+	g := &sources.Git{URL: r.dir, Path: "envs", CacheDir: t.TempDir()}
+	gt, err := g.Tree(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := gt.Configuration("envs/prod")
+	if gt.Root != "envs" || snap.Revision != rev || snap.Module == nil || snap.Module.Dir != "envs/prod" || !strings.Contains(snap.Origin, "path=envs%2Fprod") {
+		t.Errorf("git tree: root %q, snapshot %s at %s (%+v)", gt.Root, snap.Revision, snap.Origin, snap.Module)
+	}
+}

@@ -151,6 +151,9 @@ type Client struct {
 	raw       *arm.Client
 	graph     *armresourcegraph.Client
 
+	// limits are the client-side token buckets (shared through Budgets).
+	limits *limiter
+
 	requests      atomic.Int64
 	throttled     atomic.Int64
 	graphRequests atomic.Int64
@@ -236,6 +239,7 @@ func New(cfg Config) (*Client, error) {
 		shared = cfg.Budgets.limiter(c.endpoint, cfg.Subscription)
 	}
 	limits := &limiter{read: shared.read, write: shared.write, graph: shared.graph, off: cfg.Unthrottled}
+	c.limits = limits
 	var transport policy.Transporter
 	if cfg.RootCAs != nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
