@@ -71,7 +71,7 @@ func (l *Local) Tree(context.Context) (*Tree, error) {
 	if !module {
 		top = abs
 	}
-	files, err := readTree(top)
+	files, err := ReadTree(top)
 	if err != nil {
 		return nil, fmt.Errorf("read the configurations under %s: %w", l.Dir, err)
 	}
