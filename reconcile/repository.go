@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 	"github.com/curator-dev/curator/sources"
@@ -75,7 +76,7 @@ type Loaded struct {
 	// Desired is its state; nil when it could not be loaded.
 	Desired *model.State
 	// Warnings from loading it.
-	Warnings schema.Diagnostics
+	Warnings diag.Diagnostics
 	// Err is why it could not be loaded: an *InvalidConfigError for an
 	// invalid configuration.
 	Err error

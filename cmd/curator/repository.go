@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/cloud/azure"
+	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 	"github.com/curator-dev/curator/schema"
@@ -134,7 +135,7 @@ func (r *repoRun) all() []planner.Section {
 // repoDiagnostic names a diagnostic's file by its path in the repository:
 // the configuration's own files under its folder, a module file as the
 // module names it.
-func repoDiagnostic(snap *sources.Snapshot, d schema.Diagnostic) string {
+func repoDiagnostic(snap *sources.Snapshot, d diag.Diagnostic) string {
 	if d.Pos.File != "" && !strings.Contains(d.Pos.File, "/") {
 		dir := "."
 		if snap.Module != nil {
