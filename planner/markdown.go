@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/curator-dev/curator/model"
 )
 
 // MarkdownLimit is GitHub's limit on the length of a comment. RenderMarkdown
@@ -22,6 +24,8 @@ const (
 	mdWarningsBudget  = 12000
 	mdUnmanagedBudget = 6000
 	mdLineMax         = 1000 // one list item, clipped beyond
+	mdReplicationMax  = 8000 // the versions × regions table
+	mdRegionsMax      = 12   // its columns; further regions are counted
 )
 
 // RenderMarkdown renders the plan for a pull-request comment: the summary
@@ -60,6 +64,7 @@ func markdownBody(b *strings.Builder, p *Plan, mdBudget int) string {
 	if minimum+2*mdFloor > room {
 		// Too many galleries to frame each: a list of them, then the rest.
 		b.WriteString(boundedList(alerts(p), "warnings", "> [!WARNING]\n", "> ", min(mdWarningsBudget, room/4)))
+		b.WriteString(replicationTable(p, min(mdReplicationMax, room/8)))
 		unmanaged := min(mdUnmanagedBudget, room/8)
 		b.WriteString(galleryList(galleries, byGallery, mdBudget-b.Len()-unmanaged))
 		b.WriteString(unmanagedSection(p, unmanaged))
@@ -67,6 +72,7 @@ func markdownBody(b *strings.Builder, p *Plan, mdBudget int) string {
 	}
 	spare := room - minimum
 	b.WriteString(boundedList(alerts(p), "warnings", "> [!WARNING]\n", "> ", min(mdWarningsBudget, max(mdFloor, spare/3))))
+	b.WriteString(replicationTable(p, min(mdReplicationMax, spare/4)))
 	tail := unmanagedSection(p, min(mdUnmanagedBudget, max(mdFloor, spare/6)))
 
 	// Share the room left among the galleries' changes: each gets an equal
@@ -305,3 +311,131 @@ func clip(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// replicationTable is a compact versions × regions table of the versions
+// the plan creates, changes, replaces or deletes: per region the replica
+// count and storage after the plan, marked + added, - removed, → changed.
+// At most mdRegionsMax region columns, and as many rows as fit in budget;
+// the rest are counted. "" when the plan touches no version.
+func replicationTable(p *Plan, budget int) string {
+	var versions []*Change
+	regions := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Kind != KindVersion {
+			continue
+		}
+		versions = append(versions, c)
+		for _, v := range []model.Resource{c.Before, c.After} {
+			if iv, ok := v.(*model.ImageVersion); ok {
+				for r := range iv.Regions {
+					regions[r] = true
+				}
+			}
+		}
+	}
+	if len(versions) == 0 || budget < mdFloor {
+		return ""
+	}
+	cols := make([]string, 0, len(regions))
+	for r := range regions {
+		cols = append(cols, r)
+	}
+	sort.Strings(cols)
+	hidden := 0
+	if len(cols) > mdRegionsMax {
+		hidden, cols = len(cols)-mdRegionsMax, cols[:mdRegionsMax]
+	}
+	latest := map[string]bool{}
+	for _, l := range p.Latest {
+		latest[string(l.Image)+"/version/"+l.After] = true
+	}
+	var head strings.Builder
+	fmt.Fprintf(&head, "<details><summary>Replication of the %d %s this plan touches</summary>\n\n", len(versions), pluralize(len(versions), "version", "versions"))
+	head.WriteString("| version |")
+	for _, r := range cols {
+		head.WriteString(" " + r + " |")
+	}
+	head.WriteString("\n|---|" + strings.Repeat("---|", len(cols)) + "\n")
+	legend := "\nReplicas and storage after the plan: `+` added, `-` removed, `→` changed; ★ becomes `latest`."
+	if hidden > 0 {
+		legend += fmt.Sprintf(" %d more %s not shown.", hidden, pluralize(hidden, "region", "regions"))
+	}
+	const foot = "\n\n</details>\n\n"
+	more := func(n int) string {
+		return fmt.Sprintf("| … and %d more %s |%s\n", n, pluralize(n, "version", "versions"), strings.Repeat(" |", len(cols)))
+	}
+	var b strings.Builder
+	b.WriteString(head.String())
+	for i, c := range versions {
+		row := replicationRow(c, cols, latest[string(c.Address)])
+		if b.Len()+len(row)+len(more(len(versions)))+len(legend)+len(foot) > budget {
+			b.WriteString(more(len(versions) - i))
+			break
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(legend + foot)
+	return b.String()
+}
+
+// replicationRow is one version's row of the replication table.
+func replicationRow(c *Change, cols []string, becomesLatest bool) string {
+	before, _ := c.Before.(*model.ImageVersion)
+	after, _ := c.After.(*model.ImageVersion)
+	if c.Action == Delete {
+		after = nil
+	}
+	if c.Action == Create || c.Action == Replace {
+		before = nil
+	}
+	name := fmt.Sprintf("%s `%s/%s` %s", c.Action.Symbol(), mdCell(clip(c.Gallery, 80)), mdCell(clip(c.Image, 80)), mdCell(c.Version))
+	if becomesLatest {
+		name += " ★"
+	}
+	if c.Refused != "" {
+		name += " (refused)"
+	}
+	var b strings.Builder
+	b.WriteString("| " + name + " |")
+	for _, r := range cols {
+		var was, will *model.TargetRegion
+		if before != nil {
+			if tr, ok := before.Regions[r]; ok {
+				was = &tr
+			}
+		}
+		if after != nil {
+			if tr, ok := after.Regions[r]; ok {
+				will = &tr
+			}
+		}
+		cell := ""
+		switch {
+		case was == nil && will == nil:
+		case was == nil:
+			cell = fmt.Sprintf("+%d %s", will.Replicas, shortStorage(will.Storage))
+		case will == nil:
+			cell = fmt.Sprintf("-%d %s", was.Replicas, shortStorage(was.Storage))
+		case was.Storage != will.Storage:
+			cell = fmt.Sprintf("%d %s → %d %s", was.Replicas, shortStorage(was.Storage), will.Replicas, shortStorage(will.Storage))
+		case was.Replicas != will.Replicas:
+			cell = fmt.Sprintf("%d → %d %s", was.Replicas, will.Replicas, shortStorage(will.Storage))
+		default:
+			cell = fmt.Sprintf("%d %s", will.Replicas, shortStorage(will.Storage))
+		}
+		b.WriteString(" " + cell + " |")
+	}
+	return b.String() + "\n"
+}
+
+// shortStorage abbreviates a storage account type for the table:
+// Standard_LRS → LRS, Premium_LRS → Premium LRS.
+func shortStorage(s string) string {
+	s = strings.TrimPrefix(s, "Standard_")
+	return strings.ReplaceAll(s, "_", " ")
+}
+
+// mdCell keeps a value from breaking a table cell or a code span.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", "\\|", "`", "'", "\n", " ").Replace(s)
+}

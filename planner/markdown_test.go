@@ -118,6 +118,19 @@ func TestMarkdownOfAGeneratedEstate(t *testing.T) {
 	if !strings.Contains(md, "more warnings: see the job log or the JSON plan") {
 		t.Error("1,000 latest moves are not bounded with a count")
 	}
+	// The versions × regions table: its head, as many rows as its budget
+	// allows, and the rest counted.
+	table := regexp.MustCompile(`(?s)<summary>Replication of the 10000 versions this plan touches</summary>\n\n\| version \| eastus \| northeurope \| westeurope \|\n\|---\|---\|---\|---\|\n(.*?)\| … and (\d+) more versions \|`).FindStringSubmatch(md)
+	if table == nil {
+		t.Fatal("no bounded replication table")
+	}
+	rows := strings.Count(table[1], "\n")
+	if more, _ := strconv.Atoi(table[2]); rows == 0 || rows+more != 10000 {
+		t.Errorf("the table shows %d rows and counts %s more, want 10,000 in all", rows, table[2])
+	}
+	if !strings.Contains(table[1], "| + `gallery_000/image-0000` 1.0.0 | +3 LRS | +2 LRS | +1 LRS |") {
+		t.Errorf("the first row is not the first version with its regions:\n%.400s", table[1])
+	}
 }
 
 // TestMarkdownWorstCase: 100 galleries (the service's limit per region) with
