@@ -49,6 +49,7 @@ func main() {
 	goalDir := flag.String("goal-dir", "", "keep the goal's estate and emulator state in this folder and reuse them when present (populating takes ~40 s); default: a temporary folder")
 	crossover := flag.String("crossover", "", "definitions (comma-separated) of estates on which both read paths are measured, to place the automatic choice's threshold; empty skips it")
 	cueExportDir := flag.String("cue-export", "", "internal: export the configuration in this folder as `cue export` would (the reference the cold plan is compared with), to stdout, and exit")
+	page := flag.String("page", "10,1000,10000", "galleries,definitions,versions of the estate page's measurement (answer sizes, first paint in chromium); empty skips it")
 	cpuprofile := flag.String("goal-cpuprofile", "", "write a CPU profile of the read-path comparison (emulator and client, in this process) to this file")
 	flag.Parse()
 	if *cueExportDir != "" {
@@ -78,6 +79,12 @@ func main() {
 	}
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
+	}
+	if *page != "" {
+		if err := pageRows(*page); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
 	}
 	if *crossover != "" {
 		if err := crossoverRows(*bin, *crossover, *goalDir); err != nil {
