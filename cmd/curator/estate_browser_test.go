@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -279,4 +280,19 @@ func TestEstatePageInBrowser(t *testing.T) {
 	if mark != "kept" {
 		t.Error("the page reloaded: it should update in place")
 	}
+
+	// On a phone the page fits the screen's width (a matrix scrolls in
+	// its own box), and in print the open matrices show and the live
+	// status does not.
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.documentElement.scrollWidth <= window.innerWidth + 1`, 5*time.Second)
+	if err := chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	wait(`getComputedStyle(document.getElementById('live')).display === 'none' && document.querySelector('table.matrix').getBoundingClientRect().height > 0`, 5*time.Second)
 }
