@@ -41,7 +41,7 @@ func pageRows(shape string) error {
 	}
 	desired, diags := schema.Load(os.DirFS(dir))
 	if diags.HasErrors() {
-		return diags.Err()
+		return schema.Err(diags)
 	}
 	actual := appliedState(desired)
 	plan, _ := planner.Compute(*desired, *actual, planner.Options{Now: time.Now()})
