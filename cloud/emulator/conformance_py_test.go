@@ -2,8 +2,13 @@ package emulator_test
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +56,30 @@ func TestConformancePython(t *testing.T) {
 	}
 	if st := srv.Stats(); st["POST token"] == 0 || st["GET operations"] == 0 {
 		t.Errorf("the SDK did not log in through the token service or poll operations: %v", st)
+	}
+
+	// The README's Python snippet, as it is written there (its URL
+	// pointed at this emulator).
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```python\n(.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no Python snippet")
+	}
+	snippet := filepath.Join(t.TempDir(), "snippet.py")
+	if err := os.WriteFile(snippet, []byte(strings.ReplaceAll(string(m[1]), "https://127.0.0.1:8443", srv.URL())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.Certificates().Pool()}}}
+	if r, msg := doAs(t, client, http.MethodPut, srv.URL()+"/subscriptions/"+sub+"/resourcegroups/images?api-version=2021-04-01", `{"location":"westeurope"}`, "x"); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create the snippet's resource group: %s %s", r.Status, msg)
+	}
+	cmd = exec.CommandContext(ctx, clients.Python, snippet)
+	cmd.Env = azclients.Env(t.TempDir(), srv.Certificates().CAFile)
+	out, err = cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "['acme']" {
+		t.Errorf("the README's Python snippet: %v\n%s", err, out)
 	}
 }

@@ -21,6 +21,7 @@ import (
 // azBatch runs az commands in one Python process (testdata/az/batch.py):
 // the same entry point /usr/bin/az calls, started once.
 type azBatch struct {
+	ran  *[][]string // every command run, for the README check
 	in   io.WriteCloser
 	out  *bufio.Reader
 	cmd  *exec.Cmd
@@ -33,7 +34,7 @@ type azAnswer struct {
 	Err  string `json:"err"`
 }
 
-func startAzBatch(t *testing.T, python string, env []string) *azBatch {
+func startAzBatch(t *testing.T, python string, env []string, ran *[][]string) *azBatch {
 	t.Helper()
 	script, err := filepath.Abs(filepath.Join("testdata", "az", "batch.py"))
 	if err != nil {
@@ -60,11 +61,12 @@ func startAzBatch(t *testing.T, python string, env []string) *azBatch {
 		_ = cmd.Wait()
 		cancel()
 	})
-	return &azBatch{in: in, out: bufio.NewReaderSize(out, 1<<20), cmd: cmd, logs: logs}
+	return &azBatch{ran: ran, in: in, out: bufio.NewReaderSize(out, 1<<20), cmd: cmd, logs: logs}
 }
 
 func (b *azBatch) run(t *testing.T, args ...string) azAnswer {
 	t.Helper()
+	*b.ran = append(*b.ran, args)
 	line, _ := json.Marshal(args)
 	if _, err := fmt.Fprintf(b.in, "%s\n", line); err != nil {
 		t.Fatalf("az %s: %v (%s)", strings.Join(args, " "), err, b.logs)
@@ -111,8 +113,9 @@ func (b *azBatch) steps(t *testing.T, steps []azStep) {
 }
 
 // azExec runs the az executable itself.
-func azExec(t *testing.T, az string, env []string, args ...string) string {
+func azExec(t *testing.T, az string, env []string, ran *[][]string, args ...string) string {
 	t.Helper()
+	*ran = append(*ran, args)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, az, args...)
@@ -165,14 +168,15 @@ func TestAzCLI(t *testing.T) {
 	assignment := rgScope + "/providers/Microsoft.Authorization/roleAssignments/3f2e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f?api-version=2022-04-01"
 	readerRole := "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
 
+	var ran [][]string
 	// The owner: the README's commands with the az executable itself.
 	ownerEnv := azclients.Env(filepath.Join(root, "owner"), srv.Certificates().CAFile)
-	azExec(t, clients.AZ, ownerEnv, "cloud", "register", "-n", "curator", "--endpoint-resource-manager", srv.URL()+"/")
-	azExec(t, clients.AZ, ownerEnv, "cloud", "set", "-n", "curator")
-	if out := azExec(t, clients.AZ, ownerEnv, "login", "--service-principal", "-u", emulator.OwnerID, "-p", "local", "--tenant", tenant); !strings.Contains(out, sub) {
+	azExec(t, clients.AZ, ownerEnv, &ran, "cloud", "register", "-n", "curator", "--endpoint-resource-manager", srv.URL()+"/")
+	azExec(t, clients.AZ, ownerEnv, &ran, "cloud", "set", "-n", "curator")
+	if out := azExec(t, clients.AZ, ownerEnv, &ran, "login", "--service-principal", "-u", emulator.OwnerID, "-p", "local", "--tenant", tenant); !strings.Contains(out, sub) {
 		t.Fatalf("az login as the owner lists no subscription %s:\n%s", sub, out)
 	}
-	owner := startAzBatch(t, clients.Python, ownerEnv)
+	owner := startAzBatch(t, clients.Python, ownerEnv, &ran)
 	tsv := []string{"-o", "tsv", "--query"}
 	q := func(query string) []string { return append(append([]string{}, tsv...), query) }
 	owner.steps(t, []azStep{
@@ -231,7 +235,7 @@ func TestAzCLI(t *testing.T) {
 	// The Reader service principal, with a profile of its own: it reads,
 	// and is refused a write, naming the action it lacks.
 	readerEnv := azclients.Env(filepath.Join(root, "reader"), srv.Certificates().CAFile)
-	rd := startAzBatch(t, clients.Python, readerEnv)
+	rd := startAzBatch(t, clients.Python, readerEnv, &ran)
 	rd.steps(t, []azStep{
 		{args: []string{"cloud", "register", "-n", "curator", "--endpoint-resource-manager", srv.URL() + "/"}},
 		{args: []string{"cloud", "set", "-n", "curator"}},
@@ -248,6 +252,7 @@ func TestAzCLI(t *testing.T) {
 		{args: []string{"sig", "show", "-g", rg, "-r", "acme"}, fail: true, want: []string{"AuthorizationFailed", "Microsoft.Compute/galleries/read"}},
 	})
 	t.Logf("az suite: %s", time.Since(start).Round(100*time.Millisecond))
+	readmeCommandsRan(t, srv.URL(), ran)
 	if t.Failed() {
 		return
 	}
@@ -270,4 +275,82 @@ func TestAzCLI(t *testing.T) {
 	owner.steps(t, []azStep{
 		{args: append([]string{"sig", "image-version", "show", "-g", rg, "-r", "acme", "-i", "ubuntu", "-e", "1.0.0"}, q("[tags.\"curator.managed-by\", tags.env]")...), want: []string{"default\nprod"}},
 	})
+}
+
+// readmeCommandsRan checks that every az command the README's code blocks
+// show (the "$ az …" lines and the login lines `emulator serve` prints) is
+// one the suite ran, with at most output options (-o, --query) added.
+func readmeCommandsRan(t *testing.T, url string, ran [][]string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "\\\n", " ")
+	var shown [][]string
+	fenced := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "```") {
+			fenced = !fenced
+			continue
+		}
+		if !fenced {
+			continue
+		}
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "$"))
+		for _, part := range strings.Split(line, " && ") {
+			if args := shellWords(strings.TrimSpace(part)); len(args) > 1 && args[0] == "az" {
+				shown = append(shown, args[1:])
+			}
+		}
+	}
+	if len(shown) < 8 {
+		t.Fatalf("found %d az commands in README.md, want the register, login and az sig examples", len(shown))
+	}
+	for _, want := range shown {
+		for i, a := range want {
+			want[i] = strings.ReplaceAll(a, "https://127.0.0.1:8443", url)
+		}
+		found := false
+		for _, got := range ran {
+			if len(got) >= len(want) && strings.Join(got[:len(want)], "\x00") == strings.Join(want, "\x00") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("README.md shows az %s, which the suite does not run", strings.Join(want, " "))
+		}
+	}
+}
+
+// shellWords splits a command line as a POSIX shell would for the README's
+// examples: words separated by blanks, with '…' and "…" quoting.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	in, quote := false, rune(0)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == ' ' || r == '\t':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
 }

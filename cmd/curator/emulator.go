@@ -36,7 +36,14 @@ clients trust it. --tls=false serves plain HTTP.
 Every request needs a bearer token. A token without an oid claim (any string
 that is not a JWT) is the estate's owner; "curator emulator token --principal
 <object id>" prints one for another principal, whose role assignments decide
-what it may do.`,
+what it may do.
+
+Clients that log in themselves find everything on this port: the cloud's
+endpoint document (GET /metadata/endpoints, so "az cloud register
+--endpoint-resource-manager URL" needs nothing else) and a token service with
+an AD FS-style authority (URL/adfs) that issues tokens to service principals
+(client credentials: the client ID is the principal's object ID, ` + emulator.OwnerID + `
+for the owner; the secret is not checked).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger(cmd.ErrOrStderr())
@@ -57,7 +64,17 @@ what it may do.`,
 			fmt.Fprintf(out, "curator emulator serving %s (state %s); stop with Ctrl-C\n", srv.URL(), g.stateDir)
 			if c := srv.Certificates(); c != nil {
 				fmt.Fprintf(out, "CA certificate: %s\n", c.CAFile)
-				fmt.Fprintf(out, "Trust it with:\n  export SSL_CERT_FILE=%[1]s        # Go, curl, OpenSSL-based tools, the az CLI\n  export NODE_EXTRA_CA_CERTS=%[1]s   # Node.js (the JavaScript SDK, Pulumi)\n  export REQUESTS_CA_BUNDLE=%[1]s    # Python (the Python SDK, the az CLI)\n", c.CAFile)
+				// As each client really takes a CA (README, "Use the
+				// emulator with other tools"): Debian's Python requests
+				// and curl ignore SSL_CERT_FILE.
+				fmt.Fprintf(out, "Trust it with:\n"+
+					"  export REQUESTS_CA_BUNDLE=%[1]s   # Python: the az CLI, the Azure SDK for Python, MSAL\n"+
+					"  export NODE_EXTRA_CA_CERTS=%[1]s  # Node.js: the Azure SDK for JavaScript\n"+
+					"  export SSL_CERT_FILE=%[1]s        # Go (it then trusts only this CA)\n"+
+					"  export CURL_CA_BUNDLE=%[1]s       # curl (or curl --cacert)\n", c.CAFile)
+				fmt.Fprintf(out, "Log in with the az CLI (a service principal: the client ID is its object ID, the owner's is %s; any secret):\n"+
+					"  az cloud register -n curator --endpoint-resource-manager %s/ && az cloud set -n curator\n"+
+					"  az login --service-principal -u %s -p local --tenant %s\n", emulator.OwnerID, srv.URL(), emulator.OwnerID, emulator.TenantID)
 			}
 			fmt.Fprintf(out, "Token of the estate's owner: any bearer token, e.g. %q; of another principal: curator emulator token --principal <object id>\n", emulator.Token(""))
 			<-ctx.Done()
