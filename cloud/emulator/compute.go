@@ -638,11 +638,10 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request, parent kin
 	if s.st.Resources[pkey] == nil {
 		return notFound(parent, names, base)
 	}
-	var items []map[string]any
-	for k := range s.st.childKeys(pkey) {
-		items = append(items, shapeForAPIVersion(parent+1, r.URL.Query().Get("api-version"), s.view(s.st.Resources[k], false)))
-	}
-	s.page(w, r, items)
+	keys := slices.Collect(maps.Keys(s.st.childKeys(pkey)))
+	s.pageKeys(w, r, keys, func(k string) map[string]any {
+		return shapeForAPIVersion(parent+1, r.URL.Query().Get("api-version"), s.view(s.st.Resources[k], false))
+	})
 	return nil
 }
 
@@ -652,13 +651,15 @@ func (s *Server) listGalleries(w http.ResponseWriter, r *http.Request, prefix st
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var items []map[string]any
+	var keys []string
 	for k := range s.st.keysOfType(kinds[kindGallery].armType) {
 		if strings.HasPrefix(k, prefix) {
-			items = append(items, shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), withoutGroups(s.view(s.st.Resources[k], false))))
+			keys = append(keys, k)
 		}
 	}
-	s.page(w, r, items)
+	s.pageKeys(w, r, keys, func(k string) map[string]any {
+		return shapeForAPIVersion(kindGallery, r.URL.Query().Get("api-version"), withoutGroups(s.view(s.st.Resources[k], false)))
+	})
 	return nil
 }
 

@@ -579,13 +579,30 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, items []map[string
 	sort.Slice(items, func(i, j int) bool {
 		return strings.ToLower(items[i]["id"].(string)) < strings.ToLower(items[j]["id"].(string))
 	})
+	s.pageOf(w, r, len(items), func(i int) map[string]any { return items[i] })
+}
+
+// pageKeys answers a page of the resources with the given (lower-cased ID)
+// keys in ID order, making the views of that page only.
+func (s *Server) pageKeys(w http.ResponseWriter, r *http.Request, keys []string, view func(key string) map[string]any) {
+	sort.Strings(keys)
+	s.pageOf(w, r, len(keys), func(i int) map[string]any { return view(keys[i]) })
+}
+
+// pageOf answers the page of n sorted items that the request's $skiptoken
+// asks for, with a nextLink when more follow.
+func (s *Server) pageOf(w http.ResponseWriter, r *http.Request, n int, item func(i int) map[string]any) {
 	skip, _ := strconv.Atoi(r.URL.Query().Get("$skiptoken"))
-	if skip < 0 || skip > len(items) {
-		skip = len(items)
+	if skip < 0 || skip > n {
+		skip = n
 	}
-	end := min(skip+s.opts.PageSize, len(items))
-	out := map[string]any{"value": items[skip:end]}
-	if end < len(items) {
+	end := min(skip+s.opts.PageSize, n)
+	value := make([]map[string]any, 0, end-skip)
+	for i := skip; i < end; i++ {
+		value = append(value, item(i))
+	}
+	out := map[string]any{"value": value}
+	if end < n {
 		q := r.URL.Query()
 		q.Set("$skiptoken", strconv.Itoa(end))
 		out["nextLink"] = s.baseURL(r) + r.URL.Path + "?" + q.Encode()
