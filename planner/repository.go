@@ -173,9 +173,12 @@ const (
 // configuration's summary first, then the refusals and errors of every
 // configuration, what was skipped and why, then each configuration's plan
 // in a collapsible section, sharing the room left.
-func RenderRepositoryMarkdown(sections []Section, title string) string {
+func RenderRepositoryMarkdown(sections []Section, title, note string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n**%s**\n\n", clip(title, 200), repositorySummary(sections))
+	if note != "" {
+		fmt.Fprintf(&b, "%s\n\n", clip(note, 1000))
+	}
 
 	var rows, problems, skipped []string
 	for _, s := range sections {

@@ -46,7 +46,7 @@ func TestRepositoryMarkdown(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sections := repoSections(t, tc.n, tc.versions)
-			md := planner.RenderRepositoryMarkdown(sections, "curator plan for `images`")
+			md := planner.RenderRepositoryMarkdown(sections, "curator plan for `images`", "")
 			if n := len([]rune(md)); n > planner.MarkdownLimit {
 				t.Fatalf("%d characters, over GitHub's %d", n, planner.MarkdownLimit)
 			}

@@ -25,6 +25,8 @@ type RepoConfig struct {
 	// Path is its folder relative to the repository's root (what was
 	// given on the command line), slash-separated.
 	Path string
+	// Dir is its folder relative to the tree's top.
+	Dir string
 	// Snapshot is its files at the repository's revision.
 	Snapshot *sources.Snapshot
 }
@@ -46,7 +48,7 @@ func Configurations(t *sources.Tree) ([]RepoConfig, error) {
 				rel = "."
 			}
 		}
-		out[i] = RepoConfig{Path: rel, Snapshot: t.Configuration(dir)}
+		out[i] = RepoConfig{Path: rel, Dir: dir, Snapshot: t.Configuration(dir)}
 	}
 	return out, nil
 }
@@ -145,4 +147,47 @@ func RepoPath(root, dir string) string {
 		return root
 	}
 	return path.Join(filepath.ToSlash(root), dir)
+}
+
+// CuratorChanged returns a changed path of the repository that changes
+// how every configuration is planned — curator's own source (Go files,
+// go.mod, go.sum), its schema (schema/curator.cue), or a .curator-version
+// file pinning the release a pipeline runs — or "" when there is none.
+func CuratorChanged(paths []string) string {
+	for _, p := range paths {
+		base := path.Base(p)
+		switch {
+		case strings.HasSuffix(base, ".go"), base == "go.mod", base == "go.sum", base == ".curator-version",
+			p == "schema/curator.cue" || strings.HasSuffix(p, "/schema/curator.cue"):
+			return p
+		}
+	}
+	return ""
+}
+
+// Touched reports whether a change of the files changed (paths relative to
+// the tree's top) touches the configuration: one of its own files, or a
+// file of a package it imports (transitively), or the module file.
+func Touched(c RepoConfig, changed map[string]bool) bool {
+	folders := map[string]bool{}
+	if m := c.Snapshot.Module; m != nil {
+		deps, _ := schema.ModuleDeps(schema.Module{FS: m.FS, Dir: m.Dir})
+		for _, d := range deps {
+			folders[d] = true
+		}
+		folders[m.Dir] = true
+	}
+	dir := "."
+	if m := c.Snapshot.Module; m != nil {
+		dir = m.Dir
+	} else if c.Dir != "" {
+		dir = c.Dir
+	}
+	folders[dir] = true
+	for p := range changed {
+		if folders[path.Dir(p)] {
+			return true
+		}
+	}
+	return false
 }

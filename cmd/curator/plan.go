@@ -15,6 +15,7 @@ func newPlanCmd(g *globals) *cobra.Command {
 		pf           planFlags
 		output, out  string
 		detailedExit bool
+		changedFrom  string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [PATH]",
@@ -34,9 +35,14 @@ or refused plan.`,
 			if err := checkFormat(output); err != nil {
 				return err
 			}
-			repo, err := src.repository(ctxOf(cmd), args)
+			repo, err := src.openRepository(ctxOf(cmd), args, changedFrom != "")
 			if err != nil {
 				return err
+			}
+			if repo != nil && changedFrom != "" {
+				if err := repo.changedFrom(ctxOf(cmd), changedFrom); err != nil {
+					return withExitCode(exitError, err)
+				}
 			}
 			if repo != nil {
 				if out != "" {
@@ -94,5 +100,6 @@ or refused plan.`,
 	f.StringVarP(&output, "output", "o", "text", "output format: text, json or markdown")
 	f.StringVar(&out, "out", "", "save the plan (JSON) to this file, for `curator apply FILE`")
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	f.StringVar(&changedFrom, "changed-from", "", "plan only the configurations whose files, or files of packages they import, changed since the merge base of this git ref (all of them when curator itself or its schema changed)")
 	return cmd
 }

@@ -30,8 +30,11 @@ type repository struct {
 	// name says which repository, for people: the ROOT argument, or the
 	// git source.
 	name    string
+	source  sources.Source
 	tree    *sources.Tree
 	configs []reconcile.RepoConfig
+	// note says how the configurations were chosen, for the Markdown.
+	note string
 	// skipped are the configurations --changed-from left out, with why.
 	skipped []planner.Section
 }
@@ -40,6 +43,12 @@ type repository struct {
 // names one configuration (a folder of `package curator` files, or one
 // with no configuration below it: handled, and refused, as before).
 func (s *sourceFlags) repository(ctx context.Context, args []string) (*repository, error) {
+	return s.openRepository(ctx, args, false)
+}
+
+// openRepository is repository; with whole, a configuration folder is a
+// repository of that one configuration.
+func (s *sourceFlags) openRepository(ctx context.Context, args []string, whole bool) (*repository, error) {
 	source, err := s.source(args)
 	if err != nil {
 		return nil, err
@@ -47,7 +56,7 @@ func (s *sourceFlags) repository(ctx context.Context, args []string) (*repositor
 	var name string
 	switch src := source.(type) {
 	case *sources.Local:
-		if schema.IsConfigFolder(os.DirFS(src.Dir), ".") {
+		if !whole && schema.IsConfigFolder(os.DirFS(src.Dir), ".") {
 			return nil, nil
 		}
 		name = src.Dir
@@ -62,20 +71,62 @@ func (s *sourceFlags) repository(ctx context.Context, args []string) (*repositor
 	}
 	tree, err := tr.Tree(ctx)
 	if tree == nil || err != nil {
+		if whole {
+			return nil, err
+		}
 		// The single configuration's path reports what is wrong.
 		return nil, nil
 	}
 	if schema.IsConfigFolder(tree.FS, tree.Root) {
-		return nil, nil
+		if !whole {
+			return nil, nil
+		}
+		c := reconcile.RepoConfig{Path: ".", Dir: tree.Root, Snapshot: tree.Configuration(tree.Root)}
+		return &repository{name: name, source: source, tree: tree, configs: []reconcile.RepoConfig{c}}, nil
 	}
 	configs, err := reconcile.Configurations(tree)
 	if err != nil {
 		return nil, fmt.Errorf("find the configurations under %s: %w", name, err)
 	}
 	if len(configs) == 0 {
+		if whole {
+			return nil, fmt.Errorf("%s holds no configuration (a folder with a `package curator` file)", name)
+		}
 		return nil, nil
 	}
-	return &repository{name: name, tree: tree, configs: configs}, nil
+	return &repository{name: name, source: source, tree: tree, configs: configs}, nil
+}
+
+// changedFrom narrows the repository to the configurations a change since
+// ref's merge base touches: whose files, or files of packages they
+// import, differ; every one when curator itself or its schema changed.
+// The others become skipped sections saying why.
+func (r *repository) changedFrom(ctx context.Context, ref string) error {
+	cr, ok := r.source.(sources.ChangesReader)
+	if !ok {
+		return fmt.Errorf("--changed-from needs a git repository: %s is not one", r.name)
+	}
+	ch, err := cr.ChangesSince(ctx, ref, r.tree)
+	if err != nil {
+		return err
+	}
+	base := ch.Base[:min(12, len(ch.Base))]
+	if p := reconcile.CuratorChanged(ch.Repository); p != "" {
+		r.note = fmt.Sprintf("Every configuration is planned: curator itself or its schema changed since %s (%s, the merge base of %s).", base, p, ref)
+		return nil
+	}
+	var kept []reconcile.RepoConfig
+	for _, c := range r.configs {
+		if reconcile.Touched(c, ch.Files) {
+			kept = append(kept, c)
+			continue
+		}
+		r.skipped = append(r.skipped, planner.Section{Path: c.Path,
+			Skipped: fmt.Sprintf("none of its files or of the packages it imports changed since %s (the merge base of %s)", base, ref)})
+	}
+	r.configs = kept
+	r.note = fmt.Sprintf("Only the configurations changed since %s (the merge base of %s) are planned.", base, ref)
+	return nil
 }
 
 // repoRun is what a repository command shares: how to make each
@@ -154,7 +205,7 @@ func pluralWord(n int, one, many string) string {
 }
 
 // renderRepo writes the repository's result in format.
-func renderRepo(w io.Writer, sections []planner.Section, format, title string) error {
+func renderRepo(w io.Writer, sections []planner.Section, format, title, note string) error {
 	switch format {
 	case "text", "":
 		_, err := io.WriteString(w, planner.RenderRepositoryText(sections, useColor(w)))
@@ -167,7 +218,7 @@ func renderRepo(w io.Writer, sections []planner.Section, format, title string) e
 		_, err = fmt.Fprintf(w, "%s\n", data)
 		return err
 	case "markdown", "md":
-		_, err := io.WriteString(w, planner.RenderRepositoryMarkdown(sections, title))
+		_, err := io.WriteString(w, planner.RenderRepositoryMarkdown(sections, title, note))
 		return err
 	}
 	return fmt.Errorf("-o %q: use text, json or markdown", format)
@@ -204,7 +255,7 @@ func planRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, outp
 		}
 	})
 	sections := run.all()
-	if err := renderRepo(cmd.OutOrStdout(), sections, output, fmt.Sprintf("curator plan for `%s`", repo.name)); err != nil {
+	if err := renderRepo(cmd.OutOrStdout(), sections, output, fmt.Sprintf("curator plan for `%s`", repo.name), repo.note); err != nil {
 		return err
 	}
 	code := 0
@@ -248,7 +299,7 @@ func driftRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, out
 		}
 	})
 	sections := run.all()
-	if err := renderRepo(cmd.OutOrStdout(), sections, output, fmt.Sprintf("curator drift for `%s`", repo.name)); err != nil {
+	if err := renderRepo(cmd.OutOrStdout(), sections, output, fmt.Sprintf("curator drift for `%s`", repo.name), repo.note); err != nil {
 		return err
 	}
 	return repoExit(sections, exitChanges)
@@ -298,7 +349,7 @@ func applyRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, aut
 		}
 	})
 	sections := run.all()
-	if err := renderRepo(cmd.OutOrStdout(), sections, "text", ""); err != nil {
+	if err := renderRepo(cmd.OutOrStdout(), sections, "text", "", ""); err != nil {
 		return err
 	}
 	return repoExit(sections, 0)

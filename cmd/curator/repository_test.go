@@ -8,6 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/curator-dev/curator/planner"
 )
@@ -139,4 +144,88 @@ func TestRepositoryErrorInLib(t *testing.T) {
 	}
 	r := curator(t, state, "plan", root)
 	expect(t, r, 1, "=== sandbox (sandbox) ===", "+ gallery/sandbox", "2 of 3 configurations failed or were refused: dev, prod")
+}
+
+// gitRepo makes root a git work tree with its files committed on main,
+// and returns a function that commits edits (path → content) on the
+// branch feature.
+func gitRepo(t *testing.T, root string) (commit func(edits map[string]string)) {
+	t.Helper()
+	repo, err := git.PlainInitWithOptions(root, &git.PlainInitOptions{InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := &object.Signature{Name: "t", Email: "t@example.com", When: time.Now()}
+	commitAll := func(msg string) {
+		if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wt.Commit(msg, &git.CommitOptions{Author: sig}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commitAll("base")
+	if err := wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName("feature"), Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	return func(edits map[string]string) {
+		t.Helper()
+		for p, content := range edits {
+			full := filepath.Join(root, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		commitAll("change")
+	}
+}
+
+// TestRepositoryChangedFrom: a pull request changing only prod/ plans only
+// prod; one changing lib/ plans both; one changing curator's own source
+// plans every configuration; the Markdown lists what was skipped and why.
+func TestRepositoryChangedFrom(t *testing.T) {
+	root, state := exampleRepo(t)
+	commit := gitRepo(t, root)
+	read := func(p string) string {
+		data, err := os.ReadFile(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+
+	commit(map[string]string{"prod/curator.cue": strings.Replace(read("prod/curator.cue"), `description: "Production images"`, `description: "Production images, reviewed"`, 1), "prod/README.md": "notes"})
+	r := curator(t, state, "plan", "-o", "markdown", "--changed-from", "main", root)
+	expect(t, r, 0, "<details><summary><code>prod</code>", "`dev`: none of its files or of the packages it imports changed since", "Only the configurations changed since")
+	if strings.Contains(r.stdout, "<details><summary><code>dev</code>") {
+		t.Errorf("dev was planned:\n%s", r.stdout)
+	}
+	// The same through --git.
+	r = curator(t, state, "plan", "-o", "json", "--changed-from", "main", "--git", root, "--ref", "feature")
+	expect(t, r, 0, `"path":"prod"`, `"skipped":"none of its files`)
+
+	commit(map[string]string{"lib/lib.cue": read("lib/lib.cue") + "\n// reviewed\n"})
+	r = curator(t, state, "plan", "-o", "markdown", "--changed-from", "main", root)
+	expect(t, r, 0, "<details><summary><code>prod</code>", "<details><summary><code>dev</code>")
+	if strings.Contains(r.stdout, "Skipped:") {
+		t.Errorf("a change of lib skipped a configuration:\n%s", r.stdout)
+	}
+
+	// Nothing changed since the branch's own head: every configuration
+	// is skipped; curator's own source changing plans them all.
+	r = curator(t, state, "plan", "-o", "markdown", "--changed-from", "feature", root)
+	expect(t, r, 0, "`dev`: none of its files", "`prod`: none of its files")
+	commit(map[string]string{"tools/main.go": "package main\n"})
+	r = curator(t, state, "plan", "-o", "markdown", "--changed-from", "HEAD~1", root)
+	expect(t, r, 0, "Every configuration is planned: curator itself or its schema changed", "tools/main.go", "<details><summary><code>dev</code>", "<details><summary><code>prod</code>")
+
+	r = curator(t, state, "plan", "--changed-from", "no-such-branch", root)
+	expect(t, r, 1, "--changed-from no-such-branch: no branch, tag or commit")
 }
