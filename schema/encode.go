@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"cuelang.org/go/cue/format"
 
@@ -18,7 +19,8 @@ import (
 
 // Encode writes an estate as curator configuration files: curator.cue with
 // the configuration's name, target and `prune: false`, and one file per
-// gallery, <gallery>.cue. It is what `curator import` writes, so that
+// gallery, <gallery>.cue (a name close to it where the gallery's own would
+// not be read, see galleryFileNames). It is what `curator import` writes, so that
 // loading the files and planning them against the estate they were read
 // from changes nothing (except that resources without this configuration's
 // ownership mark are adopted).
@@ -67,16 +69,66 @@ func Encode(st *model.State) (files map[string][]byte, warnings diag.Diagnostics
 	if files["curator.cue"], err = b.format("curator.cue"); err != nil {
 		return nil, nil, err
 	}
-	for _, gname := range slices.Sorted(maps.Keys(st.Galleries)) {
+	names := slices.Sorted(maps.Keys(st.Galleries))
+	fileNames := galleryFileNames(names)
+	for _, gname := range names {
 		e := encoder{config: st.Name}
 		data, err := e.gallery(gname, st.Galleries[gname])
 		if err != nil {
 			return nil, nil, err
 		}
-		files[gname+".cue"] = data
+		files[fileNames[gname]] = data
 		warnings = append(warnings, e.warnings...)
 	}
 	return files, warnings, nil
+}
+
+// reservedStems are file names Windows refuses whatever their extension.
+var reservedStems = map[string]bool{"con": true, "prn": true, "aux": true, "nul": true,
+	"com1": true, "com2": true, "com3": true, "com4": true, "com5": true, "com6": true, "com7": true, "com8": true, "com9": true,
+	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true}
+
+// galleryFileNames names the file each gallery (names, sorted) is written
+// to: its name where that is a file name the loader reads, on any disk,
+// and otherwise one close to it. A file name holds only ASCII letters,
+// digits, '.', '_' and '-' (any other character becomes '_', so no path);
+// it never begins with '.', '_' or '-' (hidden files, and files CUE leaves
+// out), never looks like an editor's temporary file (".tmp."), never ends
+// in _tool (CUE's command files, which the loader skips), is no name
+// Windows reserves, and no two files, curator.cue included, have names
+// that differ only in case. Which file holds a gallery does not matter to
+// the loader: the gallery's name is its label inside the file.
+func galleryFileNames(names []string) map[string]string {
+	taken := map[string]bool{"curator": true}
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		stem := []rune{}
+		for _, r := range name {
+			if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+				stem = append(stem, r)
+			} else {
+				stem = append(stem, '_')
+			}
+		}
+		base := string(stem)
+		if strings.Contains(strings.ToLower(base+".cue"), ".tmp.") {
+			base = strings.ReplaceAll(base, ".", "_")
+		}
+		if base == "" || strings.IndexByte("._-", base[0]) >= 0 {
+			base = "gallery" + base
+		}
+		lower := strings.ToLower(base)
+		if strings.HasSuffix(lower, "_tool") || reservedStems[lower] || reservedStems[strings.SplitN(lower, ".", 2)[0]] {
+			base += "_gallery"
+		}
+		candidate := base
+		for i := 2; taken[strings.ToLower(candidate)]; i++ {
+			candidate = fmt.Sprintf("%s-%d", base, i)
+		}
+		taken[strings.ToLower(candidate)] = true
+		out[name] = candidate + ".cue"
+	}
+	return out
 }
 
 func targetComment(t model.Target) string {
@@ -96,19 +148,125 @@ func (b *builder) line(format string, args ...any) {
 func (b *builder) open(label string) { b.line("%s: {", cueLabel(label)) }
 func (b *builder) close()            { b.line("}") }
 
-// field writes label: value, the value as JSON (which is CUE).
+// field writes label: value, the value written as its JSON form says
+// (fields in their order), every string quoted by cueString.
 func (b *builder) field(label string, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		data = []byte(`""`)
-	}
-	b.line("%s: %s", cueLabel(label), data)
+	b.line("%s: %s", cueLabel(label), cueValue(v))
 }
 
+// comment writes a comment, each of its lines a comment line; characters
+// that are not printable (a byte order mark, bidirectional controls) are
+// written as escapes, so that the file reads as it is.
 func (b *builder) comment(format string, args ...any) {
 	for _, l := range strings.Split(fmt.Sprintf(format, args...), "\n") {
-		b.line("// %s", l)
+		var sb strings.Builder
+		for _, r := range l {
+			if r == ' ' || unicode.IsPrint(r) {
+				sb.WriteRune(r)
+			} else {
+				writeEscape(&sb, r)
+			}
+		}
+		b.line("// %s", sb.String())
 	}
+}
+
+// cueValue is v written as CUE: its JSON form, with every string quoted by
+// cueString and every object key a label.
+func cueValue(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return `""`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var sb strings.Builder
+	if err := writeCUE(&sb, dec); err != nil {
+		return `""`
+	}
+	return sb.String()
+}
+
+// writeCUE writes the next JSON value of dec as CUE.
+func writeCUE(sb *strings.Builder, dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		open, end := "{", json.Delim('}')
+		if t == '[' {
+			open, end = "[", json.Delim(']')
+		}
+		sb.WriteString(open)
+		for first := true; dec.More(); first = false {
+			if !first {
+				sb.WriteString(", ")
+			}
+			if t == '{' {
+				key, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				sb.WriteString(cueLabel(key.(string)) + ": ")
+			}
+			if err := writeCUE(sb, dec); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return err
+		}
+		sb.WriteString(string(end))
+	case string:
+		sb.WriteString(cueString(t))
+	case json.Number:
+		sb.WriteString(t.String())
+	case bool:
+		fmt.Fprint(sb, t)
+	case nil:
+		sb.WriteString("null")
+	}
+	return nil
+}
+
+// cueString quotes s as a CUE string that reads back as s: printable
+// characters as they are, every other one (controls, NUL, a byte order
+// mark, bidirectional and other format characters, line and paragraph
+// separators) as a \u or \U escape, so that the file parses, shows what it
+// holds, and loads to the same string. Bytes that are not UTF-8 (as a lone
+// surrogate decodes) are U+FFFD already in a Go string read from JSON.
+func cueString(s string) string {
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			sb.WriteString(`\"`)
+		case r == '\\':
+			sb.WriteString(`\\`)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r == ' ' || unicode.IsPrint(r):
+			sb.WriteRune(r)
+		default:
+			writeEscape(&sb, r)
+		}
+	}
+	sb.WriteByte('"')
+	return sb.String()
+}
+
+// writeEscape writes r as CUE's \uXXXX or \UXXXXXXXX.
+func writeEscape(sb *strings.Builder, r rune) {
+	if r <= 0xFFFF {
+		fmt.Fprintf(sb, `\u%04X`, r)
+		return
+	}
+	fmt.Fprintf(sb, `\U%08X`, r)
 }
 
 func (b *builder) format(name string) ([]byte, error) {
@@ -132,8 +290,7 @@ func cueLabel(s string) string {
 	if identRE.MatchString(s) && !cueKeywords[s] {
 		return s
 	}
-	data, _ := json.Marshal(s)
-	return string(data)
+	return cueString(s)
 }
 
 type encoder struct {

@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,5 +69,60 @@ func TestEncodeLoadsBack(t *testing.T) {
 		t.Errorf("definition: %+v", img)
 	case v.Replicas != 2 || v.Storage != "Standard_ZRS" || !v.Regions["westeurope"].ExcludeFromLatest || v.Safety == nil || !v.Safety.BlockDeletionBeforeEndOfLife:
 		t.Errorf("version: %+v", v)
+	}
+}
+
+// TestEncodeWritesEveryName: whatever the service names a gallery, and
+// whatever its strings hold (a byte order mark, NUL, bidirectional
+// controls, line separators, U+FFFD where a lone surrogate was), the files
+// parse, the loader reads every one of them, and every string loads back
+// as it was.
+func TestEncodeWritesEveryName(t *testing.T) {
+	odd := "\ufeffBOM at the start, NUL \x00 inside, \u202eevil\u202c bidi, \u2066isolate\u2069, line\u2028sep, \r\n, tab\t, \"quoted\" \\(not interpolated), lone surrogate \ufffd, emoji 👨\u200d👩\u200d👧, \u00a0nbsp, \u0085 next line, \x7f del"
+	names := []string{"x_tool", "X_TOOL2_tool", "curator", "Curator", "a.tmp", "con", "Prod", "prod", "release.2024", "release_2024"}
+	st := &model.State{Name: "imported", Target: model.Target{Local: &model.LocalTarget{}}, Galleries: map[string]*model.Gallery{}}
+	for _, n := range names {
+		st.Galleries[n] = &model.Gallery{Location: "westeurope", Description: odd,
+			Tags: map[string]string{model.ManagedByTag: "imported", "note": odd}}
+	}
+	files, _, err := schema.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folded := map[string]string{}
+	fsys := fstest.MapFS{}
+	for n, data := range files {
+		lower := strings.ToLower(n)
+		if other, ok := folded[lower]; ok {
+			t.Errorf("%s and %s differ only in case", n, other)
+		}
+		folded[lower] = n
+		switch {
+		case strings.HasSuffix(n, "_tool.cue"), strings.HasPrefix(n, "."), strings.HasPrefix(n, "_"), strings.HasPrefix(n, "-"),
+			strings.Contains(n, ".tmp."), strings.Contains(n, "/"), !strings.HasSuffix(n, ".cue"):
+			t.Errorf("%s is a file name the loader does not read as configuration", n)
+		}
+		if bytes.ContainsRune(data, '\ufeff') || bytes.ContainsRune(data, '\u202e') || bytes.ContainsRune(data, 0) {
+			t.Errorf("%s holds a raw BOM, bidi control or NUL:\n%s", n, data)
+		}
+		fsys[n] = &fstest.MapFile{Data: data}
+	}
+	if len(files) != len(names)+1 {
+		t.Errorf("%d files for %d galleries and curator.cue", len(files), len(names))
+	}
+	got, diags := schema.Load(fsys)
+	if diags.HasErrors() {
+		t.Fatalf("the encoded estate does not load: %v", diags.Err("invalid"))
+	}
+	for _, n := range names {
+		g, ok := got.Galleries[n]
+		switch {
+		case !ok:
+			t.Errorf("gallery %q is missing from the loaded configuration", n)
+		case g.Description != odd:
+			t.Errorf("gallery %q: description %+q, want %+q", n, g.Description, odd)
+		case g.Tags["note"] != odd:
+			t.Errorf("gallery %q: tag %+q, want %+q", n, g.Tags["note"], odd)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +24,9 @@ func newImportCmd(g *globals) *cobra.Command {
 		Long: `import reads the galleries, image definitions, image versions, shares and
 sharing profiles of a scope — with the same list calls plan uses — and writes
 them as a configuration: DIR/curator.cue (name, target, prune: false) and one
-DIR/<gallery>.cue per gallery, formatted by CUE.
+DIR/<gallery>.cue per gallery (a name close to it where the gallery's own would
+not be read, e.g. NAME_tool), formatted by CUE. DIR must be new or empty: import
+writes only its own new files, and reads them back as plan does.
 
 Resources without the ownership tag of --name are written with adopt: true,
 so the first plan of DIR only adopts them and its apply only adds the tag.
@@ -37,6 +40,11 @@ local target in --state).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return errors.New("--out DIR is required: the folder to write the configuration to")
+			}
+			// Refused before anything is read: import writes only into a
+			// new or empty folder (WriteFiles checks again as it writes).
+			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+				return withExitCode(exitError, fmt.Errorf("--out %s is not empty (it holds %s): import writes only into a new or empty folder", out, entries[0].Name()))
 			}
 			var target model.Target
 			switch {
@@ -75,6 +83,9 @@ local target in --state).`,
 			}
 			for _, w := range imp.Warnings {
 				fmt.Fprintln(cmd.ErrOrStderr(), w)
+			}
+			if err := reconcile.CheckWritten(out, imp); err != nil {
+				return withExitCode(exitError, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Imported %s into %s (%d files, %d requests, %s). Next: curator plan %s\n",
 				imp.Counts, out, len(imp.Files), imp.Requests, time.Since(start).Round(10*time.Millisecond), out)

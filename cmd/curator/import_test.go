@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,7 +68,7 @@ func TestImportRoundTrip(t *testing.T) {
 				}
 			}
 			// Import refuses to overwrite a configuration.
-			expect(t, curator(t, state, "import", "--name", st.Name, "--out", b), 1, "already holds configuration files")
+			expect(t, curator(t, state, "import", "--name", st.Name, "--out", b), 1, "is not empty")
 		})
 	}
 }
@@ -174,5 +176,67 @@ func TestImportRefusesAScopeItCouldNotWrite(t *testing.T) {
 				t.Errorf("import wrote %s", out)
 			}
 		})
+	}
+}
+
+// TestImportWritesOnlyItsOwnNewFiles: galleries whose names and strings
+// the loader or CUE would have trouble with (x_tool, a byte order mark,
+// bidirectional controls, NUL) are imported into a new folder so that plan
+// finds nothing to do; a folder holding a planted link is refused, and
+// nothing outside --out ever changes.
+func TestImportWritesOnlyItsOwnNewFiles(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	const name = "imported"
+	desc := "\ufeffstarts with a BOM, \u202ereversed\u202c, a NUL \x00 and 👨\u200d👩\u200d👧"
+	behindCurator(t, state, name, func(c *azure.Client) {
+		if err := c.EnsureResourceGroup(context.Background(), "westeurope"); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range []string{"x_tool", "curator", "plain"} {
+			if err := c.CreateGallery(context.Background(), g, &model.Gallery{Location: "westeurope", Description: desc,
+				Tags: map[string]string{"note": "\u2066isolated\u2069"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	victimDir := t.TempDir()
+	victim := filepath.Join(victimDir, "precious.cue")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planted := t.TempDir()
+	for _, link := range []string{".curator.cue.tmp", ".x_tool.cue.tmp", "x_tool.cue", "curator.cue"} {
+		if err := os.Symlink(victim, filepath.Join(planted, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect(t, curator(t, state, "import", "--name", name, "--out", planted), 1, "is not empty")
+	if got := readFile(t, victim); got != "keep me" {
+		t.Fatalf("the file a planted link named was overwritten: %q", got)
+	}
+	if entries, _ := os.ReadDir(planted); len(entries) != 4 {
+		t.Errorf("the refused folder changed: %d entries", len(entries))
+	}
+
+	out := filepath.Join(t.TempDir(), "new", "config")
+	expect(t, curator(t, state, "import", "--name", name, "--out", out), 0, "Imported 3 galleries")
+	files := readDir(t, out)
+	for n, src := range files {
+		if strings.HasSuffix(n, "_tool.cue") || !strings.HasSuffix(n, ".cue") {
+			t.Errorf("import wrote %s, which the loader does not read as configuration", n)
+		}
+		if strings.ContainsRune(src, '\ufeff') || strings.ContainsRune(src, '\u202e') || strings.ContainsRune(src, 0) {
+			t.Errorf("%s holds a raw BOM, bidi control or NUL", n)
+		}
+	}
+	if len(files) != 4 {
+		t.Errorf("import wrote %d files, want curator.cue and one per gallery: %v", len(files), slices.Sorted(maps.Keys(files)))
+	}
+	expect(t, curator(t, state, "plan", "--detailed-exitcode", out), 0, "No changes.")
+	if got := readFile(t, victim); got != "keep me" {
+		t.Fatalf("the victim changed: %q", got)
+	}
+	if entries, _ := os.ReadDir(victimDir); len(entries) != 1 {
+		t.Errorf("files appeared beside the victim: %d entries", len(entries))
 	}
 }
