@@ -278,6 +278,18 @@ func TestSubscriptionsAndTenants(t *testing.T) {
 	if l := body.(map[string]any)["value"].([]any); status != http.StatusOK || len(l) != 0 {
 		t.Errorf("a principal without roles lists resource groups: %d %v, want []", status, body)
 	}
+	// PATCH replaces the tags (az group update).
+	status, body = getJSON(t, http.DefaultClient, http.MethodGet, u+"/subscriptions/"+sub+"/resourcegroups/second?api-version=2021-04-01", "", owner)
+	if r, m := doAs(t, http.DefaultClient, http.MethodPatch, u+"/subscriptions/"+sub+"/resourcegroups/second?api-version=2021-04-01", `{"tags":{"team":"platform"}}`, owner); r.StatusCode != http.StatusOK {
+		t.Errorf("PATCH resource group: %s %s", r.Status, m)
+	}
+	_, after := getJSON(t, http.DefaultClient, http.MethodGet, u+"/subscriptions/"+sub+"/resourcegroups/second?api-version=2021-04-01", "", owner)
+	if tags, _ := after.(map[string]any)["tags"].(map[string]any); status != http.StatusOK || tags["team"] != "platform" || after.(map[string]any)["location"] != body.(map[string]any)["location"] {
+		t.Errorf("after PATCH: %v (before %v), want the tags replaced and the rest kept", after, body)
+	}
+	if r, _ := doAs(t, http.DefaultClient, http.MethodPatch, u+"/subscriptions/"+sub+"/resourcegroups/missing?api-version=2021-04-01", `{"tags":{}}`, owner); r.StatusCode != http.StatusNotFound || r.Header.Get("x-ms-error-code") != "ResourceGroupNotFound" {
+		t.Errorf("PATCH of a missing resource group: %s", r.Status)
+	}
 	for path, want := range map[string]int{rg: http.StatusNoContent, "missing": http.StatusNotFound} {
 		if r, _ := doAs(t, http.DefaultClient, http.MethodHead, u+"/subscriptions/"+sub+"/resourcegroups/"+path+"?api-version=2021-04-01", "", owner); r.StatusCode != want {
 			t.Errorf("HEAD resource group %s: %s, want %d", path, r.Status, want)

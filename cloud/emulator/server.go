@@ -545,6 +545,28 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 			return errorf(http.StatusInternalServerError, "InternalServerError", "%v", err)
 		}
 		writeJSON(w, status, res.Body)
+	case http.MethodPatch:
+		// Resource Groups - Update (az group update): the tags, when
+		// given, replace the group's.
+		if existing == nil {
+			return errorf(http.StatusNotFound, "ResourceGroupNotFound", "Resource group '%s' could not be found.", rg)
+		}
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			return errorf(http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid and could not be deserialized: %v", err)
+		}
+		next := make(map[string]any, len(existing.Body))
+		for k, v := range existing.Body {
+			next[k] = v
+		}
+		if tags, ok := body["tags"]; ok {
+			next["tags"] = tags
+		}
+		s.st.putResource(key, &resource{ID: existing.ID, Type: existing.Type, Body: next})
+		if err := s.store.save(s.st); err != nil {
+			return errorf(http.StatusInternalServerError, "InternalServerError", "%v", err)
+		}
+		writeJSON(w, http.StatusOK, next)
 	case http.MethodDelete:
 		if existing == nil {
 			w.WriteHeader(http.StatusNoContent)
