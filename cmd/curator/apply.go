@@ -57,6 +57,10 @@ the cloud changed since, is refused.`,
 			}
 			if len(args) > 0 {
 				if fi, err := os.Stat(args[0]); err == nil && !fi.IsDir() {
+					if !fi.Mode().IsRegular() {
+						// A pipe would block the read; a plan file is a file.
+						return withExitCode(exitError, fmt.Errorf("%s is not a plan file: it is not a regular file (%s)", args[0], fi.Mode().Type()))
+					}
 					return applySaved(cmd, opts, src, args[0], args[1:], autoApprove)
 				}
 			}

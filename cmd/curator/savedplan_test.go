@@ -351,3 +351,12 @@ func TestSavedPlanWithPrices(t *testing.T) {
 	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 1, "Saved plan does not match", "--prices")
 	expect(t, curator(t, state, "apply", "--auto-approve", "--prices", free, planFile, cfg), 0, "Apply complete")
 }
+
+// A plan file that is a named pipe is refused by its type, not read (a
+// read would wait for a writer forever).
+func TestPlanFileThatIsAPipeIsRefused(t *testing.T) {
+	cfg, state := setup(t)
+	pipe := filepath.Join(t.TempDir(), "plan.json")
+	mkfifo(t, pipe)
+	expect(t, curator(t, state, "apply", "--auto-approve", pipe, cfg), 1, "not a regular file")
+}
