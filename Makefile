@@ -38,12 +38,16 @@ bench: build
 
 # The main job on the embedded default: validate, plan and apply the
 # quickstart against the in-process emulator (state in $(DEMO_DIR)), with
-# replication slowed so its progress shows, then plan again: no changes.
+# replication slowed so its progress shows, then plan again: no changes;
+# then the same for the repository of configurations examples/repo.
 demo: build
 	@rm -rf $(DEMO_DIR)
 	./$(BIN) validate examples/quickstart
 	./$(BIN) --state $(DEMO_DIR) --replication-rate 4 apply --auto-approve examples/quickstart
 	./$(BIN) --state $(DEMO_DIR) plan --detailed-exitcode examples/quickstart
+	./$(BIN) validate examples/repo
+	./$(BIN) --state $(DEMO_DIR) --replication-rate 4 apply --auto-approve examples/repo
+	./$(BIN) --state $(DEMO_DIR) plan --detailed-exitcode examples/repo
 
 # The reliability suite in full: faults on ~500 resources, ten SIGKILLed
 # applies, secrets; then a minute of fuzzing for each decoder. (make test

@@ -2,11 +2,13 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/curator-dev/curator/cloud/azure"
@@ -48,6 +50,10 @@ type TargetOptions struct {
 	// Budgets, when set, are the ARM token buckets shared by every target
 	// of one subscription opened with them (a repository's configurations).
 	Budgets *azure.Budgets
+	// Emulators, when set, keeps the local target's in-process emulator
+	// of a state folder running for every target opened with it (a
+	// repository's configurations), instead of one per target.
+	Emulators *Emulators
 	Logger  *slog.Logger
 }
 
@@ -89,11 +95,17 @@ func OpenTarget(ctx context.Context, name string, t model.Target, opts TargetOpt
 		// Over TLS with the state folder's own CA, as `curator emulator
 		// serve` does: the Azure SDK sends its token as it would to Azure.
 		eo.TLS = true
-		srv, err := emulator.Start(ctx, eo)
+		var srv *emulator.Server
+		var err error
+		if opts.Emulators != nil {
+			srv, err = opts.Emulators.get(ctx, eo)
+		} else {
+			srv, err = emulator.Start(ctx, eo)
+			out.server = srv
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start the local target's emulator: %w", err)
 		}
-		out.server = srv
 		cfg.Endpoint = srv.URL()
 		cfg.RootCAs = srv.Certificates().Pool()
 		cfg.Credential = azure.StaticToken("curator-local")
@@ -184,4 +196,45 @@ func DecodeTarget(s string) (model.Target, error) {
 		return model.Target{Azure: &model.AzureTarget{Subscription: sub, ResourceGroup: rg, Cloud: extra, Lock: lb}}, nil
 	}
 	return model.Target{}, fmt.Errorf("plan target %q: unknown kind %q", s, kind)
+}
+
+// Emulators are the local target's in-process emulators of a process that
+// opens many targets (a repository's configurations): one per state
+// folder, started by the first target that needs it and stopped by Close.
+type Emulators struct {
+	mu   sync.Mutex
+	srvs map[string]*emulator.Server
+}
+
+// NewEmulators returns an empty set; Close stops what it started.
+func NewEmulators() *Emulators { return &Emulators{srvs: map[string]*emulator.Server{}} }
+
+func (e *Emulators) get(ctx context.Context, eo emulator.Options) (*emulator.Server, error) {
+	key, err := filepath.Abs(eo.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if srv, ok := e.srvs[key]; ok {
+		return srv, nil
+	}
+	srv, err := emulator.Start(ctx, eo)
+	if err != nil {
+		return nil, err
+	}
+	e.srvs[key] = srv
+	return srv, nil
+}
+
+// Close stops every emulator started.
+func (e *Emulators) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for key, srv := range e.srvs {
+		errs = append(errs, srv.Close())
+		delete(e.srvs, key)
+	}
+	return errors.Join(errs...)
 }

@@ -51,6 +51,7 @@ func main() {
 	cueExportDir := flag.String("cue-export", "", "internal: export the configuration in this folder as `cue export` would (the reference the cold plan is compared with), to stdout, and exit")
 	page := flag.String("page", "10,1000,10000", "galleries,definitions,versions of the estate page's measurement (answer sizes, first paint in chromium); empty skips it")
 	cpuprofile := flag.String("goal-cpuprofile", "", "write a CPU profile of the read-path comparison (emulator and client, in this process) to this file")
+	repo := flag.String("repo", "20,500", "configurations,versions of the repository comparison: one `curator plan ROOT` against a `curator plan` per configuration; empty skips it")
 	flag.Parse()
 	if *cueExportDir != "" {
 		if err := cueExport(*cueExportDir, os.Stdout); err != nil {
@@ -82,6 +83,12 @@ func main() {
 	}
 	if *page != "" {
 		if err := pageRows(*page); err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *repo != "" {
+		if err := repoRows(*bin, *repo); err != nil {
 			fmt.Fprintln(os.Stderr, "curator-bench:", err)
 			os.Exit(1)
 		}
@@ -675,4 +682,78 @@ func printHeader(bin string) {
 	}
 	fmt.Printf("Measured %s by curator-bench: %s; %s/%s, %d CPUs; load average %s (1, 5, 15 min) at the start.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), version, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), load)
+}
+
+// repoRows plans a repository of configurations (each its own estate in
+// its own resource group of the local target) once as a repository — one
+// process, every configuration loaded at once — and once as one `curator
+// plan` per configuration, as a script gluing them would; both cold (no
+// cache of validated configurations), against the same populated
+// emulator state.
+func repoRows(bin, shape string) error {
+	var configs, versions int
+	if _, err := fmt.Sscanf(shape, "%d,%d", &configs, &versions); err != nil || configs < 1 || versions < 1 {
+		return fmt.Errorf("-repo %q: want configurations,versions (e.g. 20,500)", shape)
+	}
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "curator-bench-repo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	root, state := filepath.Join(work, "repo"), filepath.Join(work, "state")
+	var dirs []string
+	for i := range configs {
+		dir := filepath.Join(root, fmt.Sprintf("conf-%02d", i))
+		o := estate.Options{Galleries: 2, Definitions: 20, Versions: versions, Regions: 2, Shares: 1, Seed: int64(i + 1),
+			Name: fmt.Sprintf("conf-%02d", i), Target: fmt.Sprintf("local: resourceGroup: %q", fmt.Sprintf("rg-%02d", i))}
+		if err := estate.Write(dir, o); err != nil {
+			return err
+		}
+		dirs = append(dirs, dir)
+	}
+	if _, err := exe(bin, "--state", state, "--replication-rate", "1000000", "apply", "--auto-approve", "--no-wait", "--parallelism", "32", root); err != nil {
+		return err
+	}
+	noCache := []string{"CURATOR_NO_CACHE=1"}
+	whole, err := exeEnv(bin, noCache, "--state", state, "plan", "--detailed-exitcode", "-o", "json", root)
+	if err != nil {
+		return err
+	}
+	var result struct {
+		Configurations []struct {
+			Changes []json.RawMessage `json:"resource_changes"`
+			Error   string            `json:"error"`
+		} `json:"configurations"`
+	}
+	if err := json.Unmarshal(whole.out, &result); err != nil {
+		return fmt.Errorf("read the repository's plan: %w", err)
+	}
+	if len(result.Configurations) != configs {
+		return fmt.Errorf("the repository's plan has %d configurations, want %d", len(result.Configurations), configs)
+	}
+	for i, c := range result.Configurations {
+		if len(c.Changes) != 0 || c.Error != "" {
+			return fmt.Errorf("configuration %d of the populated repository plans %d changes (%s)", i, len(c.Changes), c.Error)
+		}
+	}
+	var separate time.Duration
+	var peak int64
+	for _, dir := range dirs {
+		m, err := exeEnv(bin, noCache, "--state", state, "plan", "--detailed-exitcode", "-o", "json", dir)
+		if err != nil {
+			return err
+		}
+		separate += m.wall
+		peak = max(peak, m.rss)
+	}
+	fmt.Println()
+	fmt.Println("| repository | one `plan ROOT` | peak RSS | one `plan` per configuration | largest peak RSS | faster by |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	fmt.Printf("| %d configurations × %d versions | %s | %d MB | %s | %d MB | %.1f× |\n",
+		configs, versions, secs(whole.wall), whole.rss/1024, secs(separate), peak/1024, separate.Seconds()/whole.wall.Seconds())
+	return nil
 }

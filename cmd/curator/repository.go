@@ -143,6 +143,7 @@ type repoRun struct {
 // subscription share ARM budgets.
 func newRepoRun(ctx context.Context, repo *repository, opts reconcile.Options) *repoRun {
 	opts.Target.Budgets = azure.NewBudgets()
+	opts.Target.Emulators = reconcile.NewEmulators()
 	run := &repoRun{repo: repo, opts: opts, sections: make([]planner.Section, len(repo.configs))}
 	run.loaded = reconcile.LoadAll(ctx, repo.configs, run.reconciler)
 	for i, l := range run.loaded {
@@ -163,6 +164,9 @@ func newRepoRun(ctx context.Context, repo *repository, opts reconcile.Options) *
 	}
 	return run
 }
+
+// close stops the local target's emulators the run started.
+func (r *repoRun) close() { r.opts.Target.Emulators.Close() }
 
 func (r *repoRun) reconciler(c reconcile.RepoConfig) *reconcile.Reconciler {
 	opts := r.opts
@@ -249,6 +253,7 @@ func repoExit(sections []planner.Section, changesCode int) error {
 func planRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, output string, detailedExit bool) error {
 	ctx := ctxOf(cmd)
 	run := newRepoRun(ctx, repo, opts)
+	defer run.close()
 	run.each(ctx, func(ctx context.Context, r *reconcile.Reconciler, l reconcile.Loaded, s *planner.Section) {
 		if p := planSection(ctx, r, l, s); p != nil {
 			p.Close()
@@ -286,6 +291,7 @@ func planSection(ctx context.Context, r *reconcile.Reconciler, l reconcile.Loade
 func driftRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, output string) error {
 	ctx := ctxOf(cmd)
 	run := newRepoRun(ctx, repo, opts)
+	defer run.close()
 	run.each(ctx, func(ctx context.Context, r *reconcile.Reconciler, _ reconcile.Loaded, s *planner.Section) {
 		p, applied, err := r.Drift(ctx)
 		if err != nil {
@@ -314,6 +320,7 @@ func applyRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, aut
 	}
 	ctx := ctxOf(cmd)
 	run := newRepoRun(ctx, repo, opts)
+	defer run.close()
 	stderr := cmd.ErrOrStderr()
 	run.each(ctx, func(ctx context.Context, _ *reconcile.Reconciler, l reconcile.Loaded, s *planner.Section) {
 		var out bytes.Buffer

@@ -120,6 +120,9 @@ func TestPlanIsCommentedEvenWhenRefused(t *testing.T) {
 			t.Errorf("curator exit %s: outputs %q, want %q", tc.code, got, tc.output)
 		}
 	}
+	if !strings.Contains(plan.Run, `--changed-from "$BASE"`) {
+		t.Error("the plan step does not plan only what the pull request changes (--changed-from)")
+	}
 	if fail.If != "steps.plan.outputs.code == '1'" {
 		t.Errorf("the failing step runs on %q", fail.If)
 	}
