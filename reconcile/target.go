@@ -54,7 +54,7 @@ type TargetOptions struct {
 	// of a state folder running for every target opened with it (a
 	// repository's configurations), instead of one per target.
 	Emulators *Emulators
-	Logger  *slog.Logger
+	Logger    *slog.Logger
 }
 
 // DefaultStateDir is the local target's state folder.
