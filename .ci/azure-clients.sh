@@ -23,8 +23,9 @@ fi
 unavailable() { echo "azure-clients.sh: $*" >&2; exit 3; }
 command -v apt-get >/dev/null 2>&1 || unavailable "apt-get is not available (not a Debian-based system): install the az CLI and the Azure SDK for Python (azure-mgmt-compute, azure-mgmt-authorization, azure-mgmt-resource, azure-identity) for $python"
 [ "$(id -u)" = 0 ] || unavailable "not root: cannot apt-get install azure-cli python3-azure; run: sudo apt-get install azure-cli python3-azure"
-# One install at a time: test packages run in parallel.
-exec 9>/var/lock/curator-azure-clients.lock
+# One install at a time: test packages run in parallel (the lock is on this
+# script, which every caller can open).
+exec 9<"$0"
 flock 9
 if have; then
 	echo "$python"
