@@ -85,3 +85,17 @@ func BenchmarkLoadGoal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncode writes the 10,000-version estate as import does.
+func BenchmarkEncode(b *testing.B) {
+	st, diags := schema.Load(estate(10000))
+	if diags.HasErrors() {
+		b.Fatal(schema.Err(diags))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := schema.Encode(st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

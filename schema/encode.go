@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -159,6 +160,10 @@ func (b *builder) field(label string, v any) {
 // written as escapes, so that the file reads as it is.
 func (b *builder) comment(format string, args ...any) {
 	for _, l := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+		if printableASCII(l) {
+			b.line("// %s", l)
+			continue
+		}
 		var sb strings.Builder
 		for _, r := range l {
 			if r == ' ' || unicode.IsPrint(r) {
@@ -174,9 +179,27 @@ func (b *builder) comment(format string, args ...any) {
 // cueValue is v written as CUE: its JSON form, with every string quoted by
 // cueString and every object key a label.
 func cueValue(v any) string {
+	switch v := v.(type) { // the common values, without a JSON round
+	case string:
+		return cueString(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case int:
+		return strconv.Itoa(v)
+	case []string:
+		quoted := make([]string, len(v))
+		for i, s := range v {
+			quoted[i] = cueString(s)
+		}
+		return "[" + strings.Join(quoted, ", ") + "]"
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return `""`
+	}
+	if printableASCII(string(data)) {
+		// JSON's escapes of ASCII (\n, \u0000, \u003c) are CUE's too.
+		return string(data)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -238,6 +261,9 @@ func writeCUE(sb *strings.Builder, dec *json.Decoder) error {
 // holds, and loads to the same string. Bytes that are not UTF-8 (as a lone
 // surrogate decodes) are U+FFFD already in a Go string read from JSON.
 func cueString(s string) string {
+	if printableASCII(s) && !strings.ContainsAny(s, `"\\`) {
+		return `"` + s + `"`
+	}
 	var sb strings.Builder
 	sb.WriteByte('"')
 	for _, r := range s {
@@ -258,6 +284,16 @@ func cueString(s string) string {
 	}
 	sb.WriteByte('"')
 	return sb.String()
+}
+
+// printableASCII reports whether s holds only printable ASCII characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // writeEscape writes r as CUE's \uXXXX or \UXXXXXXXX.

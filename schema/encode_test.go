@@ -85,6 +85,10 @@ func TestEncodeWritesEveryName(t *testing.T) {
 		st.Galleries[n] = &model.Gallery{Location: "westeurope", Description: odd,
 			Tags: map[string]string{model.ManagedByTag: "imported", "note": odd}}
 	}
+	// A nested value (written through its JSON form) with them too.
+	plan := &model.PurchasePlan{Publisher: odd, Name: "plan \u202e", Product: "\ufeffproduct"}
+	st.Galleries["x_tool"].Images = map[string]*model.ImageDefinition{"app": {Publisher: "P", Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized",
+		Tags: map[string]string{model.ManagedByTag: "imported"}, PurchasePlan: plan}}
 	files, _, err := schema.Encode(st)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +117,9 @@ func TestEncodeWritesEveryName(t *testing.T) {
 	got, diags := schema.Load(fsys)
 	if diags.HasErrors() {
 		t.Fatalf("the encoded estate does not load: %v", diags.Err("invalid"))
+	}
+	if img := got.Galleries["x_tool"].Images["app"]; img == nil || img.PurchasePlan == nil || *img.PurchasePlan != *plan {
+		t.Errorf("the purchase plan loads back as %+v, want %+v", img, plan)
 	}
 	for _, n := range names {
 		g, ok := got.Galleries[n]
