@@ -14,7 +14,10 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/literal"
+	"cuelang.org/go/cue/token"
 )
 
 // The fast path of Load. Most configurations are plain data (see
@@ -584,4 +587,202 @@ func (s *shape) accepts(v any) bool {
 		return true
 	}
 	return false
+}
+
+// surelyValid reports whether the user's value, evaluated without the
+// schema and exported as data, surely unifies with #Config into exactly
+// that data: the derived checks accept the data; every field the schema
+// defaults is written (otherwise the schema would add it, and a closed
+// definition, a pattern or a comprehension of the user's could meet it),
+// except at the root when nothing of the user's can meet it there;
+// and where the schema has a default, the user's value is not a
+// disjunction with a default of its own (two defaults make CUE's choice
+// ambiguous).
+func (s *derivedSchema) surelyValid(data []byte, user cue.Value, files []*ast.File) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.More() || !s.config.accepts(v) {
+		return false
+	}
+	var defaultPaths [][]cue.Selector
+	var collect func([]cue.Selector)
+	if hasDefaultMarks(files) {
+		collect = func(p []cue.Selector) { defaultPaths = append(defaultPaths, slices.Clone(p)) }
+	}
+	// The root's defaults (name, prune, maxDeletes) can meet nothing of
+	// the user's when no file embeds a value or sets a pattern at its top:
+	// CUE has no name for the root to iterate over it, and a reference to
+	// a field left out fails the user's evaluation.
+	if !s.config.complete(v, nil, collect, rootUnconstrained(files)) {
+		return false
+	}
+	for _, p := range defaultPaths {
+		if _, ok := user.LookupPath(cue.MakePath(p...)).Default(); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// rootUnconstrained reports whether no file constrains the root beyond
+// its fields: no embedding and no pattern at a file's top level.
+func rootUnconstrained(files []*ast.File) bool {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.EmbedDecl:
+				return false
+			case *ast.Field:
+				if _, ok := d.Label.(*ast.ListLit); ok {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// hasDefaultMarks reports whether the files mark a default anywhere (*x).
+func hasDefaultMarks(files []*ast.File) bool {
+	found := false
+	for _, f := range files {
+		ast.Walk(f, func(n ast.Node) bool {
+			if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.MUL {
+				found = true
+			}
+			return !found
+		}, nil)
+	}
+	return found
+}
+
+// complete reports whether v, which the shape accepts, writes every field
+// the shape defaults, at every level (at its own level only when
+// mayLeaveDefaults is false); collect, when set, is given the path of each
+// that is written.
+func (s *shape) complete(v any, path []cue.Selector, collect func([]cue.Selector), mayLeaveDefaults bool) bool {
+	at := func(sel cue.Selector) []cue.Selector {
+		if collect == nil {
+			return nil
+		}
+		return append(path[:len(path):len(path)], sel)
+	}
+	switch s.kind {
+	case kindAll, kindOneOf:
+		for _, p := range s.parts {
+			if p.accepts(v) && !p.complete(v, path, collect, mayLeaveDefaults) {
+				return false
+			}
+		}
+	case kindList:
+		list, _ := v.([]any)
+		for i, e := range list {
+			if !s.elem.complete(e, at(cue.Index(i)), collect, false) {
+				return false
+			}
+		}
+	case kindStruct:
+		m, _ := v.(map[string]any)
+		for name, f := range s.fields {
+			e, ok := m[name]
+			if f.presence == defaulted {
+				if !ok && !mayLeaveDefaults {
+					return false
+				}
+				if ok && collect != nil {
+					collect(at(cue.Str(name)))
+				}
+			}
+			if ok && !f.shape.complete(e, at(cue.Str(name)), collect, false) {
+				return false
+			}
+		}
+		if s.elem != nil {
+			for name, e := range m {
+				if _, known := s.fields[name]; !known && !s.elem.complete(e, at(cue.Str(name)), collect, false) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// exportsAsWritten reports whether the JSON export of the value of inst
+// (its files and the packages they import, recursively) surely says all
+// the value holds: no bytes anywhere, which JSON writes as base64 strings
+// that a string field would accept (CUE would refuse them). Bytes come
+// from bytes literals ('x', #'x'#, interpolated or not) and from functions
+// of the standard library; a file that imports a package outside
+// bytesFreePackages, or names strings.ByteSlice, is not sure.
+func exportsAsWritten(inst *build.Instance) bool {
+	seen := map[*build.Instance]bool{}
+	var sure func(*build.Instance) bool
+	sure = func(inst *build.Instance) bool {
+		if seen[inst] {
+			return true
+		}
+		seen[inst] = true
+		imported := map[string]*build.Instance{}
+		for _, imp := range inst.Imports {
+			imported[imp.ImportPath] = imp
+		}
+		for _, f := range inst.Files {
+			for spec := range f.ImportSpecs() {
+				p, err := literal.Unquote(spec.Path.Value)
+				if err != nil {
+					return false
+				}
+				if isStdlib(p) {
+					if !bytesFreePackages[p] {
+						return false
+					}
+					continue
+				}
+				imp, ok := imported[p]
+				if !ok || !sure(imp) {
+					return false
+				}
+			}
+			if hasBytes(f) {
+				return false
+			}
+		}
+		return true
+	}
+	return sure(inst)
+}
+
+// bytesFreePackages are the packages of CUE's standard library none of
+// whose functions returns bytes (strings.ByteSlice aside, see hasBytes),
+// nor a value decoded from a format that has them.
+var bytesFreePackages = map[string]bool{
+	"list": true, "math": true, "math/bits": true, "strconv": true, "strings": true, "struct": true,
+	"regexp": true, "path": true, "time": true, "net": true, "html": true, "encoding/json": true,
+	"text/template": true, "text/tabwriter": true,
+}
+
+// hasBytes reports whether a file holds a bytes literal or names
+// strings.ByteSlice.
+func hasBytes(f *ast.File) bool {
+	found := false
+	isBytes := func(x ast.Expr) bool {
+		lit, ok := x.(*ast.BasicLit)
+		return ok && lit.Kind == token.STRING && strings.HasPrefix(strings.TrimLeft(lit.Value, "#"), "'")
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BasicLit:
+			found = found || isBytes(n)
+		case *ast.Interpolation:
+			found = found || len(n.Elts) > 0 && isBytes(n.Elts[0])
+		case *ast.SelectorExpr:
+			if name, _, err := ast.LabelName(n.Sel); err == nil && name == "ByteSlice" {
+				found = true
+			}
+		}
+		return !found
+	}, nil)
+	return found
 }

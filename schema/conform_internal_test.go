@@ -268,7 +268,7 @@ func TestFastPathValid(t *testing.T) {
 }
 
 // FuzzFastPathSound mutates valid configurations: whenever the fast path
-// takes one, CUE accepts it against the schema, and Load gives the
+// (plain or evaluated) takes one, CUE accepts it against the schema, and Load gives the
 // diagnostics and the state the CUE path gives. The fuzzer mutates the
 // source's bytes, and (at, op, val) mutates the configuration's data at one
 // place (see mutate): a field left out, renamed, added, or a value of
@@ -294,6 +294,13 @@ func FuzzFastPathSound(f *testing.F) {
 		`galleries: g: {location: "westeurope", tags: {"\u00e9": "a", "e\u0301": "b"}}`,
 		`galleries: {"cafe\u0301": {location: "westeurope"}, "caf\u00e9": {location: "westeurope"}}`,
 		`galleries: g: {location: "westeurope", images: {"i\u0307": {publisher: "P", offer: "O", sku: "S", osType: "Linux", osState: "Generalized"}}}`,
+		// Written CUE, for the evaluated fast path.
+		`let k = "e\u0301"
+galleries: g: {location: "westeurope", tags: {(k): "a", "\u00e9": "a"}}`,
+		`#V: {#n: int, source: managedImage: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/b/providers/Microsoft.Compute/images/i\(#n)"}
+galleries: g: {location: "westeurope", images: i: {publisher: "P", offer: "O", sku: "S", osType: "Linux", osState: "Generalized", hyperVGeneration: "V2"
+	versions: {for n, v in ["1.0.0", "1.0.1"] {(v): #V & {#n: n}}}}}`,
+		`galleries: g: {location: "westeurope", description: '\(1)'}`,
 	} {
 		f.Add("package curator\n\n"+src+"\n", uint16(0), uint8(4), uint8(0))
 		f.Add("package curator\n\n"+src+"\n", uint16(3), uint8(3), uint8(len(src)))
@@ -305,7 +312,7 @@ func FuzzFastPathSound(f *testing.F) {
 		if syntax, err := parser.ParseFile("main.cue", src); err != nil || syntax.PackageName() != packageName {
 			return
 		}
-		if taken, _, _ := fastPath(t, fsys); !taken {
+		if taken, _, _ := fastPath(t, fsys); !taken && !evaluatedPath(t, builtinSchema(), fsys) {
 			return
 		}
 		if !schemaAccepts(t, fsys) {

@@ -132,8 +132,10 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	}()
 	defer func() { <-done }()
 	var plain *rawConfig
+	isPlain := false
 	if via != viaExport {
 		if data, ok := plainJSON(syntaxes); ok {
+			isPlain = true
 			var r rawConfig
 			if json.Unmarshal(data, &r) == nil {
 				plain = &r
@@ -162,13 +164,35 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	// are sorted by name rather than topologically: much cheaper on large
 	// configurations.
 	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
-	schema := ctx.CompileBytes(s.source, cue.Filename(schemaFile))
-	if err := schema.Err(); err != nil {
-		return nil, diag.Diagnostics{{Summary: "internal error: embedded schema: " + err.Error()}}
-	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
 		return nil, modules.importErrors(dropDisjunctionSummaries(fromCUE(err, user))).Sort()
+	}
+	// The evaluated fast path: written CUE (definitions, templates,
+	// comprehensions, let, references, imported packages) evaluated on its
+	// own, without the schema, is concrete data the derived checks can
+	// judge; when they surely accept it, and nothing the schema would add
+	// could meet a constraint of the user's (see surelyValid), CUE's
+	// unification with the schema would find no error and is skipped. The
+	// export and its decoding are the CUE path's.
+	var exported []byte
+	if via == viaFast && !isPlain && exportsAsWritten(inst) {
+		if data, err := user.MarshalJSON(); err == nil {
+			exported = data
+			if s.surelyValid(data, user, syntaxes) {
+				var raw rawConfig
+				if json.Unmarshal(data, &raw) == nil {
+					<-done
+					d := &decoder{user: user, positions: indexed}
+					st := d.decode(&raw)
+					return result(st, append(diags, d.diags...).Sort())
+				}
+			}
+		}
+	}
+	schema := ctx.CompileBytes(s.source, cue.Filename(schemaFile))
+	if err := schema.Err(); err != nil {
+		return nil, diag.Diagnostics{{Summary: "internal error: embedded schema: " + err.Error()}}
 	}
 	config := schema.LookupPath(cue.ParsePath("#Config"))
 	schemaDiags := validate(config, user)
@@ -193,7 +217,10 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	if plain != nil && schemaDiags == nil {
 		raw = *plain
 	} else {
-		data, err := user.MarshalJSON()
+		data, err := exported, error(nil)
+		if data == nil {
+			data, err = user.MarshalJSON()
+		}
 		if err != nil {
 			if schemaDiags != nil {
 				return nil, schemaDiags
