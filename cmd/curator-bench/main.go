@@ -50,6 +50,7 @@ func main() {
 	crossover := flag.String("crossover", "", "definitions (comma-separated) of estates on which both read paths are measured, to place the automatic choice's threshold; empty skips it")
 	cueExportDir := flag.String("cue-export", "", "internal: export the configuration in this folder as `cue export` would (the reference the cold plan is compared with), to stdout, and exit")
 	page := flag.String("page", "10,1000,10000", "galleries,definitions,versions of the estate page's measurement (answer sizes, first paint in chromium); empty skips it")
+	configOnly := flag.Bool("config-only", false, "of the goal run, only the configuration side: cold plan against raw cue export, plain, templated and at 5× the versions")
 	cpuprofile := flag.String("goal-cpuprofile", "", "write a CPU profile of the read-path comparison (emulator and client, in this process) to this file")
 	repo := flag.String("repo", "20,500", "configurations,versions of the repository comparison: one `curator plan ROOT` against a `curator plan` per configuration; empty skips it")
 	flag.Parse()
@@ -71,6 +72,17 @@ func main() {
 			fmt.Fprintln(os.Stderr, "curator-bench:", err)
 			os.Exit(1)
 		}
+	}
+	if *goal != "" && *configOnly {
+		o, err := goalOptions(*goal)
+		if err == nil {
+			err = configRows(*bin, o)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "curator-bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *goal != "" {
 		if err := goalRows(*bin, *goal, *goalDir); err != nil {
@@ -426,11 +438,11 @@ func watchRow(bin, work string) error {
 // definition, version and share, the first 250 from the burst and the rest
 // at 25 a second.
 func goalRows(bin, shape, work string) error {
-	var g, d, v int
-	if _, err := fmt.Sscanf(shape, "%d,%d,%d", &g, &d, &v); err != nil {
-		return fmt.Errorf("-goal %q: want galleries,definitions,versions: %w", shape, err)
+	o, err := goalOptions(shape)
+	if err != nil {
+		return err
 	}
-	o := estate.Options{Galleries: g, Definitions: d, Versions: v, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}
+	g, d, v := o.Galleries, o.Definitions, o.Versions
 	fmt.Printf("No-op plan of %d galleries × %d definitions × %d versions, ARM throttling on (reads 250 burst, 25/s):\n\n", g, d, v)
 	fmt.Println("| read path | read requests | Resource Graph queries | 429s | read + plan | vs list path |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|")
@@ -457,55 +469,102 @@ func goalRows(bin, shape, work string) error {
 	if err := applyBoundRow(bin, o); err != nil {
 		return err
 	}
-	return configRows(bin, res[0].dir)
+	return configRows(bin, o)
 }
 
-// configRows compares a cold curator plan of the configuration in dir (no
+// goalOptions is the goal's estate: -goal galleries,definitions,versions.
+func goalOptions(shape string) (estate.Options, error) {
+	var g, d, v int
+	if _, err := fmt.Sscanf(shape, "%d,%d,%d", &g, &d, &v); err != nil {
+		return estate.Options{}, fmt.Errorf("-goal %q: want galleries,definitions,versions: %w", shape, err)
+	}
+	return estate.Options{Galleries: g, Definitions: d, Versions: v, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}, nil
+}
+
+// configRows compares a cold curator plan of the goal's configuration (no
 // configuration cache, a fresh target) with the raw evaluator: `cue export`
 // of the same files with the embedded schema, as cueExport does it in a
-// process of its own. Each is run three times, alternately; the median
-// wall time and peak RSS are printed.
-func configRows(bin, dir string) error {
+// process of its own. Three estates: the goal written as plain data, the
+// same goal written as people write CUE (templates, a let, comprehensions;
+// the same JSON), and the plain estate at 50,000 versions (five regions,
+// each at the service's limit of 10,000) for linearity. Each is run three
+// times, plan and export alternating; the median and the minimum of the
+// ratio are printed, the median wall time and peak RSS beside them.
+func configRows(bin string, goal estate.Options) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	var plans, exports []measured
-	for range 3 {
-		state, err := os.MkdirTemp("", "curator-bench-fresh-")
-		if err != nil {
-			return err
-		}
-		m, err := exeEnv(bin, []string{"CURATOR_NO_CACHE=1"}, "--state", state, "plan", dir)
-		os.RemoveAll(state)
-		if err != nil {
-			return err
-		}
-		plans = append(plans, m)
-		if m, err = exe(self, "-cue-export", dir); err != nil {
-			return err
-		}
-		exports = append(exports, m)
+	work, err := os.MkdirTemp("", "curator-bench-config-")
+	if err != nil {
+		return err
 	}
-	median := func(ms []measured) measured {
-		slices.SortFunc(ms, func(a, b measured) int { return cmp.Compare(a.wall, b.wall) })
-		m := ms[len(ms)/2]
-		rss := make([]int64, len(ms))
-		for i, x := range ms {
-			rss[i] = x.rss
-		}
-		slices.Sort(rss)
-		m.rss = rss[len(rss)/2]
-		return m
+	defer os.RemoveAll(work)
+	templated := goal
+	templated.Style = estate.StyleTemplated
+	large := goal
+	large.Locations = 5
+	large.Galleries, large.Definitions, large.Versions = 5*goal.Galleries, 5*goal.Definitions, 5*goal.Versions
+	estates := []struct {
+		name string
+		o    estate.Options
+	}{
+		{fmt.Sprintf("plain data, %d versions", goal.Versions), goal},
+		{fmt.Sprintf("templated (#Version, let, comprehensions), %d versions", goal.Versions), templated},
+		{fmt.Sprintf("plain data, %d versions (5 regions)", large.Versions), large},
 	}
-	plan, export := median(plans), median(exports)
-	fmt.Println("The configuration side, cold (median of 3, alternating):")
+	fmt.Println("The configuration side, cold (three runs each, plan and export alternating):")
 	fmt.Println()
-	fmt.Println("| | wall | peak RSS | vs raw cue export |")
+	fmt.Printf("| estate | raw `cue export` (cuelang.org/go %s, own process) | cold `curator plan` (no configuration cache, fresh target) | plan ÷ export, median (min) |\n", cueVersion())
 	fmt.Println("|---|---:|---:|---:|")
-	fmt.Printf("| raw `cue export` of the files + embedded schema (cuelang.org/go %s, own process) | %s | %d MB | 1.00× |\n", cueVersion(), secs(export.wall), export.rss/1024)
-	fmt.Printf("| cold `curator plan` (no configuration cache, fresh target) | %s | %d MB | %.2f× |\n\n", secs(plan.wall), plan.rss/1024, plan.wall.Seconds()/export.wall.Seconds())
+	var plans []time.Duration
+	for i, e := range estates {
+		dir := filepath.Join(work, fmt.Sprint(i))
+		if err := estate.Write(dir, e.o); err != nil {
+			return err
+		}
+		var planRuns, exportRuns []measured
+		var ratios []float64
+		for range 3 {
+			state, err := os.MkdirTemp("", "curator-bench-fresh-")
+			if err != nil {
+				return err
+			}
+			p, err := exeEnv(bin, []string{"CURATOR_NO_CACHE=1"}, "--state", state, "plan", dir)
+			os.RemoveAll(state)
+			if err != nil {
+				return err
+			}
+			x, err := exe(self, "-cue-export", dir)
+			if err != nil {
+				return err
+			}
+			planRuns, exportRuns = append(planRuns, p), append(exportRuns, x)
+			ratios = append(ratios, p.wall.Seconds()/x.wall.Seconds())
+		}
+		plan, export := median(planRuns), median(exportRuns)
+		plans = append(plans, plan.wall)
+		slices.Sort(ratios)
+		fmt.Printf("| %s | %s, %d MB | %s, %d MB | %.2f× (%.2f×) |\n", e.name, secs(export.wall), export.rss/1024, secs(plan.wall), plan.rss/1024, ratios[1], ratios[0])
+		if i == 2 {
+			fmt.Printf("\nThe 50,000-version plan takes %.2f× the %d-version plan's time, for 5× the versions.\n\n", plan.wall.Seconds()/plans[0].Seconds(), goal.Versions)
+		}
+	}
 	return nil
+}
+
+// median is the run of median wall time, with the median peak RSS.
+func median(ms []measured) measured {
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, func(a, b measured) int { return cmp.Compare(a.wall, b.wall) })
+	m := ms[len(ms)/2]
+	rss := make([]int64, len(ms))
+	for i, x := range ms {
+		rss[i] = x.rss
+	}
+	slices.Sort(rss)
+	m.rss = rss[len(rss)/2]
+	return m
 }
 
 // cueVersion is the version of cuelang.org/go built into this binary.

@@ -24,6 +24,8 @@ func main() {
 	flag.Int64Var(&o.Seed, "seed", 1, "seed for the deterministic choices")
 	flag.StringVar(&o.Name, "name", "generated", "configuration name")
 	flag.StringVar(&o.Target, "target", "local: {}", "the target, as CUE")
+	flag.IntVar(&o.Locations, "locations", 1, "regions the galleries are spread over (the service's limits are per region: 50,000 versions need 5)")
+	flag.StringVar(&o.Style, "style", estate.StylePlain, "how the files are written: plain (data), or templated (a #Version template, a let and comprehensions: the same configuration as people write CUE)")
 	flag.BoolVar(&o.OverLimits, "over-limits", false, "allow sizes beyond the service's limits (a configuration curator refuses)")
 	out := flag.String("out", "", "folder to write the configuration into (created if missing)")
 	flag.Parse()
