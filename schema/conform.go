@@ -598,7 +598,7 @@ func (s *shape) accepts(v any) bool {
 // and where the schema has a default, the user's value is not a
 // disjunction with a default of its own (two defaults make CUE's choice
 // ambiguous).
-func (s *derivedSchema) surelyValid(data []byte, user cue.Value, files []*ast.File) bool {
+func (s *derivedSchema) surelyValid(data []byte, user cue.Value, inst *build.Instance) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -607,14 +607,14 @@ func (s *derivedSchema) surelyValid(data []byte, user cue.Value, files []*ast.Fi
 	}
 	var defaultPaths [][]cue.Selector
 	var collect func([]cue.Selector)
-	if hasDefaultMarks(files) {
+	if instanceFiles(inst, hasDefaultMarks) {
 		collect = func(p []cue.Selector) { defaultPaths = append(defaultPaths, slices.Clone(p)) }
 	}
 	// The root's defaults (name, prune, maxDeletes) can meet nothing of
 	// the user's when no file embeds a value or sets a pattern at its top:
 	// CUE has no name for the root to iterate over it, and a reference to
 	// a field left out fails the user's evaluation.
-	if !s.config.complete(v, nil, collect, rootUnconstrained(files)) {
+	if !s.config.complete(v, nil, collect, rootUnconstrained(inst.Files)) {
 		return false
 	}
 	for _, p := range defaultPaths {
@@ -643,18 +643,41 @@ func rootUnconstrained(files []*ast.File) bool {
 	return true
 }
 
-// hasDefaultMarks reports whether the files mark a default anywhere (*x).
-func hasDefaultMarks(files []*ast.File) bool {
+// hasDefaultMarks reports whether a file marks a default anywhere (*x).
+func hasDefaultMarks(f *ast.File) bool {
 	found := false
-	for _, f := range files {
-		ast.Walk(f, func(n ast.Node) bool {
-			if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.MUL {
-				found = true
-			}
-			return !found
-		}, nil)
-	}
+	ast.Walk(f, func(n ast.Node) bool {
+		if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.MUL {
+			found = true
+		}
+		return !found
+	}, nil)
 	return found
+}
+
+// instanceFiles reports whether any file of inst, or of a package it
+// imports (recursively), has the property.
+func instanceFiles(inst *build.Instance, has func(*ast.File) bool) bool {
+	seen := map[*build.Instance]bool{}
+	var found func(*build.Instance) bool
+	found = func(inst *build.Instance) bool {
+		if seen[inst] {
+			return false
+		}
+		seen[inst] = true
+		for _, f := range inst.Files {
+			if has(f) {
+				return true
+			}
+		}
+		for _, imp := range inst.Imports {
+			if found(imp) {
+				return true
+			}
+		}
+		return false
+	}
+	return found(inst)
 }
 
 // complete reports whether v, which the shape accepts, writes every field

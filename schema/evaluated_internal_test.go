@@ -37,7 +37,7 @@ func evaluatedPath(t testing.TB, s *derivedSchema, fsys fstest.MapFS) bool {
 		return false
 	}
 	data, err := user.MarshalJSON()
-	return err == nil && s.surelyValid(data, user, syntaxes)
+	return err == nil && s.surelyValid(data, user, inst)
 }
 
 // Written CUE — definitions, templates, comprehensions, let, references —
@@ -194,5 +194,36 @@ func TestEvaluatedFastPathModule(t *testing.T) {
 				t.Errorf("state (-CUE path +fast path):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A default in an imported package's file is seen as the configuration's
+// own: where the schema has one too, CUE finds the choice ambiguous, and
+// the evaluated fast path leaves it to CUE.
+func TestEvaluatedFastPathModuleDefault(t *testing.T) {
+	noSchema := &derivedSchema{source: []byte("not CUE {"), config: builtinSchema().config}
+	for gen, taken := range map[string]bool{`"V2"`: true, `*"V2" | "V1"`: false} {
+		fsys := fstest.MapFS{
+			"cue.mod/module.cue": {Data: []byte("module: \"example.com/m@v0\"\nlanguage: version: \"v0.12.0\"\n")},
+			"lib/lib.cue":        {Data: []byte("package lib\n\nlinux: {publisher: \"P\", osType: \"Linux\", osState: \"Generalized\", hyperVGeneration: " + gen + "}\n")},
+			"prod/curator.cue":   {Data: []byte("package curator\n\nimport \"example.com/m/lib\"\n\ngalleries: g: {location: \"westeurope\", images: i: lib.linux & {offer: \"O\", sku: \"S\"}}\n")},
+		}
+		m := Module{FS: fsys, Dir: "prod"}
+		sub, err := subFS(m.FS, "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fastDiags := noSchema.loadWith(sub, &m, viaFast)
+		if got := !fastDiags.HasErrors(); got != taken {
+			t.Errorf("hyperVGeneration: %s: taken by the evaluated fast path: %v, want %v (%v)", gen, got, taken, fastDiags)
+		}
+		fastSt, fastDiags := builtinSchema().loadWith(sub, &m, viaFast)
+		cueSt, cueDiags := builtinSchema().loadWith(sub, &m, viaExport)
+		if diff := cmp.Diff(cueDiags, fastDiags); diff != "" {
+			t.Errorf("hyperVGeneration: %s: diagnostics (-CUE path +fast path):\n%s", gen, diff)
+		}
+		if diff := cmp.Diff(stateJSON(t, cueSt), stateJSON(t, fastSt)); diff != "" {
+			t.Errorf("hyperVGeneration: %s: state (-CUE path +fast path):\n%s", gen, diff)
+		}
 	}
 }

@@ -179,7 +179,7 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	if via == viaFast && !isPlain && exportsAsWritten(inst) {
 		if data, err := user.MarshalJSON(); err == nil {
 			exported = data
-			if s.surelyValid(data, user, syntaxes) {
+			if s.surelyValid(data, user, inst) {
 				var raw rawConfig
 				if json.Unmarshal(data, &raw) == nil {
 					<-done
