@@ -67,10 +67,19 @@ func BenchmarkLoadInvalid(b *testing.B) {
 
 // BenchmarkLoadGoal loads the goal's estate as examples/gen writes it (10
 // galleries × 1,000 definitions × 10,000 versions, three regions each,
-// tags and shares): the configuration side of a cold plan.
+// tags and shares), as plain data and as templated CUE: the configuration
+// side of a cold plan.
 func BenchmarkLoadGoal(b *testing.B) {
+	for _, style := range []string{gen.StylePlain, gen.StyleTemplated} {
+		b.Run("style="+style, func(b *testing.B) { benchmarkLoadGoal(b, style) })
+	}
+}
+
+// benchmarkLoadGoal loads the goal's estate written in one style: plain
+// data takes the plain fast path, templated CUE the evaluated one.
+func benchmarkLoadGoal(b *testing.B, style string) {
 	dir := b.TempDir()
-	if err := gen.Write(dir, gen.Options{Galleries: 10, Definitions: 1000, Versions: 10000, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}"}); err != nil {
+	if err := gen.Write(dir, gen.Options{Galleries: 10, Definitions: 1000, Versions: 10000, Regions: 3, Shares: 1, Seed: 1, Name: "goal", Target: "local: {}", Style: style}); err != nil {
 		b.Fatal(err)
 	}
 	fsys := os.DirFS(dir)
