@@ -151,7 +151,8 @@ func run(bin, sizes string, applyN int, latency time.Duration, parallelism int) 
 
 type measured struct {
 	wall time.Duration
-	rss  int64 // KiB
+	cpu  time.Duration // user + system: what the process itself used, whatever else the machine runs
+	rss  int64         // KiB
 	out  []byte
 }
 
@@ -179,6 +180,9 @@ func exeEnv(bin string, env []string, args ...string) (measured, error) {
 	err := cmd.Wait()
 	close(stop)
 	m := measured{wall: time.Since(start), out: []byte(out.String()), rss: <-hwm}
+	if cmd.ProcessState != nil {
+		m.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && m.rss == 0 {
 		m.rss = ru.Maxrss
 	}
@@ -513,18 +517,18 @@ func configRows(bin string, goal estate.Options) error {
 		{fmt.Sprintf("templated (#Version, let, comprehensions), %d versions", goal.Versions), templated},
 		{fmt.Sprintf("plain data, %d versions (5 regions)", large.Versions), large},
 	}
-	fmt.Println("The configuration side, cold (three runs each, plan and export alternating):")
+	fmt.Println("The configuration side, cold (three runs each, plan and export alternating; wall time, and the CPU time each process used, which other load on the machine does not inflate):")
 	fmt.Println()
-	fmt.Printf("| estate | raw `cue export` (cuelang.org/go %s, own process) | cold `curator plan` (no configuration cache, fresh target) | plan ÷ export, median (min) |\n", cueVersion())
-	fmt.Println("|---|---:|---:|---:|")
-	var plans []time.Duration
+	fmt.Printf("| estate | raw `cue export` (cuelang.org/go %s, own process): wall, CPU, peak RSS | cold `curator plan` (no configuration cache, fresh target): wall, CPU, peak RSS | plan ÷ export, wall: median (min) | CPU: median (min) |\n", cueVersion())
+	fmt.Println("|---|---:|---:|---:|---:|")
+	var plans []measured
 	for i, e := range estates {
 		dir := filepath.Join(work, fmt.Sprint(i))
 		if err := estate.Write(dir, e.o); err != nil {
 			return err
 		}
 		var planRuns, exportRuns []measured
-		var ratios []float64
+		var walls, cpus []float64
 		for range 3 {
 			state, err := os.MkdirTemp("", "curator-bench-fresh-")
 			if err != nil {
@@ -540,30 +544,37 @@ func configRows(bin string, goal estate.Options) error {
 				return err
 			}
 			planRuns, exportRuns = append(planRuns, p), append(exportRuns, x)
-			ratios = append(ratios, p.wall.Seconds()/x.wall.Seconds())
+			walls = append(walls, p.wall.Seconds()/x.wall.Seconds())
+			cpus = append(cpus, p.cpu.Seconds()/x.cpu.Seconds())
 		}
 		plan, export := median(planRuns), median(exportRuns)
-		plans = append(plans, plan.wall)
-		slices.Sort(ratios)
-		fmt.Printf("| %s | %s, %d MB | %s, %d MB | %.2f× (%.2f×) |\n", e.name, secs(export.wall), export.rss/1024, secs(plan.wall), plan.rss/1024, ratios[1], ratios[0])
+		plans = append(plans, plan)
+		slices.Sort(walls)
+		slices.Sort(cpus)
+		fmt.Printf("| %s | %s, %s, %d MB | %s, %s, %d MB | %.2f× (%.2f×) | %.2f× (%.2f×) |\n", e.name,
+			secs(export.wall), secs(export.cpu), export.rss/1024, secs(plan.wall), secs(plan.cpu), plan.rss/1024, walls[1], walls[0], cpus[1], cpus[0])
 		if i == 2 {
-			fmt.Printf("\nThe 50,000-version plan takes %.2f× the %d-version plan's time, for 5× the versions.\n\n", plan.wall.Seconds()/plans[0].Seconds(), goal.Versions)
+			fmt.Printf("\nAt %d versions a cold plan takes %.2f× the %d-version plan's wall time (%.2f× its CPU time) and %.2f× its peak memory, for %d× the versions.\n\n",
+				e.o.Versions, plan.wall.Seconds()/plans[0].wall.Seconds(), goal.Versions, plan.cpu.Seconds()/plans[0].cpu.Seconds(), float64(plan.rss)/float64(plans[0].rss), e.o.Versions/goal.Versions)
 		}
 	}
 	return nil
 }
 
-// median is the run of median wall time, with the median peak RSS.
+// median is the median of each measure (wall time, CPU time, peak RSS) of
+// the runs, the output of the run of median wall time.
 func median(ms []measured) measured {
 	ms = slices.Clone(ms)
 	slices.SortFunc(ms, func(a, b measured) int { return cmp.Compare(a.wall, b.wall) })
 	m := ms[len(ms)/2]
 	rss := make([]int64, len(ms))
+	cpu := make([]time.Duration, len(ms))
 	for i, x := range ms {
-		rss[i] = x.rss
+		rss[i], cpu[i] = x.rss, x.cpu
 	}
 	slices.Sort(rss)
-	m.rss = rss[len(rss)/2]
+	slices.Sort(cpu)
+	m.rss, m.cpu = rss[len(rss)/2], cpu[len(cpu)/2]
 	return m
 }
 
