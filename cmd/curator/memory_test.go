@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestAvailableMemory(t *testing.T) {
 	const meminfo = "MemTotal:       24683772 kB\nMemFree:         1000 kB\n"
@@ -30,5 +33,23 @@ func TestAvailableMemory(t *testing.T) {
 				t.Errorf("availableMemory = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLongRunning(t *testing.T) {
+	for args, want := range map[string]bool{
+		"watch":                          true,
+		"--state /tmp/s watch --apply .": true,
+		"emulator serve --addr :0":       true,
+		"plan .":                         false,
+		"--state /tmp/s plan -o json .":  false,
+		"apply --auto-approve .":         false,
+		"validate":                       false,
+		"no-such-command":                false,
+		"":                               false,
+	} {
+		if got := longRunning(strings.Fields(args)); got != want {
+			t.Errorf("longRunning(%q) = %v, want %v", args, got, want)
+		}
 	}
 }
