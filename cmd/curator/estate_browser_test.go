@@ -51,6 +51,10 @@ func TestShowEstateSnapshot(t *testing.T) {
 		}
 	}
 	expect(t, curator(t, state, "show", "--estate", "-o", "json", "../../examples/quickstart"), 1, "--estate writes html")
+	// A repository of configurations: one page, a section each, with
+	// what its pending plan creates.
+	repo := curator(t, state, "show", "--estate", "-o", "html", "../../examples/repo")
+	expect(t, repo, 0, "<h2>images-dev</h2>", "<h2>images-prod</h2>", "Pending plan:")
 	file := filepath.Join(t.TempDir(), "estate.html")
 	if err := os.WriteFile(file, []byte(r.stdout), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/estateview"
+	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 )
 
@@ -66,9 +69,20 @@ loads nothing, so it can be kept as a CI artifact and opened anywhere.`,
 	return cmd
 }
 
-// showEstate plans the configuration and writes the estate page of this
-// moment.
+// showEstate plans the configuration — or every configuration of a
+// repository — and writes the estate page of this moment.
 func showEstate(cmd *cobra.Command, g *globals, src *sourceFlags, pf *planFlags, args []string) error {
+	repo, err := src.repository(ctxOf(cmd), args)
+	if err != nil {
+		return err
+	}
+	if repo != nil {
+		log, err := g.logger(cmd.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		return showRepoEstate(cmd, repo, reconcile.Options{Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
+	}
 	source, log, err := g.open(cmd, src, args)
 	if err != nil {
 		return err
@@ -88,4 +102,44 @@ func showEstate(cmd *cobra.Command, g *globals, src *sourceFlags, pf *planFlags,
 		c.Plan = p.Plan
 	}
 	return estateview.WriteSnapshot(cmd.OutOrStdout(), []estateview.Configuration{c}, time.Now())
+}
+
+// showRepoEstate plans every configuration of a repository and writes one
+// page of them all, in the repository's order; a configuration that did
+// not load or plan is shown with its error.
+func showRepoEstate(cmd *cobra.Command, repo *repository, opts reconcile.Options) error {
+	ctx := ctxOf(cmd)
+	run := newRepoRun(ctx, repo, opts)
+	configs := make([]estateview.Configuration, len(run.loaded))
+	index := map[string]int{}
+	for i, l := range run.loaded {
+		index[l.Path] = i
+		configs[i] = estateview.Configuration{Key: l.Path, Name: l.Path, Source: repo.name + " " + l.Path}
+		if l.Snapshot != nil {
+			configs[i].Revision = l.Snapshot.Revision
+		}
+		if l.Desired != nil {
+			configs[i].Name, configs[i].Desired = l.Desired.Name, l.Desired
+		}
+		if err := run.sections[i].Err; err != "" {
+			configs[i].Last = &estateview.Reconcile{Outcome: "invalid configuration", At: time.Now(), Error: err}
+		}
+	}
+	var mu sync.Mutex
+	run.each(ctx, func(ctx context.Context, r *reconcile.Reconciler, l reconcile.Loaded, s *planner.Section) {
+		p := planSection(ctx, r, l, s)
+		mu.Lock()
+		defer mu.Unlock()
+		c := &configs[index[l.Path]]
+		if p == nil {
+			c.Last = &estateview.Reconcile{Outcome: "error", At: time.Now(), Error: s.Err}
+			return
+		}
+		defer p.Close()
+		c.Target, c.Actual = p.Plan.Target, p.Actual()
+		if p.Plan.HasChanges() {
+			c.Plan = p.Plan
+		}
+	})
+	return estateview.WriteSnapshot(cmd.OutOrStdout(), configs, time.Now())
 }
