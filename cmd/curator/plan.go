@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/curator-dev/curator/reconcile"
+	"github.com/curator-dev/curator/sources"
 )
 
 func newPlanCmd(g *globals) *cobra.Command {
@@ -54,20 +55,11 @@ or refused plan.`,
 				}
 				return planRepo(cmd, repo, reconcile.Options{Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()}, output, detailedExit)
 			}
-			source, log, err := g.open(cmd, &src, args)
+			p, _, err := g.planOne(cmd, &src, &pf, args)
 			if err != nil {
 				return err
 			}
-			r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
-			p, err := r.Plan(ctxOf(cmd))
-			if err != nil {
-				return reportLoad(cmd.ErrOrStderr(), err)
-			}
 			defer p.Close()
-			printWarnings(cmd.ErrOrStderr(), p.Warnings)
-			if p.SourceErr != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; planned the last good revision %s\n", p.SourceErr, p.Snapshot.Revision)
-			}
 			if err := render(cmd.OutOrStdout(), p.Plan, output); err != nil {
 				return err
 			}
@@ -102,4 +94,25 @@ or refused plan.`,
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	f.StringVar(&changedFrom, "changed-from", "", "plan only the configurations whose files, or files of packages they import, changed since the merge base of this git ref (all of them when curator itself or its schema changed)")
 	return cmd
+}
+
+// planOne plans the one configuration a command names (PATH or --git):
+// loaded, its target read, planned; its warnings printed, and a source
+// error tolerated with the last good revision said. The caller closes
+// the plan.
+func (g *globals) planOne(cmd *cobra.Command, src *sourceFlags, pf *planFlags, args []string) (*reconcile.Planned, sources.Source, error) {
+	source, log, err := g.open(cmd, src, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
+	p, err := r.Plan(ctxOf(cmd))
+	if err != nil {
+		return nil, nil, reportLoad(cmd.ErrOrStderr(), err)
+	}
+	printWarnings(cmd.ErrOrStderr(), p.Warnings)
+	if p.SourceErr != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; planned the last good revision %s\n", p.SourceErr, p.Snapshot.Revision)
+	}
+	return p, source, nil
 }

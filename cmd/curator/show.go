@@ -83,17 +83,11 @@ func showEstate(cmd *cobra.Command, g *globals, src *sourceFlags, pf *planFlags,
 		}
 		return showRepoEstate(cmd, repo, reconcile.Options{Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
 	}
-	source, log, err := g.open(cmd, src, args)
+	p, source, err := g.planOne(cmd, src, pf, args)
 	if err != nil {
 		return err
 	}
-	r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
-	p, err := r.Plan(ctxOf(cmd))
-	if err != nil {
-		return reportLoad(cmd.ErrOrStderr(), err)
-	}
 	defer p.Close()
-	printWarnings(cmd.ErrOrStderr(), p.Warnings)
 	c := estateview.Configuration{
 		Key: p.Desired.Name, Name: p.Desired.Name, Source: source.String(), Target: p.Plan.Target,
 		Revision: p.Snapshot.Revision, Desired: p.Desired, Actual: p.Actual(),
