@@ -28,7 +28,7 @@ lint:
 # The Go benchmarks at BENCH_BASE and at HEAD compared by benchstat (a
 # regression shows the day it lands), then the estate-scale tables of
 # curator-bench (against the emulator: cold plan, requests, no-op re-plan,
-# apply, watch), headed by the date, build and machine load they were
+# apply, watch; the estate page's answers and first paint in chromium), headed by the date, build and machine load they were
 # measured at: the README's Performance section is pasted from one run.
 # BENCH_BASE is the last commit of the previous release round.
 BENCH_BASE ?= 78e3ee3
