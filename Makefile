@@ -56,6 +56,7 @@ reliability:
 	CURATOR_RELIABILITY=long $(GO) test -race -count=1 -run Reliability -v ./cmd/curator
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 60s ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePlan$$' -fuzztime 60s ./planner
+	$(GO) test -run '^$$' -fuzz '^FuzzEncodeStringLoadsBack$$' -fuzztime 60s ./schema
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
@@ -132,4 +133,39 @@ func TestEncodeWritesEveryName(t *testing.T) {
 			t.Errorf("gallery %q: tag %+q, want %+q", n, g.Tags["note"], odd)
 		}
 	}
+}
+
+// FuzzEncodeStringLoadsBack: any text the service can hold (valid UTF-8;
+// JSON decoding makes every lone surrogate U+FFFD) written by Encode loads
+// back as the same string, as a description and as a tag value.
+func FuzzEncodeStringLoadsBack(f *testing.F) {
+	for _, s := range []string{"", "plain", "\ufeff", "\x00", "\u202e\u2066\u2069", "\u2028\u2029\u0085", "\"\\(x)\\", "\r\n\t", "\ufffd", "👨\u200d👩", "\U0010FFFF", "\x7f\u00a0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			t.Skip("not text the service returns")
+		}
+		tags := map[string]string{model.ManagedByTag: "fuzz"}
+		if utf8.RuneCountInString(s) <= 128 { // within a tag value's 256 UTF-16 units
+			tags["k"] = s
+		}
+		st := &model.State{Name: "fuzz", Target: model.Target{Local: &model.LocalTarget{}}, Galleries: map[string]*model.Gallery{
+			"g": {Location: "westeurope", Description: s, Tags: tags}}}
+		files, _, err := schema.Encode(st)
+		if err != nil {
+			t.Fatalf("Encode(%+q): %v", s, err)
+		}
+		fsys := fstest.MapFS{}
+		for n, data := range files {
+			fsys[n] = &fstest.MapFile{Data: data}
+		}
+		got, diags := schema.Load(fsys)
+		if diags.HasErrors() {
+			t.Fatalf("%+q does not load back: %v\n%s", s, diags.Err("invalid"), files["g.cue"])
+		}
+		if g := got.Galleries["g"]; g.Description != s || g.Tags["k"] != tags["k"] {
+			t.Fatalf("%+q loads back as %+q and %+q", s, g.Description, g.Tags["k"])
+		}
+	})
 }
