@@ -153,6 +153,10 @@ type Gallery struct {
 	Shares     map[string]*Share           `json:"shares,omitempty"`
 	Images     map[string]*ImageDefinition `json:"images,omitempty"`
 
+	// Extensions hold the values of properties declared (model's property
+	// tables) without a Go field of their own, by CUE path.
+	Extensions map[string]any `json:"extensions,omitempty"`
+
 	Adopt        bool `json:"adopt,omitempty"`
 	AllowReplace bool `json:"allowReplace,omitempty"`
 	Pos          Pos  `json:"-"`
@@ -240,6 +244,10 @@ type ImageDefinition struct {
 	// Versions are keyed by their Major.Minor.Patch name.
 	Versions map[string]*ImageVersion `json:"versions,omitempty"`
 
+	// Extensions hold the values of properties declared (model's property
+	// tables) without a Go field of their own, by CUE path.
+	Extensions map[string]any `json:"extensions,omitempty"`
+
 	Adopt        bool `json:"adopt,omitempty"`
 	AllowReplace bool `json:"allowReplace,omitempty"`
 	Pos          Pos  `json:"-"`
@@ -292,6 +300,10 @@ type ImageVersion struct {
 	Tags              map[string]string `json:"tags,omitempty"`
 	// SizeGB is the used size of the image, a hint for cost estimates.
 	SizeGB float64 `json:"sizeGB,omitempty"`
+
+	// Extensions hold the values of properties declared (model's property
+	// tables) without a Go field of their own, by CUE path.
+	Extensions map[string]any `json:"extensions,omitempty"`
 
 	Adopt        bool `json:"adopt,omitempty"`
 	AllowReplace bool `json:"allowReplace,omitempty"`

@@ -1,19 +1,36 @@
 package model
 
-// The property tables say, for every property a user sets on a resource
-// kind, where it lives in the configuration (CUE) and in the ARM resource
-// body (ARM), whether the service updates it in place or a change forces a
-// replace, its default, and which rule checks it. The loader, the planner's
-// diff, cloud/azure's mapping and the emulator read them or are tested
-// against them, so that they cannot disagree; a test in cloud/azure walks
-// the Azure SDK's model types and fails on a writable field that is in no
-// table and not listed in Unsupported.
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The property tables declare, once, every property a user sets on a
+// resource kind: where it lives in the configuration (CUE) and in the ARM
+// resource body (ARM), whether the service updates it in place, forces a
+// replace, or updates it only while a flag of the resource is set, the
+// service's default, the api-version that introduced it, and — for a plain
+// scalar — its kind and where its value lives (Ref). Production code reads
+// them: the loader checks and fills scalars by kind, the planner's diff
+// takes each property's mutability from here, cloud/azure writes and reads
+// a scalar at its ARM path, import writes it at its CUE path, and plans
+// render the field diffs the planner finds. The value constraint lives in
+// the CUE schema (schema/curator.cue), at the CUE path the table names; a
+// test checks that each path exists there. The emulator never reads these
+// tables: it stands for Azure and keeps its own knowledge.
+//
+// A property with structure (regions and replication, encryption, sharing,
+// sources, the safety profile, tags, features) is declared here too, with
+// Kind Structured: each layer keeps code of its own for it, and takes its
+// mutability from the table.
 //
 // Sources: the REST API specification of Microsoft.Compute galleries
 // (GalleryRP, api-version 2026-03-03: Gallery, GalleryImage,
-// GalleryImageVersion and their Update models), and the Azure Compute
-// Gallery documentation ("Create an image definition and an image
-// version", "Share images", "Replicate to edge zones", "Soft delete").
+// GalleryImageVersion and their Update models; 2018-06-01 for the first
+// api-version of galleries), and the Azure Compute Gallery documentation
+// ("Create an image definition and an image version", "Share images",
+// "Replicate to edge zones", "Soft delete").
 
 // Mutability is what the service does when a property changes.
 type Mutability int
@@ -24,9 +41,11 @@ const (
 	ForcesReplace Mutability = iota
 	// Updatable in place (PATCH).
 	Updatable
-	// UpdatableWithAllowUpdateImage: updatable only while the image
-	// definition's allowUpdateImage is true (its features).
-	UpdatableWithAllowUpdateImage
+	// UpdatableWithFlag: updatable in place only while the resource's
+	// boolean property named by Property.Flag is true (an image
+	// definition's features and its allowUpdateImage); a replace
+	// otherwise.
+	UpdatableWithFlag
 	// PerRegion: applied region by region, as a replication change; a
 	// region whose value changes is removed and added again.
 	PerRegion
@@ -36,13 +55,32 @@ func (m Mutability) String() string {
 	switch m {
 	case Updatable:
 		return "updatable"
-	case UpdatableWithAllowUpdateImage:
-		return "updatable with allowUpdateImage"
+	case UpdatableWithFlag:
+		return "updatable with its flag"
 	case PerRegion:
 		return "per region"
 	}
 	return "forces replace"
 }
+
+// Kind is the kind of a property's value.
+type Kind int
+
+const (
+	// Structured: a value with structure, handled by code of its own in
+	// each layer.
+	Structured Kind = iota
+	// String is plain text.
+	String
+	// URI is an absolute URI; the loader checks it.
+	URI
+	// Date is a date, YYYY-MM-DD; the loader checks it.
+	Date
+	// Bool is true or false.
+	Bool
+	// Int is a whole number.
+	Int
+)
 
 // Property is one property of a resource kind.
 type Property struct {
@@ -51,55 +89,306 @@ type Property struct {
 	CUE string
 	// ARM is its path in the ARM resource body, "[]" marking a list
 	// element ("properties.publishingProfile.targetRegions[].regionalReplicaCount").
-	// Several ARM paths may back one CUE property (an alternative each).
+	// Several ARM paths may back one CUE property (an alternative each);
+	// a plain scalar has exactly one.
 	ARM []string
 	// Mutability is how a change is applied.
 	Mutability Mutability
-	// Default is the value when the configuration leaves it out ("" for
-	// none).
+	// Flag, for UpdatableWithFlag, is the CUE path of the resource's
+	// boolean property that allows the update in place.
+	Flag string
+	// PatchClears, for an updatable scalar, says that a PATCH sending its
+	// zero value clears it on the service. Otherwise a PATCH that leaves it
+	// out keeps it, so removing it makes cloud/azure write the resource
+	// whole (PUT).
+	PatchClears bool
+	// Default is the service's value when the configuration leaves it out
+	// ("" for none), as the configuration writes it.
 	Default string
+	// Since is the GalleryRP api-version that introduced it ("" where the
+	// table does not record it).
+	Since string
+	// Kind is the kind of its value; Structured for a property with code
+	// of its own.
+	Kind Kind
+	// Ref returns a pointer to the Go field that holds a scalar's value in
+	// a resource of this kind (*string, *bool or *int). When nil, the value
+	// is kept in the resource's Extensions under the CUE path: a property
+	// declared without a Go field of its own.
+	Ref func(resource any) any
 	// Rule names the checks the loader makes beyond the schema's type.
 	Rule string
 }
 
+// Scalar reports whether the property is a plain scalar, which every
+// layer handles from this declaration alone.
+func (p Property) Scalar() bool { return p.Kind != Structured }
+
+// ref builds a Property.Ref from a typed accessor.
+func ref[R any, V string | bool | int](f func(*R) *V) func(any) any {
+	return func(r any) any { return f(r.(*R)) }
+}
+
+// extensible is a resource that keeps values of properties declared without
+// a Go field of their own.
+type extensible interface{ extensions() *map[string]any }
+
+func (g *Gallery) extensions() *map[string]any         { return &g.Extensions }
+func (d *ImageDefinition) extensions() *map[string]any { return &d.Extensions }
+func (v *ImageVersion) extensions() *map[string]any    { return &v.Extensions }
+
+// zero is the zero value of a scalar kind.
+func (k Kind) zero() any {
+	switch k {
+	case Bool:
+		return false
+	case Int:
+		return 0
+	case Structured:
+		return nil
+	}
+	return ""
+}
+
+// Value is a scalar's value in resource r (a pointer to the resource kind
+// of the table the property is in); the kind's zero value when unset.
+func (p Property) Value(r any) any {
+	if !p.Scalar() {
+		return nil
+	}
+	if p.Ref != nil {
+		switch v := p.Ref(r).(type) {
+		case *string:
+			return *v
+		case *bool:
+			return *v
+		case *int:
+			return *v
+		}
+		panic(fmt.Sprintf("property %s: Ref gives an unsupported type", p.CUE))
+	}
+	if e, ok := r.(extensible); ok {
+		if v, ok := (*e.extensions())[p.CUE]; ok {
+			return v
+		}
+	}
+	return p.Kind.zero()
+}
+
+// IsSet reports whether r holds a value other than the kind's zero.
+func (p Property) IsSet(r any) bool { return p.Value(r) != p.Kind.zero() }
+
+// Effective is the scalar's value in r, or the service's default when it
+// is unset.
+func (p Property) Effective(r any) any {
+	if !p.IsSet(r) && p.Default != "" {
+		if v, err := p.Parse(p.Default); err == nil {
+			return v
+		}
+	}
+	return p.Value(r)
+}
+
+// Parse reads a value of the property's kind from its text (a default, an
+// ARM answer's string).
+func (p Property) Parse(s string) (any, error) {
+	switch p.Kind {
+	case Bool:
+		return strconv.ParseBool(s)
+	case Int:
+		return strconv.Atoi(s)
+	}
+	return s, nil
+}
+
+// SetValue stores v, converted to the property's kind (a JSON number is a
+// float64), in resource r.
+func (p Property) SetValue(r any, v any) error {
+	v, err := p.convert(v)
+	if err != nil {
+		return err
+	}
+	if p.Ref != nil {
+		switch f := p.Ref(r).(type) {
+		case *string:
+			*f = v.(string)
+		case *bool:
+			*f = v.(bool)
+		case *int:
+			*f = v.(int)
+		}
+		return nil
+	}
+	e, ok := r.(extensible)
+	if !ok {
+		return fmt.Errorf("property %s: %T keeps no extensions", p.CUE, r)
+	}
+	m := e.extensions()
+	if v == p.Kind.zero() {
+		delete(*m, p.CUE)
+		return nil
+	}
+	if *m == nil {
+		*m = map[string]any{}
+	}
+	(*m)[p.CUE] = v
+	return nil
+}
+
+func (p Property) convert(v any) (any, error) {
+	switch p.Kind {
+	case String, URI, Date:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case Bool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case Int:
+		switch n := v.(type) {
+		case int:
+			return n, nil
+		case int32:
+			return int(n), nil
+		case int64:
+			return int(n), nil
+		case float64:
+			if n == float64(int(n)) {
+				return int(n), nil
+			}
+		}
+	default:
+		return nil, fmt.Errorf("property %s is structured: it has code of its own", p.CUE)
+	}
+	return nil, fmt.Errorf("property %s: %v (%T) is not a %s", p.CUE, v, v, p.Kind)
+}
+
+func (k Kind) String() string {
+	return [...]string{"structured value", "string", "URI", "date", "boolean", "whole number"}[k]
+}
+
+// UpdatableIn reports whether a change of p is made in place on resource
+// r (the desired resource): Updatable, or UpdatableWithFlag while the flag
+// property of table is true in r.
+func UpdatableIn(table []Property, p Property, r any) bool {
+	switch p.Mutability {
+	case Updatable:
+		return true
+	case UpdatableWithFlag:
+		f, ok := PropertyByCUE(table, p.Flag)
+		return ok && f.Value(r) == true
+	}
+	return false
+}
+
+// ARMPath is a scalar's ARM path split into its labels.
+func (p Property) armPath() []string { return strings.Split(p.ARM[0], ".") }
+
+// ToARM writes a scalar's value from r into body, the JSON object of the
+// resource as the ARM API takes it, at its ARM path. A zero value is left
+// out unless always is set (a PATCH that clears it).
+func (p Property) ToARM(body map[string]any, r any, always bool) {
+	v := p.Value(r)
+	if v == p.Kind.zero() && !always {
+		return
+	}
+	path := p.armPath()
+	m := body
+	for _, label := range path[:len(path)-1] {
+		next, ok := m[label].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[label] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}
+
+// FromARM reads a scalar at its ARM path in body (an ARM answer decoded as
+// JSON) into r; an absent value is the service's default (resources made
+// before the property existed report none), or the kind's zero.
+func (p Property) FromARM(body map[string]any, r any) error {
+	var v any = body
+	for _, label := range p.armPath() {
+		m, ok := v.(map[string]any)
+		if !ok {
+			v = nil
+			break
+		}
+		v = m[label]
+	}
+	if v == nil || v == "" {
+		v = p.Kind.zero()
+		if p.Default != "" {
+			def, err := p.Parse(p.Default)
+			if err != nil {
+				return fmt.Errorf("property %s: default %q: %w", p.CUE, p.Default, err)
+			}
+			v = def
+		}
+	}
+	return p.SetValue(r, v)
+}
+
 // GalleryProperties are a gallery's properties.
 var GalleryProperties = []Property{
-	{CUE: "location", ARM: []string{"location"}, Mutability: ForcesReplace, Rule: "a known region, normalised"},
-	{CUE: "description", ARM: []string{"properties.description"}, Mutability: Updatable},
-	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
+	{CUE: "location", ARM: []string{"location"}, Mutability: ForcesReplace, Since: "2018-06-01", Rule: "a known region, normalised"},
+	{CUE: "description", ARM: []string{"properties.description"}, Mutability: Updatable, PatchClears: true, Since: "2018-06-01",
+		Kind: String, Ref: ref(func(g *Gallery) *string { return &g.Description })},
+	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: "at most 50 tags with curator's ownership tag"},
 	{CUE: "sharing.permission", ARM: []string{"properties.sharingProfile.permissions"}, Mutability: Updatable, Default: "Private",
 		Rule: "Groups only on a gallery created with it; Community needs sharing.community"},
 	{CUE: "sharing.subscriptions", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 30 subscriptions"},
 	{CUE: "sharing.tenants", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 5 tenants"},
 	{CUE: "sharing.community", ARM: []string{"properties.sharingProfile.communityGalleryInfo"}, Mutability: Updatable,
 		Rule: "publisherUri a URI, prefix 5-16 characters"},
-	{CUE: "softDelete", ARM: []string{"properties.softDeletePolicy.isSoftDeleteEnabled"}, Mutability: Updatable, Default: "false"},
+	{CUE: "softDelete", ARM: []string{"properties.softDeletePolicy.isSoftDeleteEnabled"}, Mutability: Updatable, PatchClears: true, Default: "false", Since: "2021-07-01",
+		Kind: Bool, Ref: ref(func(g *Gallery) *bool { return &g.SoftDelete })},
 }
 
-// ImageProperties are an image definition's properties.
+// ImageProperties are an image definition's properties, in the order
+// import writes them and the planner lists their diffs.
 var ImageProperties = []Property{
-	{CUE: "publisher", ARM: []string{"properties.identifier.publisher"}, Mutability: ForcesReplace, Rule: "1-128 characters; publisher/offer/sku unique in the gallery"},
-	{CUE: "offer", ARM: []string{"properties.identifier.offer"}, Mutability: ForcesReplace, Rule: "1-64 characters"},
-	{CUE: "sku", ARM: []string{"properties.identifier.sku"}, Mutability: ForcesReplace, Rule: "1-64 characters"},
-	{CUE: "osType", ARM: []string{"properties.osType"}, Mutability: ForcesReplace},
-	{CUE: "osState", ARM: []string{"properties.osState"}, Mutability: ForcesReplace},
-	{CUE: "hyperVGeneration", ARM: []string{"properties.hyperVGeneration"}, Mutability: ForcesReplace, Default: "V1"},
-	{CUE: "architecture", ARM: []string{"properties.architecture"}, Mutability: ForcesReplace, Default: "x64", Rule: "Arm64 needs hyperVGeneration V2"},
-	{CUE: "securityType", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithAllowUpdateImage,
+	{CUE: "publisher", ARM: []string{"properties.identifier.publisher"}, Mutability: ForcesReplace, Since: "2018-06-01", Rule: "1-128 characters; publisher/offer/sku unique in the gallery",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.Publisher })},
+	{CUE: "offer", ARM: []string{"properties.identifier.offer"}, Mutability: ForcesReplace, Since: "2018-06-01", Rule: "1-64 characters",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.Offer })},
+	{CUE: "sku", ARM: []string{"properties.identifier.sku"}, Mutability: ForcesReplace, Since: "2018-06-01", Rule: "1-64 characters",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.SKU })},
+	{CUE: "osType", ARM: []string{"properties.osType"}, Mutability: ForcesReplace, Since: "2018-06-01",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.OSType })},
+	{CUE: "osState", ARM: []string{"properties.osState"}, Mutability: ForcesReplace, Since: "2018-06-01",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.OSState })},
+	{CUE: "hyperVGeneration", ARM: []string{"properties.hyperVGeneration"}, Mutability: ForcesReplace, Default: "V1", Since: "2019-07-01",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.HyperVGeneration })},
+	{CUE: "architecture", ARM: []string{"properties.architecture"}, Mutability: ForcesReplace, Default: "x64", Since: "2021-10-01", Rule: "Arm64 needs hyperVGeneration V2",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.Architecture })},
+	{CUE: "securityType", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
 		Rule: "the SecurityType feature; needs hyperVGeneration V2"},
-	{CUE: "features", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithAllowUpdateImage,
+	{CUE: "features", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
 		Rule: "SecurityType is written as securityType"},
-	{CUE: "allowUpdateImage", ARM: []string{"properties.allowUpdateImage"}, Mutability: Updatable, Default: "false"},
-	{CUE: "description", ARM: []string{"properties.description"}, Mutability: Updatable},
-	{CUE: "eula", ARM: []string{"properties.eula"}, Mutability: ForcesReplace},
-	{CUE: "privacyStatementUri", ARM: []string{"properties.privacyStatementUri"}, Mutability: ForcesReplace, Rule: "an absolute URI"},
-	{CUE: "releaseNoteUri", ARM: []string{"properties.releaseNoteUri"}, Mutability: Updatable, Rule: "an absolute URI"},
-	{CUE: "endOfLife", ARM: []string{"properties.endOfLifeDate"}, Mutability: Updatable, Rule: "a date (YYYY-MM-DD) in the future when set"},
-	{CUE: "recommended.vCPUs", ARM: []string{"properties.recommended.vCPUs.min", "properties.recommended.vCPUs.max"}, Mutability: Updatable, Rule: "min ≤ max"},
-	{CUE: "recommended.memoryGB", ARM: []string{"properties.recommended.memory.min", "properties.recommended.memory.max"}, Mutability: Updatable, Rule: "min ≤ max"},
-	{CUE: "disallowedDiskTypes", ARM: []string{"properties.disallowed.diskTypes"}, Mutability: Updatable},
-	{CUE: "purchasePlan", ARM: []string{"properties.purchasePlan.publisher", "properties.purchasePlan.name", "properties.purchasePlan.product"}, Mutability: ForcesReplace},
-	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
+	{CUE: "allowUpdateImage", ARM: []string{"properties.allowUpdateImage"}, Mutability: Updatable, PatchClears: true, Default: "false", Since: "2024-03-03",
+		Kind: Bool, Ref: ref(func(d *ImageDefinition) *bool { return &d.AllowUpdateImage })},
+	{CUE: "description", ARM: []string{"properties.description"}, Mutability: Updatable, PatchClears: true, Since: "2018-06-01",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.Description })},
+	{CUE: "eula", ARM: []string{"properties.eula"}, Mutability: ForcesReplace, Since: "2018-06-01",
+		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.EULA })},
+	{CUE: "privacyStatementUri", ARM: []string{"properties.privacyStatementUri"}, Mutability: ForcesReplace, Since: "2018-06-01", Rule: "an absolute URI",
+		Kind: URI, Ref: ref(func(d *ImageDefinition) *string { return &d.PrivacyStatementURI })},
+	{CUE: "releaseNoteUri", ARM: []string{"properties.releaseNoteUri"}, Mutability: Updatable, Since: "2018-06-01", Rule: "an absolute URI",
+		Kind: URI, Ref: ref(func(d *ImageDefinition) *string { return &d.ReleaseNoteURI })},
+	// An end-of-life date removed from the configuration is removed from
+	// the definition: a PATCH cannot clear it, so cloud/azure writes the
+	// definition whole (PUT) without it.
+	{CUE: "endOfLife", ARM: []string{"properties.endOfLifeDate"}, Mutability: Updatable, Since: "2018-06-01", Rule: "a date (YYYY-MM-DD) in the future when set",
+		Kind: Date, Ref: ref(func(d *ImageDefinition) *string { return &d.EndOfLife })},
+	{CUE: "recommended.vCPUs", ARM: []string{"properties.recommended.vCPUs.min", "properties.recommended.vCPUs.max"}, Mutability: Updatable, Since: "2018-06-01", Rule: "min ≤ max"},
+	{CUE: "recommended.memoryGB", ARM: []string{"properties.recommended.memory.min", "properties.recommended.memory.max"}, Mutability: Updatable, Since: "2018-06-01", Rule: "min ≤ max"},
+	{CUE: "disallowedDiskTypes", ARM: []string{"properties.disallowed.diskTypes"}, Mutability: Updatable, Since: "2018-06-01"},
+	{CUE: "purchasePlan", ARM: []string{"properties.purchasePlan.publisher", "properties.purchasePlan.name", "properties.purchasePlan.product"}, Mutability: ForcesReplace, Since: "2018-06-01"},
+	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: "at most 50 tags with curator's ownership tag"},
 }
 
 // VersionProperties are an image version's properties.
@@ -131,6 +420,14 @@ var VersionProperties = []Property{
 		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].lun",
 		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].diskEncryptionSetId",
 	}, Mutability: PerRegion, Rule: "data disk LUNs among the source's; Confidential VM encryption only on a ConfidentialVM image"},
+	{CUE: "replicationMode", ARM: []string{"properties.publishingProfile.replicationMode"}, Mutability: ForcesReplace, Default: "Full", Since: "2021-07-01",
+		Kind: String, Ref: ref(func(v *ImageVersion) *string { return &v.ReplicationMode })},
+	{CUE: "excludeFromLatest", ARM: []string{"properties.publishingProfile.excludeFromLatest"}, Mutability: Updatable, Default: "false", Since: "2018-06-01",
+		Kind: Bool, Ref: ref(func(v *ImageVersion) *bool { return &v.ExcludeFromLatest })},
+	{CUE: "endOfLife", ARM: []string{"properties.publishingProfile.endOfLifeDate"}, Mutability: Updatable, Since: "2018-06-01", Rule: "a date (YYYY-MM-DD) in the future when set",
+		Kind: Date, Ref: ref(func(v *ImageVersion) *string { return &v.EndOfLife })},
+	{CUE: "safety.allowDeletionOfReplicatedLocations", ARM: []string{"properties.safetyProfile.allowDeletionOfReplicatedLocations"}, Mutability: Updatable, Default: "true"},
+	{CUE: "safety.blockDeletionBeforeEndOfLife", ARM: []string{"properties.safetyProfile.blockDeletionBeforeEndOfLife"}, Mutability: Updatable, Default: "false"},
 	{CUE: "edgeZones", ARM: []string{
 		"properties.publishingProfile.targetExtendedLocations[].name",
 		"properties.publishingProfile.targetExtendedLocations[].extendedLocation.name",
@@ -144,11 +441,6 @@ var VersionProperties = []Property{
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].lun",
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].diskEncryptionSetId",
 	}, Mutability: PerRegion},
-	{CUE: "replicationMode", ARM: []string{"properties.publishingProfile.replicationMode"}, Mutability: ForcesReplace, Default: "Full"},
-	{CUE: "excludeFromLatest", ARM: []string{"properties.publishingProfile.excludeFromLatest"}, Mutability: Updatable, Default: "false"},
-	{CUE: "endOfLife", ARM: []string{"properties.publishingProfile.endOfLifeDate"}, Mutability: Updatable, Rule: "a date (YYYY-MM-DD) in the future when set"},
-	{CUE: "safety.allowDeletionOfReplicatedLocations", ARM: []string{"properties.safetyProfile.allowDeletionOfReplicatedLocations"}, Mutability: Updatable, Default: "true"},
-	{CUE: "safety.blockDeletionBeforeEndOfLife", ARM: []string{"properties.safetyProfile.blockDeletionBeforeEndOfLife"}, Mutability: Updatable, Default: "false"},
 	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
 }
 

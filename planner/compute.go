@@ -31,6 +31,7 @@ func Compute(desired, actual model.State, opts Options) (*Plan, diag.Diagnostics
 			CreatedAt:      opts.Now.UTC(),
 		},
 		changes: map[model.Address]*Change{},
+		fields:  newFieldSets(),
 	}
 	for _, name := range union(desired.Galleries, actual.Galleries) {
 		p.gallery(name, desired.Galleries[name], actual.Galleries[name])
@@ -53,6 +54,7 @@ type planning struct {
 	diags   diag.Diagnostics
 	changes map[model.Address]*Change
 	noops   int
+	fields  fieldSets
 }
 
 // union returns the keys of both maps, sorted.
@@ -131,7 +133,7 @@ func (p *planning) gallery(name string, d, a *model.Gallery) {
 	var fields []FieldDiff
 	var forced []string
 	if d != nil && a != nil {
-		fields = diffFields(galleryFields, d, a)
+		fields = diffFields(p.fields.gallery, d, a)
 		if a.Location != d.Location {
 			forced = append(forced, "location")
 			fields = append([]FieldDiff{{Path: "location", Before: a.Location, After: d.Location}}, fields...)
@@ -313,77 +315,110 @@ func (p *planning) shares(scope model.Address, desired, actual map[string]*model
 }
 
 // Field lists: which fields of a resource the planner compares, and whether
-// the service can update them in place. Fields the cloud sets itself —
-// provisioning state, published date, replication progress, unique name —
-// live in VersionObserved or are never read, and so never cause a diff;
-// Pos, Adopt, AllowReplace, SizeGB, Share.Name and Share.Description are
-// curator's own and are not compared either.
+// the service can update them in place. They are built from the model's
+// property tables, which declare each property once: a plain scalar is
+// compared by its effective value (the service's default when unset), a
+// structured property by the getter given here; the mutability of either
+// is the table's. Fields the cloud sets itself — provisioning state,
+// published date, replication progress, unique name — live in
+// VersionObserved or are never read, and so never cause a diff; Pos, Adopt,
+// AllowReplace, SizeGB, Share.Name and Share.Description are curator's own
+// and are not compared either.
 type field[T any] struct {
-	path    string
-	mutable bool
-	// mutableIf, when set, decides mutability from the desired resource
-	// (a definition's features are updatable only with allowUpdateImage).
-	mutableIf func(*T) bool
-	get       func(*T) any
-	unsetZero bool // desired zero value means "not managed": tags nobody declared are left alone
+	path  string
+	prop  model.Property
+	table []model.Property
+	get   func(*T) any
+	// unsetZero: a desired zero value means "not managed" (tags nobody
+	// declared are left alone).
+	unsetZero bool
 }
 
+// isMutable reports whether a change of the field is made in place on the
+// desired resource d: per the table, with a flag property read from d; a
+// per-region property is changed region by region, never by a replace.
 func (f field[T]) isMutable(d *T) bool {
-	if f.mutableIf != nil {
-		return f.mutableIf(d)
-	}
-	return f.mutable
+	return f.prop.Mutability == model.PerRegion || model.UpdatableIn(f.table, f.prop, d)
 }
 
-var galleryFields = []field[model.Gallery]{
-	{path: "description", mutable: true, get: func(g *model.Gallery) any { return g.Description }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(g *model.Gallery) any { return userTags(g.Tags) }},
-	{path: "sharing.community", mutable: true, unsetZero: true, get: func(g *model.Gallery) any {
-		if g.Sharing == nil || g.Sharing.Community == nil {
-			return (*model.Community)(nil)
+// structured is the planner's own reading of a property with structure.
+type structured[T any] struct {
+	get       func(*T) any
+	unsetZero bool
+}
+
+// fieldsOf lists the compared fields of a resource kind in the order of its
+// property table. A structured property is compared only when a getter is
+// given for its path or for its first label ("recommended" for
+// recommended.vCPUs); the others are compared by code of their own
+// (location, sharing, regions, sources).
+func fieldsOf[T any](table []model.Property, own map[string]structured[T]) []field[T] {
+	var out []field[T]
+	seen := map[string]bool{}
+	for _, prop := range table {
+		if prop.Scalar() {
+			out = append(out, field[T]{path: prop.CUE, prop: prop, table: table, get: func(r *T) any { return prop.Effective(r) }})
+			continue
 		}
-		return g.Sharing.Community
-	}},
-	{path: "softDelete", mutable: true, get: func(g *model.Gallery) any { return g.SoftDelete }},
+		path := prop.CUE
+		s, ok := own[path]
+		if !ok {
+			path, _, _ = strings.Cut(prop.CUE, ".")
+			s, ok = own[path]
+		}
+		if !ok || seen[path] {
+			continue
+		}
+		seen[path] = true
+		out = append(out, field[T]{path: path, prop: prop, table: table, get: s.get, unsetZero: s.unsetZero})
+	}
+	return out
 }
 
-var imageFields = []field[model.ImageDefinition]{
-	{path: "publisher", get: func(d *model.ImageDefinition) any { return d.Publisher }},
-	{path: "offer", get: func(d *model.ImageDefinition) any { return d.Offer }},
-	{path: "sku", get: func(d *model.ImageDefinition) any { return d.SKU }},
-	{path: "osType", get: func(d *model.ImageDefinition) any { return d.OSType }},
-	{path: "osState", get: func(d *model.ImageDefinition) any { return d.OSState }},
-	{path: "hyperVGeneration", get: func(d *model.ImageDefinition) any { return d.HyperVGeneration }},
-	{path: "architecture", get: func(d *model.ImageDefinition) any { return orDefault(d.Architecture, "x64") }},
-	{path: "securityType", mutableIf: allowUpdateImage, get: func(d *model.ImageDefinition) any { return d.SecurityType }},
-	{path: "features", mutableIf: allowUpdateImage, get: func(d *model.ImageDefinition) any { return nonNilMap(d.Features) }},
-	{path: "allowUpdateImage", mutable: true, get: func(d *model.ImageDefinition) any { return d.AllowUpdateImage }},
-	{path: "eula", get: func(d *model.ImageDefinition) any { return d.EULA }},
-	{path: "privacyStatementUri", get: func(d *model.ImageDefinition) any { return d.PrivacyStatementURI }},
-	{path: "purchasePlan", get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
-	{path: "description", mutable: true, get: func(d *model.ImageDefinition) any { return d.Description }},
-	{path: "releaseNoteUri", mutable: true, get: func(d *model.ImageDefinition) any { return d.ReleaseNoteURI }},
-	// An end-of-life date removed from the configuration is removed from
-	// the definition: a PATCH cannot clear it, so cloud/azure writes the
-	// definition whole (PUT) without it.
-	{path: "endOfLife", mutable: true, get: func(d *model.ImageDefinition) any { return d.EndOfLife }},
-	{path: "recommended", mutable: true, get: func(d *model.ImageDefinition) any { return d.Recommended }},
-	{path: "disallowedDiskTypes", mutable: true, get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) }},
+// fieldSets are the compared fields of each resource kind, built once per
+// plan from the property tables as they are then.
+type fieldSets struct {
+	gallery []field[model.Gallery]
+	image   []field[model.ImageDefinition]
+	version []field[model.ImageVersion]
 }
 
-var versionFields = []field[model.ImageVersion]{
-	{path: "location", get: func(v *model.ImageVersion) any { return v.Location }},
-	{path: "replicationMode", get: func(v *model.ImageVersion) any { return orDefault(v.ReplicationMode, "Full") }},
-	{path: "replicas", mutable: true, get: func(v *model.ImageVersion) any { return v.Replicas }},
-	{path: "excludeFromLatest", mutable: true, get: func(v *model.ImageVersion) any { return v.ExcludeFromLatest }},
-	{path: "endOfLife", mutable: true, get: func(v *model.ImageVersion) any { return v.EndOfLife }},
-	{path: "safety", mutable: true, get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) }},
-	{path: "edgeZones", mutable: true, get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
-	{path: "tags", mutable: true, unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) }},
+func newFieldSets() fieldSets {
+	return fieldSets{gallery: galleryFields(), image: imageFields(), version: versionFields()}
 }
 
-func allowUpdateImage(d *model.ImageDefinition) bool { return d.AllowUpdateImage }
+func galleryFields() []field[model.Gallery] {
+	return fieldsOf(model.GalleryProperties, map[string]structured[model.Gallery]{
+		"tags": {unsetZero: true, get: func(g *model.Gallery) any { return userTags(g.Tags) }},
+		"sharing.community": {unsetZero: true, get: func(g *model.Gallery) any {
+			if g.Sharing == nil || g.Sharing.Community == nil {
+				return (*model.Community)(nil)
+			}
+			return g.Sharing.Community
+		}},
+	})
+}
+
+func imageFields() []field[model.ImageDefinition] {
+	return fieldsOf(model.ImageProperties, map[string]structured[model.ImageDefinition]{
+		"securityType":        {get: func(d *model.ImageDefinition) any { return d.SecurityType }},
+		"features":            {get: func(d *model.ImageDefinition) any { return nonNilMap(d.Features) }},
+		"purchasePlan":        {get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
+		"recommended":         {get: func(d *model.ImageDefinition) any { return d.Recommended }},
+		"disallowedDiskTypes": {get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
+		"tags":                {unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) }},
+	})
+}
+
+func versionFields() []field[model.ImageVersion] {
+	return fieldsOf(model.VersionProperties, map[string]structured[model.ImageVersion]{
+		"location":  {get: func(v *model.ImageVersion) any { return v.Location }},
+		"replicas":  {get: func(v *model.ImageVersion) any { return v.Replicas }},
+		"safety":    {get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) }},
+		"edgeZones": {get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
+		"tags":      {unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) }},
+	})
+}
 
 // nonNil makes an absent map and an empty one the same.
 func nonNilMap[V any](m map[string]V) map[string]V {
@@ -476,8 +511,8 @@ func (p *planning) image(gallery, name string, parent Action, d, a *model.ImageD
 	var fields []FieldDiff
 	var forced []string
 	if d != nil && a != nil {
-		fields = diffFields(imageFields, d, a)
-		forced = immutablePaths(imageFields, d, fields)
+		fields = diffFields(p.fields.image, d, a)
+		forced = immutablePaths(p.fields.image, d, fields)
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
 	action, reason = withReplacedParent(parent, action, reason, d != nil, a != nil, managed)
@@ -545,8 +580,8 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 	var forced []string
 	var repl *ReplicationDelta
 	if d != nil && a != nil {
-		fields = diffFields(versionFields, d, a)
-		forced = immutablePaths(versionFields, d, fields)
+		fields = diffFields(p.fields.version, d, a)
+		forced = immutablePaths(p.fields.version, d, fields)
 		if d.Source != nil && a.Source != nil && !sameSource(d.Source, a.Source) {
 			forced = append(forced, "source")
 			fields = append([]FieldDiff{{Path: "source", Before: a.Source, After: d.Source}}, fields...)

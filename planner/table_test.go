@@ -59,9 +59,9 @@ func TestDiffFollowsThePropertyTables(t *testing.T) {
 			}
 		}
 	}
-	check("gallery", model.GalleryProperties, fieldPaths(galleryFields, &model.Gallery{}))
-	check("image", model.ImageProperties, fieldPaths(imageFields, &model.ImageDefinition{}))
-	versions := fieldPaths(versionFields, &model.ImageVersion{})
+	check("gallery", model.GalleryProperties, fieldPaths(galleryFields(), &model.Gallery{}))
+	check("image", model.ImageProperties, fieldPaths(imageFields(), &model.ImageDefinition{}))
+	versions := fieldPaths(versionFields(), &model.ImageVersion{})
 	versions["source"] = func(any) bool { return false } // sameSource(): any difference forces a replace
 	check("version", model.VersionProperties, versions)
 }

@@ -132,6 +132,55 @@ type decoder struct {
 	// unindexed is set when a position was wanted that only the evaluated
 	// configuration knows, and there is none.
 	unindexed bool
+	// data is the configuration as JSON; tree is it decoded, read only for
+	// properties declared without a Go field of their own.
+	data []byte
+	tree map[string]any
+}
+
+// scalars checks the plain scalar properties of a resource kind's table in
+// r, at the resource's labels, by their kind (a URI, a date), and reads
+// those declared without a Go field of their own (model Extensions) from
+// the configuration.
+func (d *decoder) scalars(labels []string, table []model.Property, r any) {
+	for _, p := range table {
+		if !p.Scalar() {
+			continue
+		}
+		path := at(labels, strings.Split(p.CUE, ".")...)
+		if p.Ref == nil {
+			if v, ok := d.lookup(path); ok {
+				if err := p.SetValue(r, v); err != nil {
+					d.errorf(path, "%v", err)
+					continue
+				}
+			}
+		}
+		switch p.Kind {
+		case model.URI:
+			d.uri(path, p.Value(r).(string))
+		case model.Date:
+			d.date(path, p.Value(r).(string))
+		}
+	}
+}
+
+// lookup finds the value at labels in the configuration's data.
+func (d *decoder) lookup(labels []string) (any, bool) {
+	if d.tree == nil && (d.data == nil || json.Unmarshal(d.data, &d.tree) != nil) {
+		return nil, false
+	}
+	var v any = d.tree
+	for _, l := range labels {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[l]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // pos returns the user's position of a configuration path.
@@ -317,6 +366,7 @@ func (d *decoder) gallery(name string, rg *rawGallery) *model.Gallery {
 		AllowReplace: rg.AllowReplace,
 		Pos:          d.pos(p...),
 	}
+	d.scalars(p, model.GalleryProperties, g)
 	d.sharing(at(p, "sharing"), g.Sharing)
 	g.Shares = d.shares(at(p, "shares"), rg.Shares)
 	g.Images = map[string]*model.ImageDefinition{}
@@ -439,9 +489,7 @@ func (d *decoder) image(gp []string, g *model.Gallery, name string, ri *rawImage
 	}
 	d.identifier(p, &img)
 	d.features(p, &img)
-	d.date(at(p, "endOfLife"), img.EndOfLife)
-	d.uri(at(p, "privacyStatementUri"), img.PrivacyStatementURI)
-	d.uri(at(p, "releaseNoteUri"), img.ReleaseNoteURI)
+	d.scalars(p, model.ImageProperties, &img)
 	img.Tags = d.tags(at(p, "tags"), img.Tags)
 	if r := img.Recommended; r != nil {
 		for field, rng := range map[string]*model.Range{"vCPUs": r.VCPUs, "memoryGB": r.MemoryGB} {
@@ -557,7 +605,7 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 		AllowReplace:      rv.AllowReplace,
 		Pos:               d.pos(vp...),
 	}
-	d.date(at(vp, "endOfLife"), v.EndOfLife)
+	d.scalars(vp, model.VersionProperties, v)
 	d.source(at(vp, "source"), v.Source)
 	switch v.ReplicationMode {
 	case "", "Full", "Shallow":

@@ -149,6 +149,28 @@ func (b *builder) line(format string, args ...any) {
 func (b *builder) open(label string) { b.line("%s: {", cueLabel(label)) }
 func (b *builder) close()            { b.line("}") }
 
+// scalar writes a plain scalar property of resource r at its CUE path,
+// unless it is unset or the service's default (which the schema fills in).
+func (b *builder) scalar(p model.Property, r any) {
+	if !p.IsSet(r) {
+		return
+	}
+	v := p.Value(r)
+	if p.Default != "" {
+		if def, err := p.Parse(p.Default); err == nil && def == v {
+			return
+		}
+	}
+	labels := strings.Split(p.CUE, ".")
+	for _, l := range labels[:len(labels)-1] {
+		b.open(l)
+	}
+	b.field(labels[len(labels)-1], v)
+	for range labels[:len(labels)-1] {
+		b.close()
+	}
+}
+
 // field writes label: value, the value written as its JSON form says
 // (fields in their order), every string quoted by cueString.
 func (b *builder) field(label string, v any) {
@@ -501,55 +523,46 @@ func (e *encoder) image(gname, name string, g *model.Gallery, d *model.ImageDefi
 	b.open("images")
 	b.open(name)
 	e.adopt(d.Tags)
-	b.field("publisher", d.Publisher)
-	b.field("offer", d.Offer)
-	b.field("sku", d.SKU)
-	b.field("osType", d.OSType)
-	b.field("osState", d.OSState)
-	if d.HyperVGeneration != "" && d.HyperVGeneration != "V1" {
-		b.field("hyperVGeneration", d.HyperVGeneration)
-	}
-	if d.Architecture != "" && d.Architecture != "x64" {
-		b.field("architecture", d.Architecture)
-	}
-	if d.SecurityType != "" {
-		b.field("securityType", d.SecurityType)
-	}
-	if len(d.Features) > 0 {
-		b.open("features")
-		for _, k := range slices.Sorted(maps.Keys(d.Features)) {
-			b.field(k, d.Features[k])
+	for _, p := range model.ImageProperties {
+		if p.Scalar() {
+			b.scalar(p, d)
+			continue
 		}
-		b.close()
-	}
-	if d.AllowUpdateImage {
-		b.field("allowUpdateImage", true)
-	}
-	for _, f := range []struct{ label, value string }{
-		{"description", d.Description}, {"eula", d.EULA}, {"privacyStatementUri", d.PrivacyStatementURI},
-		{"releaseNoteUri", d.ReleaseNoteURI}, {"endOfLife", d.EndOfLife},
-	} {
-		if f.value != "" {
-			b.field(f.label, f.value)
-		}
-	}
-	if r := d.Recommended; r != nil && (r.VCPUs != nil || r.MemoryGB != nil) {
-		b.open("recommended")
-		for _, f := range []struct {
-			label string
-			rng   *model.Range
-		}{{"vCPUs", r.VCPUs}, {"memoryGB", r.MemoryGB}} {
-			if f.rng != nil && (f.rng.Min != 0 || f.rng.Max != 0) {
-				b.field(f.label, f.rng)
+		switch p.CUE {
+		case "securityType":
+			if d.SecurityType != "" {
+				b.field("securityType", d.SecurityType)
+			}
+		case "features":
+			if len(d.Features) > 0 {
+				b.open("features")
+				for _, k := range slices.Sorted(maps.Keys(d.Features)) {
+					b.field(k, d.Features[k])
+				}
+				b.close()
+			}
+		case "recommended.vCPUs": // with recommended.memoryGB
+			if r := d.Recommended; r != nil && (r.VCPUs != nil || r.MemoryGB != nil) {
+				b.open("recommended")
+				for _, f := range []struct {
+					label string
+					rng   *model.Range
+				}{{"vCPUs", r.VCPUs}, {"memoryGB", r.MemoryGB}} {
+					if f.rng != nil && (f.rng.Min != 0 || f.rng.Max != 0) {
+						b.field(f.label, f.rng)
+					}
+				}
+				b.close()
+			}
+		case "disallowedDiskTypes":
+			if len(d.DisallowedDiskTypes) > 0 {
+				b.field("disallowedDiskTypes", sorted(d.DisallowedDiskTypes))
+			}
+		case "purchasePlan":
+			if pp := d.PurchasePlan; pp != nil {
+				b.field("purchasePlan", pp)
 			}
 		}
-		b.close()
-	}
-	if len(d.DisallowedDiskTypes) > 0 {
-		b.field("disallowedDiskTypes", sorted(d.DisallowedDiskTypes))
-	}
-	if pp := d.PurchasePlan; pp != nil {
-		b.field("purchasePlan", pp)
 	}
 	e.tags(model.ImageAddress(gname, name), d.Tags)
 	e.shares(d.Shares)

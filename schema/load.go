@@ -132,10 +132,12 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	}()
 	defer func() { <-done }()
 	var plain *rawConfig
+	var plainData []byte // plain's JSON
 	isPlain := false
 	if via != viaExport {
 		if data, ok := plainJSON(syntaxes); ok {
 			isPlain = true
+			plainData = data
 			var r rawConfig
 			if json.Unmarshal(data, &r) == nil {
 				plain = &r
@@ -183,7 +185,7 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 				var raw rawConfig
 				if json.Unmarshal(data, &raw) == nil {
 					<-done
-					d := &decoder{user: user, positions: indexed}
+					d := &decoder{user: user, positions: indexed, data: data}
 					st := d.decode(&raw)
 					return result(st, append(diags, d.diags...).Sort())
 				}
@@ -214,10 +216,12 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 	// A valid configuration of plain data was decoded from its syntax
 	// already: the same data, without CUE's export and its JSON.
 	var raw rawConfig
+	data := plainData
 	if plain != nil && schemaDiags == nil {
 		raw = *plain
 	} else {
-		data, err := exported, error(nil)
+		var err error
+		data, err = exported, error(nil)
 		if data == nil {
 			data, err = user.MarshalJSON()
 		}
@@ -233,7 +237,7 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 			return nil, diag.Diagnostics{{Summary: "internal error: decode configuration: " + err.Error()}}
 		}
 	}
-	d := &decoder{user: user, positions: indexed}
+	d := &decoder{user: user, positions: indexed, data: data}
 	st := d.decode(&raw)
 	diags = append(diags, schemaDiags...)
 	diags = append(diags, notUnder(d.diags, schemaDiags)...)
@@ -248,7 +252,7 @@ func (s *derivedSchema) fastDecode(data []byte, plain *rawConfig, index func() p
 	if !s.conforms(data) {
 		return nil, nil, false
 	}
-	d := &decoder{positions: index()}
+	d := &decoder{positions: index(), data: data}
 	st := d.decode(plain)
 	if d.unindexed {
 		return nil, nil, false

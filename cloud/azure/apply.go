@@ -176,10 +176,14 @@ func patchKeepsImage(cur *armcompute.GalleryImageProperties, d *model.ImageDefin
 	if cur.EndOfLifeDate != nil && d.EndOfLife == "" {
 		return true
 	}
-	if str(cur.ReleaseNoteURI) != "" && d.ReleaseNoteURI == "" {
-		return true
+	// An updatable scalar that a PATCH cannot clear, removed from d.
+	was := imageFromARM(&armcompute.GalleryImage{Properties: cur})
+	for _, p := range model.ImageProperties {
+		if p.Scalar() && p.Mutability == model.Updatable && !p.PatchClears && p.IsSet(was) && !p.IsSet(d) {
+			return true
+		}
 	}
-	if d.AllowUpdateImage && len(cur.Features) > 0 && len(featuresToARM(d)) == 0 {
+	if imageUpdatable("features", d) && len(cur.Features) > 0 && len(featuresToARM(d)) == 0 {
 		return true
 	}
 	if r := cur.Recommended; r != nil {

@@ -1,6 +1,8 @@
 package azure
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -91,16 +93,73 @@ func optional(s string) *string {
 	return &s
 }
 
+// ---- plain scalar properties, from the model's declarations ----
+
+// withScalars returns v, a resource model of the Azure SDK, with the plain
+// scalar properties of table written from r at their ARM paths, through
+// v's JSON form: on create (update false) those that are set; on a PATCH
+// (update true) those updatable in place on r, a zero one too where a
+// PATCH clears it. Dates keep code of their own (the SDK's time values).
+// A declared ARM path must be one the SDK's model has
+// (TestSDKPathsAreMappedOrListed checks the tables): the SDK drops what it
+// does not know.
+func withScalars[T any](v T, table []model.Property, r any, update bool) T {
+	body := armJSON(v)
+	for _, p := range table {
+		if !p.Scalar() || p.Kind == model.Date {
+			continue
+		}
+		switch {
+		case !update:
+			p.ToARM(body, r, false)
+		case model.UpdatableIn(table, p, r):
+			p.ToARM(body, r, p.PatchClears)
+		}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		panic(fmt.Sprintf("internal error: the body of %T: %v", v, err))
+	}
+	var out T
+	if err := json.Unmarshal(data, &out); err != nil {
+		panic(fmt.Sprintf("internal error: the body of %T: %v", v, err))
+	}
+	return out
+}
+
+// scalarsFromARM reads the plain scalar properties of table from v, an ARM
+// answer in the SDK's model, into r; dates keep code of their own.
+func scalarsFromARM(v any, table []model.Property, r any) {
+	body := armJSON(v)
+	for _, p := range table {
+		if p.Scalar() && p.Kind != model.Date {
+			// A value of another type than declared (the service's answer
+			// is untrusted) is left unset rather than guessed.
+			_ = p.FromARM(body, r)
+		}
+	}
+}
+
+// armJSON is v, a model of the Azure SDK, as a JSON object.
+func armJSON(v any) map[string]any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("internal error: the JSON of %T: %v", v, err))
+	}
+	body := map[string]any{}
+	if err := json.Unmarshal(data, &body); err != nil {
+		panic(fmt.Sprintf("internal error: the JSON of %T: %v", v, err))
+	}
+	return body
+}
+
 // ---- galleries ----
 
 func galleryFromARM(g *armcompute.Gallery) *model.Gallery {
 	out := &model.Gallery{Location: normalizeRegion(str(g.Location)), Tags: fromTags(g.Tags)}
+	scalarsFromARM(g, model.GalleryProperties, out)
 	if p := g.Properties; p != nil {
-		out.Description = str(p.Description)
 		out.Sharing = sharingFromARM(p.SharingProfile)
-		if sd := p.SoftDeletePolicy; sd != nil && sd.IsSoftDeleteEnabled != nil {
-			out.SoftDelete = *sd.IsSoftDeleteEnabled
-		}
 	}
 	return out
 }
@@ -143,7 +202,7 @@ func (c *Client) galleryToARM(g *model.Gallery) armcompute.Gallery {
 	out := armcompute.Gallery{
 		Location:   to.Ptr(g.Location),
 		Tags:       c.toTags(g.Tags),
-		Properties: &armcompute.GalleryProperties{Description: optional(g.Description)},
+		Properties: &armcompute.GalleryProperties{},
 	}
 	if s := g.Sharing; s != nil {
 		switch {
@@ -159,10 +218,7 @@ func (c *Client) galleryToARM(g *model.Gallery) armcompute.Gallery {
 			out.Properties.SharingProfile = &armcompute.SharingProfile{Permissions: to.Ptr(armcompute.GallerySharingPermissionTypesGroups)}
 		}
 	}
-	if g.SoftDelete {
-		out.Properties.SoftDeletePolicy = &armcompute.SoftDeletePolicy{IsSoftDeleteEnabled: to.Ptr(true)}
-	}
-	return out
+	return withScalars(out, model.GalleryProperties, g, false)
 }
 
 // galleryUpdateToARM is the body of a gallery's PATCH: the updatable
@@ -170,10 +226,7 @@ func (c *Client) galleryToARM(g *model.Gallery) armcompute.Gallery {
 // among them (Groups is fixed at creation, groups and community go through
 // the sharing profile API), but the community information is.
 func (c *Client) galleryUpdateToARM(g *model.Gallery) armcompute.GalleryUpdate {
-	p := &armcompute.GalleryProperties{
-		Description:      to.Ptr(g.Description),
-		SoftDeletePolicy: &armcompute.SoftDeletePolicy{IsSoftDeleteEnabled: to.Ptr(g.SoftDelete)},
-	}
+	p := &armcompute.GalleryProperties{}
 	if s := g.Sharing; s != nil && s.Community != nil {
 		p.SharingProfile = &armcompute.SharingProfile{
 			Permissions: to.Ptr(armcompute.GallerySharingPermissionTypesCommunity),
@@ -183,7 +236,7 @@ func (c *Client) galleryUpdateToARM(g *model.Gallery) armcompute.GalleryUpdate {
 			},
 		}
 	}
-	return armcompute.GalleryUpdate{Tags: c.toTags(g.Tags), Properties: p}
+	return withScalars(armcompute.GalleryUpdate{Tags: c.toTags(g.Tags), Properties: p}, model.GalleryProperties, g, true)
 }
 
 // ---- image definitions ----
@@ -217,26 +270,11 @@ func rangeToARM(r *model.Range) *armcompute.ResourceRange {
 }
 
 func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
-	out := &model.ImageDefinition{Tags: fromTags(im.Tags), HyperVGeneration: "V1", Architecture: string(armcompute.ArchitectureX64)}
+	out := &model.ImageDefinition{Tags: fromTags(im.Tags)}
+	scalarsFromARM(im, model.ImageProperties, out)
 	p := im.Properties
 	if p == nil {
 		return out
-	}
-	if id := p.Identifier; id != nil {
-		out.Publisher, out.Offer, out.SKU = str(id.Publisher), str(id.Offer), str(id.SKU)
-	}
-	if p.OSType != nil {
-		out.OSType = string(*p.OSType)
-	}
-	if p.OSState != nil {
-		out.OSState = string(*p.OSState)
-	}
-	if p.HyperVGeneration != nil {
-		out.HyperVGeneration = string(*p.HyperVGeneration)
-	}
-	// Definitions made before the property existed report none: x64.
-	if p.Architecture != nil && *p.Architecture != "" {
-		out.Architecture = string(*p.Architecture)
 	}
 	for _, f := range p.Features {
 		if f == nil || str(f.Name) == "" {
@@ -251,11 +289,6 @@ func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
 		}
 		out.Features[str(f.Name)] = str(f.Value)
 	}
-	if p.AllowUpdateImage != nil {
-		out.AllowUpdateImage = *p.AllowUpdateImage
-	}
-	out.Description, out.EULA = str(p.Description), str(p.Eula)
-	out.PrivacyStatementURI, out.ReleaseNoteURI = str(p.PrivacyStatementURI), str(p.ReleaseNoteURI)
 	out.EndOfLife = date(p.EndOfLifeDate)
 	if r := p.Recommended; r != nil {
 		rec := &model.Recommended{VCPUs: rangeFromARM(r.VCPUs), MemoryGB: rangeFromARM(r.Memory)}
@@ -296,22 +329,12 @@ func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
 
 func (c *Client) imageToARM(location string, d *model.ImageDefinition) armcompute.GalleryImage {
 	p := &armcompute.GalleryImageProperties{
-		Identifier:          &armcompute.GalleryImageIdentifier{Publisher: to.Ptr(d.Publisher), Offer: to.Ptr(d.Offer), SKU: to.Ptr(d.SKU)},
-		OSType:              to.Ptr(armcompute.OperatingSystemTypes(d.OSType)),
-		OSState:             to.Ptr(armcompute.OperatingSystemStateTypes(d.OSState)),
-		HyperVGeneration:    to.Ptr(armcompute.HyperVGeneration(d.HyperVGeneration)),
-		Features:            featuresToARM(d),
-		Description:         optional(d.Description),
-		Eula:                optional(d.EULA),
-		PrivacyStatementURI: optional(d.PrivacyStatementURI),
-		ReleaseNoteURI:      optional(d.ReleaseNoteURI),
-		EndOfLifeDate:       parseDate(d.EndOfLife),
-	}
-	if d.Architecture != "" {
-		p.Architecture = to.Ptr(armcompute.Architecture(d.Architecture))
-	}
-	if d.AllowUpdateImage {
-		p.AllowUpdateImage = to.Ptr(true)
+		Identifier:       &armcompute.GalleryImageIdentifier{Publisher: to.Ptr(d.Publisher), Offer: to.Ptr(d.Offer), SKU: to.Ptr(d.SKU)},
+		OSType:           to.Ptr(armcompute.OperatingSystemTypes(d.OSType)),
+		OSState:          to.Ptr(armcompute.OperatingSystemStateTypes(d.OSState)),
+		HyperVGeneration: to.Ptr(armcompute.HyperVGeneration(d.HyperVGeneration)),
+		Features:         featuresToARM(d),
+		EndOfLifeDate:    parseDate(d.EndOfLife),
 	}
 	if d.Recommended != nil {
 		p.Recommended = &armcompute.RecommendedMachineConfiguration{VCPUs: rangeToARM(d.Recommended.VCPUs), Memory: rangeToARM(d.Recommended.MemoryGB)}
@@ -322,12 +345,12 @@ func (c *Client) imageToARM(location string, d *model.ImageDefinition) armcomput
 	if pp := d.PurchasePlan; pp != nil {
 		p.PurchasePlan = &armcompute.ImagePurchasePlan{Publisher: to.Ptr(pp.Publisher), Name: to.Ptr(pp.Name), Product: to.Ptr(pp.Product)}
 	}
-	return armcompute.GalleryImage{Location: to.Ptr(location), Tags: c.toTags(d.Tags), Properties: p}
+	return withScalars(armcompute.GalleryImage{Location: to.Ptr(location), Tags: c.toTags(d.Tags), Properties: p}, model.ImageProperties, d, false)
 }
 
 // imageUpdateToARM is the body of a definition's PATCH: the properties the
 // property table marks updatable (features and the security type only
-// while allowUpdateImage is set), plus identifier, osType, osState and
+// while their flag is set), plus identifier, osType, osState and
 // hyperVGeneration unchanged — GalleryImageProperties requires the first
 // three in every body, and the service takes a missing one for a change
 // ("409 Changing property 'galleryImage.properties.osType' is not allowed"
@@ -338,19 +361,24 @@ func (c *Client) imageUpdateToARM(d *model.ImageDefinition) armcompute.GalleryIm
 		OSType:           to.Ptr(armcompute.OperatingSystemTypes(d.OSType)),
 		OSState:          to.Ptr(armcompute.OperatingSystemStateTypes(d.OSState)),
 		HyperVGeneration: to.Ptr(armcompute.HyperVGeneration(d.HyperVGeneration)),
-		AllowUpdateImage: to.Ptr(d.AllowUpdateImage),
-		Description:      to.Ptr(d.Description),
-		ReleaseNoteURI:   optional(d.ReleaseNoteURI),
 		EndOfLifeDate:    parseDate(d.EndOfLife),
 	}
-	if d.AllowUpdateImage {
+	if imageUpdatable("features", d) {
 		p.Features = featuresToARM(d)
 	}
 	if d.Recommended != nil {
 		p.Recommended = &armcompute.RecommendedMachineConfiguration{VCPUs: rangeToARM(d.Recommended.VCPUs), Memory: rangeToARM(d.Recommended.MemoryGB)}
 	}
 	p.Disallowed = &armcompute.Disallowed{DiskTypes: to.SliceOfPtrs(d.DisallowedDiskTypes...)}
-	return armcompute.GalleryImageUpdate{Tags: c.toTags(d.Tags), Properties: p}
+	return withScalars(armcompute.GalleryImageUpdate{Tags: c.toTags(d.Tags), Properties: p}, model.ImageProperties, d, true)
+}
+
+// imageUpdatable reports whether the definition's property at path is
+// updated in place on d, per the property table (features only while
+// their flag is set).
+func imageUpdatable(path string, d *model.ImageDefinition) bool {
+	p, ok := model.PropertyByCUE(model.ImageProperties, path)
+	return ok && model.UpdatableIn(model.ImageProperties, p, d)
 }
 
 // ---- image versions ----
