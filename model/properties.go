@@ -175,6 +175,26 @@ func (p Property) Value(r any) any {
 	return p.Kind.zero()
 }
 
+// IsDefault reports whether r leaves the scalar unset or sets the
+// service's default, which a configuration need not write.
+func (p Property) IsDefault(r any) bool {
+	if !p.IsSet(r) {
+		return true
+	}
+	def, err := p.Parse(p.Default)
+	return p.Default != "" && err == nil && def == p.Value(r)
+}
+
+// Lookup is the declaration at cue in table. It panics when there is none:
+// the tables are part of the program, and code names their paths.
+func Lookup(table []Property, cue string) Property {
+	p, ok := PropertyByCUE(table, cue)
+	if !ok {
+		panic("model: no property " + cue + " in its table")
+	}
+	return p
+}
+
 // IsSet reports whether r holds a value other than the kind's zero.
 func (p Property) IsSet(r any) bool { return p.Value(r) != p.Kind.zero() }
 

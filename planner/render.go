@@ -209,7 +209,7 @@ func createDetails(c *Change) []string {
 		return out
 	case *model.ImageDefinition:
 		out := []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", v.Publisher, v.Offer, v.SKU, v.OSType, v.OSState, v.HyperVGeneration)}
-		if v.Architecture != "" && v.Architecture != "x64" {
+		if !model.Lookup(model.ImageProperties, "architecture").IsDefault(v) {
 			out = append(out, "architecture: "+value(v.Architecture))
 		}
 		if v.SecurityType != "" {
@@ -227,7 +227,7 @@ func createDetails(c *Change) []string {
 		if v.Source != nil {
 			out = append(out, "source: "+value(v.Source))
 		}
-		if v.ReplicationMode != "" && v.ReplicationMode != "Full" {
+		if !model.Lookup(model.VersionProperties, "replicationMode").IsDefault(v) {
 			out = append(out, "replicationMode: "+value(v.ReplicationMode))
 		}
 		if v.ExcludeFromLatest {

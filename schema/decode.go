@@ -485,7 +485,7 @@ func (d *decoder) image(gp []string, g *model.Gallery, name string, ri *rawImage
 	img := ri.ImageDefinition
 	img.Pos = d.pos(p...)
 	if img.HyperVGeneration == "" {
-		img.HyperVGeneration = "V1"
+		img.HyperVGeneration = model.Lookup(model.ImageProperties, "hyperVGeneration").Default
 	}
 	d.identifier(p, &img)
 	d.features(p, &img)
@@ -589,7 +589,7 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 	}
 	storage := rv.Storage
 	if storage == "" {
-		storage = "Standard_LRS"
+		storage = model.Lookup(model.VersionProperties, "storage").Default
 	}
 	d.storage(at(vp, "storage"), storage)
 	v := &model.ImageVersion{
@@ -770,7 +770,7 @@ func (d *decoder) identifier(p []string, img *model.ImageDefinition) {
 // architecture of an image definition.
 func (d *decoder) features(p []string, img *model.ImageDefinition) {
 	if img.Architecture == "" {
-		img.Architecture = "x64"
+		img.Architecture = model.Lookup(model.ImageProperties, "architecture").Default
 	}
 	if img.Architecture == "Arm64" && img.HyperVGeneration != "V2" {
 		d.errorf(at(p, "architecture"), "Arm64 images need hyperVGeneration: \"V2\"")
@@ -862,7 +862,7 @@ func (d *decoder) edgeZones(vp []string, v *model.ImageVersion, img *model.Image
 			ez.Replicas = n
 		}
 		if ez.Storage == "" {
-			ez.Storage = "Standard_LRS"
+			ez.Storage = model.Lookup(model.VersionProperties, "storage").Default
 		}
 		if !slices.Contains(model.EdgeStorageTypes, ez.Storage) {
 			d.errorf(at(p, "storage"), "edge zone storage type %q is not one of %s", ez.Storage, strings.Join(model.EdgeStorageTypes, ", "))

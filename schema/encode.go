@@ -152,15 +152,10 @@ func (b *builder) close()            { b.line("}") }
 // scalar writes a plain scalar property of resource r at its CUE path,
 // unless it is unset or the service's default (which the schema fills in).
 func (b *builder) scalar(p model.Property, r any) {
-	if !p.IsSet(r) {
+	if p.IsDefault(r) {
 		return
 	}
 	v := p.Value(r)
-	if p.Default != "" {
-		if def, err := p.Parse(p.Default); err == nil && def == v {
-			return
-		}
-	}
 	labels := strings.Split(p.CUE, ".")
 	for _, l := range labels[:len(labels)-1] {
 		b.open(l)
@@ -408,11 +403,10 @@ func (e *encoder) gallery(name string, g *model.Gallery) ([]byte, error) {
 	b := &e.b
 	b.field("location", g.Location)
 	e.adopt(g.Tags)
-	if g.Description != "" {
-		b.field("description", g.Description)
-	}
-	if g.SoftDelete {
-		b.field("softDelete", true)
+	for _, p := range model.GalleryProperties {
+		if p.Scalar() {
+			b.scalar(p, g)
+		}
 	}
 	e.tags(model.GalleryAddress(name), g.Tags)
 	if s := g.Sharing; s != nil && (s.Permission != "Private" || len(s.Subscriptions)+len(s.Tenants) > 0) {
@@ -600,13 +594,14 @@ func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.
 	if replicas == 0 {
 		replicas = 1
 	}
+	defaultStorage := model.Lookup(model.VersionProperties, "storage").Default
 	if storage == "" {
-		storage = "Standard_LRS"
+		storage = defaultStorage
 	}
 	if replicas != 1 {
 		b.field("replicas", replicas)
 	}
-	if storage != "Standard_LRS" {
+	if storage != defaultStorage {
 		b.field("storage", storage)
 	}
 	onlySource := len(v.Regions) == 1
@@ -640,7 +635,7 @@ func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.
 			if ez.Replicas != replicas {
 				b.field("replicas", ez.Replicas)
 			}
-			if ez.Storage != "Standard_LRS" {
+			if ez.Storage != defaultStorage {
 				b.field("storage", ez.Storage)
 			}
 			if ez.Encryption != nil {
@@ -650,17 +645,17 @@ func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.
 		}
 		b.close()
 	}
-	if v.ReplicationMode != "" && v.ReplicationMode != "Full" {
-		b.field("replicationMode", v.ReplicationMode)
-	}
+	// The version's scalars: replicationMode before the safety profile,
+	// as import always wrote them, then the others in the table's order.
+	mode := model.Lookup(model.VersionProperties, "replicationMode")
+	b.scalar(mode, v)
 	if s := v.Safety; s != nil && (!s.AllowDeletionOfReplicatedLocations || s.BlockDeletionBeforeEndOfLife) {
 		b.field("safety", s)
 	}
-	if v.ExcludeFromLatest {
-		b.field("excludeFromLatest", true)
-	}
-	if v.EndOfLife != "" {
-		b.field("endOfLife", v.EndOfLife)
+	for _, p := range model.VersionProperties {
+		if p.Scalar() && p.CUE != mode.CUE {
+			b.scalar(p, v)
+		}
 	}
 	e.tags(model.VersionAddress(gname, iname, name), v.Tags)
 	b.close()
