@@ -107,3 +107,26 @@ func tags(n int) string {
 	}
 	return b.String()
 }
+
+// TestResourceGroupTags: a resource group's tags follow Resource Manager's
+// rules too, on create and on update.
+func TestResourceGroupTags(t *testing.T) {
+	c := start(t, emulator.Options{})
+	url := c.srv.URL() + "/subscriptions/" + sub + "/resourcegroups/tagged?api-version=2021-04-01"
+	for _, tt := range []struct{ method, body, want string }{
+		{http.MethodPut, `{"location":"westeurope","tags":{"a/b":"v"}}`, "400 InvalidTagNameCharacters"},
+		{http.MethodPut, `{"location":"westeurope","tags":{"team":"images"}}`, "201"},
+		{http.MethodPatch, `{"tags":{"k":"` + strings.Repeat("v", 257) + `"}}`, "400 InvalidTagValueLength"},
+		{http.MethodPatch, `{"tags":{` + tags(51) + `}}`, "400 InvalidTags"},
+		{http.MethodPatch, `{"tags":{"team":"gallery"}}`, "200"},
+	} {
+		r := do(t, tt.method, url, tt.body, true)
+		got := fmt.Sprint(r.StatusCode)
+		if code := r.Header.Get("x-ms-error-code"); code != "" {
+			got += " " + code
+		}
+		if got != tt.want {
+			t.Errorf("%s %.40s: got %s, want %s", tt.method, tt.body, got, tt.want)
+		}
+	}
+}

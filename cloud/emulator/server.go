@@ -530,6 +530,9 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 		if loc == "" {
 			return errorf(http.StatusBadRequest, "LocationRequired", "The location property is required for this definition.")
 		}
+		if e := checkTags(body); e != nil {
+			return e
+		}
 		status := http.StatusCreated
 		if existing != nil {
 			status = http.StatusOK
@@ -558,6 +561,9 @@ func (s *Server) serveResourceGroup(w http.ResponseWriter, r *http.Request, sub,
 		next := make(map[string]any, len(existing.Body))
 		for k, v := range existing.Body {
 			next[k] = v
+		}
+		if e := checkTags(body); e != nil {
+			return e
 		}
 		if tags, ok := body["tags"]; ok {
 			next["tags"] = tags
