@@ -57,6 +57,8 @@ type shape struct {
 	parts []*shape
 	// kindLeaf: a test of a value.
 	test func(any) bool
+	// defaults: the shape has a defaulted field somewhere (see complete).
+	defaults bool
 	// what the shape is, as `go test -run TestDerivedShape -update`
 	// writes it to testdata/shape.golden; kindNever: why.
 	desc string
@@ -147,11 +149,13 @@ func derive(v cue.Value, depth int) *shape {
 	// a disjunction whose other terms subsume it (*10 | int & >=0).
 	if d, ok := v.Default(); ok && s.kind != kindNever && isScalar(d.Kind()) {
 		if def := literalShape(d); def.kind != kindNever && !slices.ContainsFunc(s.parts, func(p *shape) bool { return p.desc == def.desc }) && s.desc != def.desc {
-			return &shape{kind: kindOneOf, parts: []*shape{def, s}, desc: "*" + def.desc + " | " + s.desc}
+			return &shape{kind: kindOneOf, parts: []*shape{def, s}, desc: "*" + def.desc + " | " + s.desc, defaults: s.defaults}
 		}
 	}
 	return s
 }
+
+func hasDefaults(s *shape) bool { return s.defaults }
 
 func isScalar(k cue.Kind) bool {
 	return k&^(cue.StringKind|cue.BoolKind|cue.IntKind|cue.FloatKind|cue.NullKind) == 0 && k != cue.BottomKind
@@ -177,7 +181,7 @@ func deriveExpr(v cue.Value, depth int) *shape {
 			}
 			descs[i] = parts[i].desc
 		}
-		return &shape{kind: kindAll, parts: parts, desc: strings.Join(descs, " & ")}
+		return &shape{kind: kindAll, parts: parts, desc: strings.Join(descs, " & "), defaults: slices.ContainsFunc(parts, hasDefaults)}
 	case cue.OrOp:
 		parts := make([]*shape, len(args))
 		descs := make([]string, len(args))
@@ -185,7 +189,7 @@ func deriveExpr(v cue.Value, depth int) *shape {
 			parts[i] = derive(a, depth+1)
 			descs[i] = parts[i].desc
 		}
-		return &shape{kind: kindOneOf, parts: parts, desc: strings.Join(descs, " | ")}
+		return &shape{kind: kindOneOf, parts: parts, desc: strings.Join(descs, " | "), defaults: slices.ContainsFunc(parts, hasDefaults)}
 	case cue.SelectorOp:
 		// A reference to a definition (#Storage) stands for its value; a
 		// reference to a field (location) is bound to the user's value
@@ -361,7 +365,7 @@ func deriveList(v cue.Value, depth int) *shape {
 		return never("a list %v", v)
 	}
 	e := derive(elem, depth+1)
-	return &shape{kind: kindList, elem: e, desc: "[..." + e.desc + "]"}
+	return &shape{kind: kindList, elem: e, desc: "[..." + e.desc + "]", defaults: e.defaults}
 }
 
 // deriveStruct is a struct of fields and at most one [string] pattern,
@@ -420,6 +424,10 @@ func deriveStruct(v cue.Value, depth int) *shape {
 		s.fields[name] = f
 	}
 	s.desc = s.describe()
+	s.defaults = s.elem != nil && s.elem.defaults
+	for _, f := range s.fields {
+		s.defaults = s.defaults || f.presence == defaulted || f.shape.defaults
+	}
 	return s
 }
 
@@ -685,12 +693,16 @@ func instanceFiles(inst *build.Instance, has func(*ast.File) bool) bool {
 // mayLeaveDefaults is false); collect, when set, is given the path of each
 // that is written.
 func (s *shape) complete(v any, path []cue.Selector, collect func([]cue.Selector), mayLeaveDefaults bool) bool {
-	at := func(sel cue.Selector) []cue.Selector {
+	if !s.defaults {
+		return true // nothing below to write or to collect
+	}
+	at := func(sel func() cue.Selector) []cue.Selector {
 		if collect == nil {
 			return nil
 		}
-		return append(path[:len(path):len(path)], sel)
+		return append(path[:len(path):len(path)], sel())
 	}
+	str := func(name string) func() cue.Selector { return func() cue.Selector { return cue.Str(name) } }
 	switch s.kind {
 	case kindAll, kindOneOf:
 		for _, p := range s.parts {
@@ -701,7 +713,7 @@ func (s *shape) complete(v any, path []cue.Selector, collect func([]cue.Selector
 	case kindList:
 		list, _ := v.([]any)
 		for i, e := range list {
-			if !s.elem.complete(e, at(cue.Index(i)), collect, false) {
+			if !s.elem.complete(e, at(func() cue.Selector { return cue.Index(i) }), collect, false) {
 				return false
 			}
 		}
@@ -714,16 +726,16 @@ func (s *shape) complete(v any, path []cue.Selector, collect func([]cue.Selector
 					return false
 				}
 				if ok && collect != nil {
-					collect(at(cue.Str(name)))
+					collect(at(str(name)))
 				}
 			}
-			if ok && !f.shape.complete(e, at(cue.Str(name)), collect, false) {
+			if ok && !f.shape.complete(e, at(str(name)), collect, false) {
 				return false
 			}
 		}
 		if s.elem != nil {
 			for name, e := range m {
-				if _, known := s.fields[name]; !known && !s.elem.complete(e, at(cue.Str(name)), collect, false) {
+				if _, known := s.fields[name]; !known && !s.elem.complete(e, at(str(name)), collect, false) {
 					return false
 				}
 			}
