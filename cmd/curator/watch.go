@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,7 +132,7 @@ for those running and prints its summary) and stops.`,
 				if err != nil {
 					return fmt.Errorf("--listen %s: %w", listen, err)
 				}
-				srv := &http.Server{Handler: watchMux(w, m, live), ReadHeaderTimeout: 5 * time.Second}
+				srv := &http.Server{Handler: loopbackHosts(ln.Addr(), watchMux(w, m, live)), ReadHeaderTimeout: 5 * time.Second}
 				go srv.Serve(ln)
 				defer srv.Close()
 				fmt.Fprintf(errw, "serving the estate page, /healthz, /readyz and /metrics on http://%s\n", ln.Addr())
@@ -151,6 +152,29 @@ for those running and prints its summary) and stops.`,
 	f.StringVar(&listen, "listen", "127.0.0.1:9090", "address for the estate page, /api/estate, /healthz, /readyz and /metrics (empty: none; loopback unless you say otherwise)")
 	f.IntVar(&parallelism, "parallelism", 8, "changes applied at once")
 	return cmd
+}
+
+// loopbackHosts guards a handler listening on a loopback address against
+// DNS rebinding: a web page the user opens may resolve a name of its own
+// to 127.0.0.1 and then read the estate page, /api/estate and /metrics as
+// its own origin. On loopback, only requests for a loopback name are
+// answered (421 otherwise); on any other address the user chose who may
+// connect, and every Host is served.
+func loopbackHosts(addr net.Addr, h http.Handler) http.Handler {
+	if ta, ok := addr.(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		return h
+	}
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hp, _, err := net.SplitHostPort(host); err == nil {
+			host = hp
+		}
+		if ip := net.ParseIP(strings.Trim(host, "[]")); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+			http.Error(rw, fmt.Sprintf("the Host header %q is not a loopback name: on a loopback --listen address, curator watch answers only requests for localhost, 127.0.0.1 or [::1]", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(rw, r)
+	})
 }
 
 // watchMux serves the estate page and /api/estate, /healthz (the process
