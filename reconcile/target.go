@@ -219,7 +219,9 @@ func (e *Emulators) get(ctx context.Context, eo emulator.Options) (*emulator.Ser
 	if srv, ok := e.srvs[key]; ok {
 		return srv, nil
 	}
-	srv, err := emulator.Start(ctx, eo)
+	// The emulator serves every target opened with e until Close, not
+	// only the one whose context started it.
+	srv, err := emulator.Start(context.WithoutCancel(ctx), eo)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ import (
 type metrics struct {
 	reg         *prometheus.Registry
 	runs        *prometheus.CounterVec
-	duration    prometheus.Histogram
+	duration    prometheus.Observer
 	lastSuccess prometheus.Gauge
 	drift       prometheus.Gauge
 	applied     prometheus.Counter
@@ -34,17 +34,18 @@ type metrics struct {
 }
 
 func newMetrics() *metrics {
+	duration := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "curator_reconcile_duration_seconds", Help: "Duration of reconciliations.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)})
 	m := &metrics{
 		reg:         prometheus.NewRegistry(),
 		runs:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "curator_reconcile_total", Help: "Reconciliations by result (ok, invalid, error)."}, []string{"result"}),
-		duration:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "curator_reconcile_duration_seconds", Help: "Duration of reconciliations.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}),
+		duration:    duration,
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "curator_last_success_timestamp_seconds", Help: "When the last reconciliation succeeded."}),
 		drift:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "curator_drift", Help: "Changes the last plan found (0: the cloud matches)."}),
 		applied:     prometheus.NewCounter(prometheus.CounterOpts{Name: "curator_changes_applied_total", Help: "Changes applied."}),
 		requests:    prometheus.NewCounter(prometheus.CounterOpts{Name: "curator_arm_requests_total", Help: "Requests sent to Resource Manager."}),
 		throttles:   prometheus.NewCounter(prometheus.CounterOpts{Name: "curator_arm_throttled_total", Help: "429 answers from Resource Manager."}),
 	}
-	m.reg.MustRegister(m.runs, m.duration, m.lastSuccess, m.drift, m.applied, m.requests, m.throttles,
+	m.reg.MustRegister(m.runs, duration, m.lastSuccess, m.drift, m.applied, m.requests, m.throttles,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -81,6 +82,15 @@ for those running and prints its summary) and stops.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if doApply && planOnly {
 				return errors.New("--apply and --plan-only exclude each other")
+			}
+			repo, err := src.repository(ctxOf(cmd), args)
+			if err != nil {
+				return err
+			}
+			if repo != nil {
+				ctx, stop := interruptible(ctxOf(cmd))
+				defer stop()
+				return watchRepo(ctx, cmd, g, repo, watchRepoFlags{pf: &pf, schedule: schedule, doApply: doApply, listen: listen, parallelism: parallelism, interval: src.interval})
 			}
 			source, log, err := g.open(cmd, &src, args)
 			if err != nil {
