@@ -163,9 +163,15 @@ func (s *derivedSchema) loadWith(fsys fs.FS, mod *Module, via loadPath) (_ *mode
 		}
 	}
 	// Field order means nothing to curator (the model is maps), so fields
-	// are sorted by name rather than topologically: much cheaper on large
-	// configurations.
+	// of plain data are sorted by name rather than topologically: much
+	// cheaper on large configurations. Written CUE (templates,
+	// comprehensions) exports in half the time without the sorting
+	// (cuelang.org/go v0.17: 0.33 s against 0.6 s for the templated goal
+	// estate), its evaluation costs the same.
 	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
+	if !isPlain {
+		ctx = cuecontext.New()
+	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
 		return nil, modules.importErrors(dropDisjunctionSummaries(fromCUE(err, user))).Sort()
