@@ -196,7 +196,72 @@ func Lookup(table []Property, cue string) Property {
 }
 
 // IsSet reports whether r holds a value other than the kind's zero.
-func (p Property) IsSet(r any) bool { return p.Value(r) != p.Kind.zero() }
+func (p Property) IsSet(r any) bool {
+	if p.Ref != nil {
+		// The common case, read without boxing the value.
+		switch v := p.Ref(r).(type) {
+		case *string:
+			return *v != ""
+		case *bool:
+			return *v
+		case *int:
+			return *v != 0
+		}
+	}
+	return p.Value(r) != p.Kind.zero()
+}
+
+// EqualEffective reports whether a and b, resources of the property's kind,
+// hold the same effective value (the service's default standing in for an
+// unset one); ok is false when the property cannot be compared this way
+// (not a scalar with a Go field), and the caller compares Effective values.
+// It reads the fields in place: the planner compares every scalar of every
+// resource with it, so it allocates nothing.
+func (p Property) EqualEffective(a, b any) (equal, ok bool) {
+	if p.Ref == nil || !p.Scalar() {
+		return false, false
+	}
+	switch va := p.Ref(a).(type) {
+	case *string:
+		vb := p.Ref(b).(*string)
+		x, y := *va, *vb
+		if x == "" {
+			x = p.Default
+		}
+		if y == "" {
+			y = p.Default
+		}
+		return x == y, true
+	case *bool:
+		vb := p.Ref(b).(*bool)
+		x, y := *va, *vb
+		if p.Default != "" {
+			def, err := strconv.ParseBool(p.Default)
+			if err != nil {
+				return false, false
+			}
+			x, y = x || def, y || def
+		}
+		return x == y, true
+	case *int:
+		vb := p.Ref(b).(*int)
+		x, y := *va, *vb
+		if p.Default != "" {
+			def, err := strconv.Atoi(p.Default)
+			if err != nil {
+				return false, false
+			}
+			if x == 0 {
+				x = def
+			}
+			if y == 0 {
+				y = def
+			}
+		}
+		return x == y, true
+	}
+	return false, false
+}
 
 // Effective is the scalar's value in r, or the service's default when it
 // is unset.

@@ -22,8 +22,18 @@ func CompareVersions(a, b string) int {
 
 func versionParts(s string) [3]int64 {
 	var out [3]int64
-	for i, part := range strings.SplitN(s, ".", 3) {
+	// As strings.SplitN(s, ".", 3) would split it, without the slice.
+	for i := range out {
+		if i == len(out)-1 {
+			out[i], _ = strconv.ParseInt(s, 10, 64)
+			break
+		}
+		part, rest, found := strings.Cut(s, ".")
 		out[i], _ = strconv.ParseInt(part, 10, 64)
+		if !found {
+			break
+		}
+		s = rest
 	}
 	return out
 }

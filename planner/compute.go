@@ -329,6 +329,11 @@ type field[T any] struct {
 	prop  model.Property
 	table []model.Property
 	get   func(*T) any
+	// same, when set, reports cheaply (without boxing or copying the
+	// values, as the planner compares every field of every resource)
+	// that desired and actual hold the same value; false means "compare
+	// with get".
+	same func(d, a *T) bool
 	// unsetZero: a desired zero value means "not managed" (tags nobody
 	// declared are left alone).
 	unsetZero bool
@@ -344,6 +349,7 @@ func (f field[T]) isMutable(d *T) bool {
 // structured is the planner's own reading of a property with structure.
 type structured[T any] struct {
 	get       func(*T) any
+	same      func(d, a *T) bool
 	unsetZero bool
 }
 
@@ -357,7 +363,12 @@ func fieldsOf[T any](table []model.Property, own map[string]structured[T]) []fie
 	seen := map[string]bool{}
 	for _, prop := range table {
 		if prop.Scalar() {
-			out = append(out, field[T]{path: prop.CUE, prop: prop, table: table, get: func(r *T) any { return prop.Effective(r) }})
+			out = append(out, field[T]{path: prop.CUE, prop: prop, table: table,
+				get: func(r *T) any { return prop.Effective(r) },
+				same: func(d, a *T) bool {
+					equal, ok := prop.EqualEffective(d, a)
+					return ok && equal
+				}})
 			continue
 		}
 		path := prop.CUE
@@ -370,7 +381,7 @@ func fieldsOf[T any](table []model.Property, own map[string]structured[T]) []fie
 			continue
 		}
 		seen[path] = true
-		out = append(out, field[T]{path: path, prop: prop, table: table, get: s.get, unsetZero: s.unsetZero})
+		out = append(out, field[T]{path: path, prop: prop, table: table, get: s.get, same: s.same, unsetZero: s.unsetZero})
 	}
 	return out
 }
@@ -406,17 +417,22 @@ func imageFields() []field[model.ImageDefinition] {
 		"purchasePlan":        {get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
 		"recommended":         {get: func(d *model.ImageDefinition) any { return d.Recommended }},
 		"disallowedDiskTypes": {get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},
-		"tags":                {unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) }},
+		"tags": {unsetZero: true, get: func(d *model.ImageDefinition) any { return userTags(d.Tags) },
+			same: func(d, a *model.ImageDefinition) bool { return sameUserTags(d.Tags, a.Tags) }},
 	})
 }
 
 func versionFields() []field[model.ImageVersion] {
 	return fieldsOf(model.VersionProperties, map[string]structured[model.ImageVersion]{
-		"location":  {get: func(v *model.ImageVersion) any { return v.Location }},
-		"replicas":  {get: func(v *model.ImageVersion) any { return v.Replicas }},
-		"safety":    {get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) }},
-		"edgeZones": {get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) }},
-		"tags":      {unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) }},
+		"location": {get: func(v *model.ImageVersion) any { return v.Location },
+			same: func(d, a *model.ImageVersion) bool { return d.Location == a.Location }},
+		"replicas": {get: func(v *model.ImageVersion) any { return v.Replicas }},
+		"safety": {get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) },
+			same: func(d, a *model.ImageVersion) bool { return effectiveSafety(d.Safety) == effectiveSafety(a.Safety) }},
+		"edgeZones": {get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) },
+			same: func(d, a *model.ImageVersion) bool { return len(d.EdgeZones) == 0 && len(a.EdgeZones) == 0 }},
+		"tags": {unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) },
+			same: func(d, a *model.ImageVersion) bool { return sameUserTags(d.Tags, a.Tags) }},
 	})
 }
 
@@ -435,6 +451,31 @@ func effectiveSafety(s *model.Safety) model.Safety {
 		return model.Safety{AllowDeletionOfReplicatedLocations: true}
 	}
 	return *s
+}
+
+// sameUserTags reports, without copying, that two non-nil tag sets are the
+// same apart from curator's ownership tag (userTags of each compare equal);
+// false otherwise, including when either is nil.
+func sameUserTags(d, a map[string]string) bool {
+	if d == nil || a == nil {
+		return false
+	}
+	n := 0
+	for k, v := range d {
+		if k == model.ManagedByTag {
+			continue
+		}
+		if w, ok := a[k]; !ok || w != v {
+			return false
+		}
+		n++
+	}
+	for k := range a {
+		if k != model.ManagedByTag {
+			n--
+		}
+	}
+	return n == 0
 }
 
 // userTags drops curator's ownership tag, which desired state never holds.
@@ -470,6 +511,9 @@ func isZero(v any) bool {
 func diffFields[T any](fields []field[T], d, a *T) []FieldDiff {
 	var immut, mut []FieldDiff
 	for _, f := range fields {
+		if f.same != nil && f.same(d, a) {
+			continue
+		}
 		dv, av := f.get(d), f.get(a)
 		if f.unsetZero && isZero(dv) {
 			continue
@@ -606,10 +650,17 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 		if repl != nil {
 			fields = append(fields, FieldDiff{Path: "regions", Before: a.Regions, After: d.Regions})
 		}
-		for _, r := range slices.Sorted(maps.Keys(d.Regions)) {
-			if b, ok := a.Regions[r]; ok && b.ExcludeFromLatest != d.Regions[r].ExcludeFromLatest {
-				fields = append(fields, FieldDiff{Path: "regions." + r + ".excludeFromLatest", Before: b.ExcludeFromLatest, After: d.Regions[r].ExcludeFromLatest})
+		// Regions whose exclude-from-latest changes, in name order (sorted
+		// only when there are any: most versions have none).
+		var excl []string
+		for r, w := range d.Regions {
+			if b, ok := a.Regions[r]; ok && b.ExcludeFromLatest != w.ExcludeFromLatest {
+				excl = append(excl, r)
 			}
+		}
+		slices.Sort(excl)
+		for _, r := range excl {
+			fields = append(fields, FieldDiff{Path: "regions." + r + ".excludeFromLatest", Before: a.Regions[r].ExcludeFromLatest, After: d.Regions[r].ExcludeFromLatest})
 		}
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
@@ -657,14 +708,19 @@ func (p *planning) version(gallery, image, name string, parent Action, d, a *mod
 		// A region whose replication failed holds no usable replica,
 		// whatever the version's target regions say: never "No changes"
 		// in silence.
-		for _, r := range slices.Sorted(maps.Keys(a.Observed.Replication)) {
-			if rr := a.Observed.Replication[r]; strings.EqualFold(rr.State, "Failed") {
-				why := ""
-				if rr.Details != "" {
-					why = " (" + rr.Details + ")"
-				}
-				p.warnf(addr, "Replication failed", "replication to %s failed%s; VMs cannot be created from this version there until it is published to the region again (remove the region and add it back, or replace the version)", r, why)
+		var failed []string
+		for r, rr := range a.Observed.Replication {
+			if strings.EqualFold(rr.State, "Failed") {
+				failed = append(failed, r)
 			}
+		}
+		slices.Sort(failed)
+		for _, r := range failed {
+			why := ""
+			if d := a.Observed.Replication[r].Details; d != "" {
+				why = " (" + d + ")"
+			}
+			p.warnf(addr, "Replication failed", "replication to %s failed%s; VMs cannot be created from this version there until it is published to the region again (remove the region and add it back, or replace the version)", r, why)
 		}
 	}
 }
@@ -813,6 +869,9 @@ func (p *planning) refuse(c *Change, r Refusal) {
 // sameSource reports whether two sources name the same OS disk and data
 // disks (resource IDs compared case-insensitively, as ARM does).
 func sameSource(a, b *model.Source) bool {
+	if equal, ok := sameSourceInPlace(a, b); ok {
+		return equal
+	}
 	norm := func(s *model.Source) model.Source {
 		c := *s
 		for _, p := range []*string{&c.ManagedImage, &c.Snapshot, &c.Disk, &c.VirtualMachine, &c.Version, &c.CommunityVersion} {
@@ -845,6 +904,64 @@ func sameSource(a, b *model.Source) bool {
 		return c
 	}
 	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+// sameSourceInPlace is sameSource without copying: the plan compares the
+// source of every version, and nearly every pair names the same disks with
+// data disks in LUN order. ok is false when the data disks are not both in
+// LUN order (sameSource then sorts copies).
+func sameSourceInPlace(a, b *model.Source) (equal, ok bool) {
+	if !slices.IsSortedFunc(a.DataDisks, byLUN) || !slices.IsSortedFunc(b.DataDisks, byLUN) {
+		return false, false
+	}
+	if !sameID(a.ManagedImage, b.ManagedImage) || !sameID(a.Snapshot, b.Snapshot) || !sameID(a.Disk, b.Disk) ||
+		!sameID(a.VirtualMachine, b.VirtualMachine) || !sameID(a.Version, b.Version) || !sameID(a.CommunityVersion, b.CommunityVersion) {
+		return false, true
+	}
+	// The OS disk's VHD by its URI only (see sameSource), host caching not
+	// compared.
+	if (a.VHD == nil) != (b.VHD == nil) || a.VHD != nil && !sameID(a.VHD.URI, b.VHD.URI) {
+		return false, true
+	}
+	if len(a.DataDisks) != len(b.DataDisks) {
+		return false, true
+	}
+	for i := range a.DataDisks {
+		x, y := &a.DataDisks[i], &b.DataDisks[i]
+		if x.LUN != y.LUN || !sameID(x.Snapshot, y.Snapshot) || !sameID(x.Disk, y.Disk) || (x.VHD == nil) != (y.VHD == nil) {
+			return false, true
+		}
+		if x.VHD != nil && (!sameID(x.VHD.URI, y.VHD.URI) || !sameID(x.VHD.StorageAccount, y.VHD.StorageAccount)) {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+func byLUN(a, b model.DataDiskSource) int { return a.LUN - b.LUN }
+
+// sameID compares as strings.ToLower of both would, without allocating for
+// ASCII (what resource IDs and URIs are).
+func sameID(a, b string) bool {
+	if len(a) != len(b) {
+		return strings.ToLower(a) == strings.ToLower(b)
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 0x80 || y >= 0x80 {
+			return strings.ToLower(a) == strings.ToLower(b)
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // regionDelta is how target regions change from before to after; nil when
