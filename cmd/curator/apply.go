@@ -21,7 +21,7 @@ func newApplyCmd(g *globals) *cobra.Command {
 		lockTimeout time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "apply [PATH] | apply PLANFILE [PATH]",
+		Use:   "apply [PATH | ROOT] | apply PLANFILE [PATH]",
 		Short: "Make the cloud match the configuration",
 		Long: `apply plans (as curator plan does), shows the plan, asks for confirmation on a
 terminal (or takes --auto-approve), and applies it: independent changes in
@@ -30,7 +30,13 @@ progress. Given a PLANFILE saved by "plan --out", it plans the configuration
 you name (a PATH after the plan file, or --git URL [--ref REF] [--path SUB];
 without them, the current folder) and applies that plan only when it is the
 file's: a file made from another configuration, or when the configuration or
-the cloud changed since, is refused.`,
+the cloud changed since, is refused.
+
+Given a ROOT that is not a configuration folder itself but holds
+configurations below it (folders with a ` + "`package curator`" + ` file; folders
+starting with . or _, testdata and cue.mod are not searched), it handles
+every configuration on its own and renders one result (see the README's
+"A repository of configurations").`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// SIGINT and SIGTERM cancel the apply through its context:

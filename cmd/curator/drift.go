@@ -17,13 +17,19 @@ func newDriftCmd(g *globals) *cobra.Command {
 		prices pricesFlag
 	)
 	cmd := &cobra.Command{
-		Use:   "drift [PATH]",
+		Use:   "drift [PATH | ROOT]",
 		Short: "Report what changed in the cloud outside curator",
 		Long: `drift plans the last applied configuration against the cloud: anything it
 would change is drift made behind curator's back (a replica count edited in
 the portal, a share removed, a version deleted).
 
-Exit codes: 0 no drift, 2 drift, 1 error.`,
+Exit codes: 0 no drift, 2 drift, 1 error.
+
+Given a ROOT that is not a configuration folder itself but holds
+configurations below it (folders with a ` + "`package curator`" + ` file; folders
+starting with . or _, testdata and cue.mod are not searched), it handles
+every configuration on its own and renders one result (see the README's
+"A repository of configurations").`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(output); err != nil {

@@ -19,7 +19,7 @@ func newPlanCmd(g *globals) *cobra.Command {
 		changedFrom  string
 	)
 	cmd := &cobra.Command{
-		Use:   "plan [PATH]",
+		Use:   "plan [PATH | ROOT]",
 		Short: "Show what curator would change to make the cloud match the configuration",
 		Long: `plan loads the configuration (PATH, default the current folder, or --git),
 reads the actual state of its target, and shows the changes an apply would
@@ -30,7 +30,13 @@ adoption without --adopt, more deletes than maxDeletes) is shown marked
 refused, with what would allow it, and the plan exits 1.
 
 Exit codes with --detailed-exitcode: 0 no changes, 2 changes present, 1 error
-or refused plan.`,
+or refused plan.
+
+Given a ROOT that is not a configuration folder itself but holds
+configurations below it (folders with a ` + "`package curator`" + ` file; folders
+starting with . or _, testdata and cue.mod are not searched), it handles
+every configuration on its own and renders one result (see the README's
+"A repository of configurations").`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(output); err != nil {

@@ -16,13 +16,19 @@ import (
 
 func newValidateCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "validate [PATH]",
+		Use:   "validate [PATH | ROOT]",
 		Short: "Check a configuration against every rule of the service",
 		Long: `validate loads the .cue files in PATH (default: the current folder), unifies
 them with curator's schema and checks every rule: names, versions, unique
 publisher/offer/SKU, limits, replica counts, storage types, the source region
 among the target regions. It reports every error at once as
-file:line:col: path: message, and exits 1 if there is any.`,
+file:line:col: path: message, and exits 1 if there is any.
+
+Given a ROOT that is not a configuration folder itself but holds
+configurations below it (folders with a ` + "`package curator`" + ` file; folders
+starting with . or _, testdata and cue.mod are not searched), it handles
+every configuration on its own and renders one result (see the README's
+"A repository of configurations").`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."

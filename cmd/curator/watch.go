@@ -61,7 +61,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 		parallelism int
 	)
 	cmd := &cobra.Command{
-		Use:   "watch [PATH]",
+		Use:   "watch [PATH | ROOT]",
 		Short: "Reconcile on every change of the configuration and on a schedule",
 		Long: `watch runs a reconciliation at start, whenever the configuration changes
 (fsnotify for a folder, a fetch every --interval for --git), and on the cron
@@ -77,7 +77,13 @@ Prometheus /metrics on --listen; /readyz answers 503 with the reason until
 a reconciliation succeeded and while the configuration is not being
 watched. On SIGINT or SIGTERM it cancels the
 running reconciliation (an apply starts no further change, stops waiting
-for those running and prints its summary) and stops.`,
+for those running and prints its summary) and stops.
+
+Given a ROOT that is not a configuration folder itself but holds
+configurations below it (folders with a ` + "`package curator`" + ` file; folders
+starting with . or _, testdata and cue.mod are not searched), it handles
+every configuration on its own and renders one result (see the README's
+"A repository of configurations").`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if doApply && planOnly {
