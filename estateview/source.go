@@ -18,6 +18,7 @@
 package estateview
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -139,6 +140,21 @@ func (l *Live) Changed() <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.changed
+}
+
+// Remove drops the configuration at key (one that left the repository a
+// watch serves) and tells the page; nothing when there is none.
+func (l *Live) Remove(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.configs[key]; !ok {
+		return
+	}
+	delete(l.configs, key)
+	l.order = slices.DeleteFunc(l.order, func(k string) bool { return k == key })
+	l.gen++
+	close(l.changed)
+	l.changed = make(chan struct{})
 }
 
 // Update changes the configuration at key (creating it, with source,

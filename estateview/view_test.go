@@ -325,3 +325,27 @@ func TestEventsFollowChanges(t *testing.T) {
 		t.Errorf("event after a change %q", got)
 	}
 }
+
+// TestLiveRemove: a configuration that left the repository leaves the page,
+// and the page is told.
+func TestLiveRemove(t *testing.T) {
+	live := estateview.NewLive()
+	live.Update("dev", "src", func(c *estateview.Configuration) {})
+	live.Update("prod", "src", func(c *estateview.Configuration) {})
+	gen, _ := live.Estate()
+	changed := live.Changed()
+	live.Remove("dev")
+	select {
+	case <-changed:
+	default:
+		t.Error("removing a configuration did not tell the page")
+	}
+	after, cs := live.Estate()
+	if after <= gen || len(cs) != 1 || cs[0].Key != "prod" {
+		t.Errorf("after removing dev: generation %d (was %d), configurations %v", after, gen, cs)
+	}
+	live.Remove("dev") // gone already: nothing changes
+	if again, _ := live.Estate(); again != after {
+		t.Errorf("removing an absent configuration changed the generation %d → %d", after, again)
+	}
+}

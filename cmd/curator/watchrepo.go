@@ -276,6 +276,7 @@ func watchRepo(ctx context.Context, cmd *cobra.Command, g *globals, repo *reposi
 			delete(state.leads, path)
 			state.mu.Unlock()
 			m.drop(path)
+			live.Remove(path)
 			fmt.Fprintf(errw, "[%s] the configuration left the repository: no longer reconciled; its resources stay as they are (nothing is deleted)\n", path)
 		},
 	})
