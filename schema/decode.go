@@ -291,6 +291,11 @@ func TargetProblems(t model.Target) []TargetProblem {
 		if l.Endpoint != "" {
 			if u, err := url.Parse(l.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				add("endpoint", "endpoint %q is not an http(s) URL such as http://127.0.0.1:8443", l.Endpoint)
+			} else if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+				// The URL is shown in every plan, plan file and estate
+				// page: a password or token in it would be published.
+				bare := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+				add("endpoint", "endpoint has a user, password, query or fragment (not repeated here): the emulator takes none in its URL (curator sends its token), and the endpoint is shown in every plan and on the estate page; write only its address: %q", bare.String())
 			}
 		}
 		if l.Lock != nil {
