@@ -90,6 +90,40 @@ func (s *sourceFlags) register(cmd *cobra.Command) {
 	f.StringVar(&s.path, "path", "", "folder of the configuration inside --git")
 }
 
+// applyCommand is the command line that applies planFile to the
+// configuration these flags and args name: apply PLANFILE plans the
+// configuration named after it (the current folder when none is), so the
+// plan's own source must be repeated. A git URL is written without its
+// credentials.
+func (s *sourceFlags) applyCommand(planFile string, args []string) string {
+	words := []string{"curator", "apply", planFile}
+	switch {
+	case s.gitURL != "":
+		words = append(words, "--git", (&sources.Git{URL: s.gitURL}).String())
+		if s.ref != "" {
+			words = append(words, "--ref", s.ref)
+		}
+		if s.path != "" {
+			words = append(words, "--path", s.path)
+		}
+	case len(args) > 0:
+		words = append(words, args[0])
+	}
+	for i, w := range words {
+		words[i] = shellWord(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellWord quotes w for a POSIX shell when it holds anything but
+// characters that need no quoting.
+func shellWord(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
 func (s *sourceFlags) source(args []string) (sources.Source, error) {
 	if s.gitURL != "" {
 		if len(args) > 0 {

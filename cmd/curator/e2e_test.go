@@ -196,7 +196,9 @@ func readFile(t *testing.T, p string) string {
 func TestSavedPlan(t *testing.T) {
 	cfg, state := setup(t)
 	planFile := filepath.Join(t.TempDir(), "plan.json")
-	expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "Saved the plan")
+	// The hint names the configuration: apply PLANFILE alone would plan
+	// the current folder.
+	expect(t, curator(t, state, "plan", "--out", planFile, cfg), 0, "Saved the plan", "apply exactly it with `curator apply "+planFile+" "+cfg+"`")
 	expect(t, curator(t, state, "show", "-o", "markdown", planFile), 0, "### curator plan for `e2e`")
 	expect(t, curator(t, state, "apply", "--auto-approve", planFile, cfg), 0, "Apply complete: 4 done")
 

@@ -79,7 +79,7 @@ every configuration on its own and renders one result (see the README's
 				if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
 					return fmt.Errorf("save the plan: %w", err)
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Saved the plan to %s: apply exactly it with `curator apply %s`.\n", out, out)
+				fmt.Fprintf(cmd.ErrOrStderr(), "Saved the plan to %s: apply exactly it with `%s`.\n", out, src.applyCommand(out, args))
 			}
 			// A refused plan is rendered in full, refusals included, and
 			// exits 1.
