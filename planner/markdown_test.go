@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
@@ -243,5 +244,32 @@ func TestCreateShowsWhatItCreates(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMarkdownIdentifierStaysInItsBlock: a publisher, offer or SKU is
+// free text; one with a line break, a code fence or a terminal escape is
+// written quoted, so it can neither close the plan's code block and write
+// the pull-request comment nor drive a terminal.
+func TestMarkdownIdentifierStaysInItsBlock(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, hostile := range []string{
+		"P\n```\n</details>\n\n**No changes.** <!--",
+		"P\r\n```",
+		"P\x1b]8;;https://attacker.example\x07link",
+	} {
+		desired := model.State{Name: "md", Target: model.Target{Local: &model.LocalTarget{}}, Galleries: map[string]*model.Gallery{"g": {
+			Location: "westeurope",
+			Images:   map[string]*model.ImageDefinition{"web": {Publisher: hostile, Offer: "O", SKU: "S", OSType: "Linux", OSState: "Generalized", HyperVGeneration: "V1"}},
+		}}}
+		p, _ := planner.Compute(desired, model.State{}, planner.Options{Now: now})
+		for name, out := range map[string]string{"markdown": planner.RenderMarkdown(p), "text": planner.RenderText(p, false)} {
+			if strings.Contains(out, "\n```\n</details>\n\n**No changes.**") || strings.Contains(out, "\x1b") || strings.Contains(out, "\r") {
+				t.Errorf("%s: the publisher %q is written raw:\n%s", name, hostile, out)
+			}
+			if !strings.Contains(out, "identifier: "+strconv.Quote(hostile)[:3]) {
+				t.Errorf("%s: the publisher %q is not written quoted:\n%s", name, hostile, out)
+			}
+		}
 	}
 }

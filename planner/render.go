@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/curator-dev/curator/model"
 )
@@ -196,6 +197,17 @@ func note(n string) string {
 	return " (" + n + ")"
 }
 
+// printable is s as it is when every character of it prints, else quoted
+// like a value: a line break in a publisher would end the Markdown plan's
+// code block (and let the rest of the string write the pull-request
+// comment), and an escape sequence would drive the terminal.
+func printable(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return value(s)
+	}
+	return s
+}
+
 func createDetails(c *Change) []string {
 	switch v := c.After.(type) {
 	case *model.Gallery:
@@ -208,7 +220,7 @@ func createDetails(c *Change) []string {
 		}
 		return out
 	case *model.ImageDefinition:
-		out := []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", v.Publisher, v.Offer, v.SKU, v.OSType, v.OSState, v.HyperVGeneration)}
+		out := []string{fmt.Sprintf("identifier: %s/%s/%s, %s %s, Hyper-V %s", printable(v.Publisher), printable(v.Offer), printable(v.SKU), v.OSType, v.OSState, v.HyperVGeneration)}
 		if !model.Lookup(model.ImageProperties, "architecture").IsDefault(v) {
 			out = append(out, "architecture: "+value(v.Architecture))
 		}
