@@ -359,4 +359,7 @@ func TestPlanFileThatIsAPipeIsRefused(t *testing.T) {
 	pipe := filepath.Join(t.TempDir(), "plan.json")
 	mkfifo(t, pipe)
 	expect(t, curator(t, state, "apply", "--auto-approve", pipe, cfg), 1, "not a regular file")
+	// show reads a plan file too; given a folder it says what it wants.
+	expect(t, curator(t, state, "show", pipe), 1, "not a regular file")
+	expect(t, curator(t, state, "show", cfg), 1, "is a folder", "show --estate")
 }

@@ -50,6 +50,16 @@ loads nothing, so it can be kept as a CI artifact and opened anywhere.`,
 			if src.gitURL != "" {
 				return errors.New("--git is for --estate")
 			}
+			fi, err := os.Stat(args[0])
+			switch {
+			case err != nil:
+				return err
+			case fi.IsDir():
+				return fmt.Errorf("%s is a folder: show renders a plan file saved by `curator plan --out FILE`; the estate of a configuration is `curator show --estate %s -o html`", args[0], shellWord(args[0]))
+			case !fi.Mode().IsRegular():
+				// A pipe would block the read; a plan file is a file.
+				return fmt.Errorf("%s is not a plan file: it is not a regular file (%s)", args[0], fi.Mode().Type())
+			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
