@@ -106,35 +106,7 @@ func TestWatchReadyzWhileFolderReplaced(t *testing.T) {
 	}
 	awaitReadyz(http.StatusOK, "ok")
 
-	// DNS rebinding: a web page that resolves a name of its own to the
-	// loopback address must not read the estate; loopback names are served.
-	for _, tc := range []struct {
-		host string
-		code int
-	}{
-		{"attacker.example", http.StatusMisdirectedRequest},
-		{"attacker.example:" + addr[1][strings.LastIndex(addr[1], ":")+1:], http.StatusMisdirectedRequest},
-		{"localhost", http.StatusOK},
-		{"127.0.0.1", http.StatusOK},
-		{"[::1]:9090", http.StatusOK},
-	} {
-		for _, path := range []string{"/", "/api/estate", "/metrics"} {
-			req, err := http.NewRequest(http.MethodGet, addr[1]+path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Host = tc.host
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.code {
-				t.Errorf("GET %s with Host %q: %d, want %d: %.200s", path, tc.host, resp.StatusCode, tc.code, body)
-			}
-		}
-	}
+	checkLoopbackHosts(t, addr[1], "/", "/api/estate", "/metrics")
 
 	if err := os.RemoveAll(cfg); err != nil {
 		t.Fatal(err)
@@ -150,5 +122,39 @@ func TestWatchReadyzWhileFolderReplaced(t *testing.T) {
 	awaitReadyz(http.StatusOK, "ok")
 	if !strings.Contains(errw.String(), "lost the watch of the configuration folder") || !strings.Contains(errw.String(), "watching the configuration folder again") {
 		t.Errorf("the log does not tell the folder was lost and watched again:\n%s", errw.String())
+	}
+}
+
+// checkLoopbackHosts: a watch on a loopback --listen answers requests for
+// loopback names only, so that a web page resolving a name of its own to
+// the loopback address (DNS rebinding) cannot read what it serves.
+func checkLoopbackHosts(t *testing.T, base string, paths ...string) {
+	t.Helper()
+	for _, tc := range []struct {
+		host string
+		code int
+	}{
+		{"attacker.example", http.StatusMisdirectedRequest},
+		{"attacker.example:" + base[strings.LastIndex(base, ":")+1:], http.StatusMisdirectedRequest},
+		{"localhost", http.StatusOK},
+		{"127.0.0.1", http.StatusOK},
+		{"[::1]:9090", http.StatusOK},
+	} {
+		for _, path := range paths {
+			req, err := http.NewRequest(http.MethodGet, base+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = tc.host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code {
+				t.Errorf("GET %s with Host %q: %d, want %d: %.200s", path, tc.host, resp.StatusCode, tc.code, body)
+			}
+		}
 	}
 }

@@ -289,7 +289,7 @@ func watchRepo(ctx context.Context, cmd *cobra.Command, g *globals, repo *reposi
 		if err != nil {
 			return fmt.Errorf("--listen %s: %w", f.listen, err)
 		}
-		srv := &http.Server{Handler: repoWatchMux(rw, state, m, live), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: loopbackHosts(ln.Addr(), repoWatchMux(rw, state, m, live)), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 		fmt.Fprintf(errw, "serving the estate page, /status, /healthz, /readyz and /metrics on http://%s\n", ln.Addr())

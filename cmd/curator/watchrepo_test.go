@@ -97,6 +97,7 @@ func TestWatchRepository(t *testing.T) {
 			t.Errorf("/status of %s: %+v", c.Path, c)
 		}
 	}
+	checkLoopbackHosts(t, addr[1], "/", "/api/estate", "/status", "/metrics")
 	metrics := get("/metrics")
 	for _, want := range []string{`curator_leader{configuration="dev"} 1`, `curator_drift{configuration="prod"} 0`, `curator_reconcile_total{configuration="prod",result="ok"}`} {
 		if !strings.Contains(metrics, want) {
