@@ -3,8 +3,10 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/curator-dev/curator/diag"
 	"github.com/curator-dev/curator/model"
@@ -286,6 +288,9 @@ func DecodePlan(data []byte) (*Plan, error) {
 	if err := json.Unmarshal(data, &jp); err != nil {
 		return nil, fmt.Errorf("not a curator plan: %w", err)
 	}
+	if err := controlChars(reflect.ValueOf(jp), "plan"); err != nil {
+		return nil, err
+	}
 	major, _, _ := strings.Cut(jp.FormatVersion, ".")
 	if want, _, _ := strings.Cut(FormatVersion, "."); major != want {
 		return nil, fmt.Errorf("plan format version %q is not supported (this curator reads %s.x): plan again with this version", jp.FormatVersion, want)
@@ -360,6 +365,42 @@ func DecodePlan(data []byte) (*Plan, error) {
 		p.Latest = append(p.Latest, LatestChange{Image: model.Address(l.Image), Before: l.Before, After: l.After})
 	}
 	return p, nil
+}
+
+// controlChars refuses a control character other than a line break or a
+// tab in any string of a plan file outside the resources' values (before,
+// after and a field's values, which are rendered quoted): curator writes
+// none there, and show would print an escape sequence from a file to the
+// terminal as it is.
+func controlChars(v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.String:
+		if i := strings.IndexFunc(v.String(), func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }); i >= 0 {
+			return fmt.Errorf("not a curator plan: %s holds the control character %U, which curator never writes there", path, []rune(v.String()[i:])[0])
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			if err := controlChars(v.Field(i), path+"."+name); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage: a resource's value
+			return nil
+		}
+		for i := range v.Len() {
+			if err := controlChars(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return controlChars(v.Elem(), path)
+		}
+	}
+	// Interfaces (a field's before and after values) are rendered quoted.
+	return nil
 }
 
 func regionChanges(rs []jsonRegion) []RegionChange {

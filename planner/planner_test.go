@@ -328,6 +328,33 @@ func TestDecodePlanRefusesInconsistentRefusals(t *testing.T) {
 	}
 }
 
+// TestDecodePlanRefusesControlCharacters: a plan file is untrusted, and
+// show prints its addresses, warnings and refusals as they are, so an
+// escape sequence there is refused; a resource's own values (a
+// description with a line break or an escape) are rendered quoted and
+// stay allowed.
+func TestDecodePlanRefusesControlCharacters(t *testing.T) {
+	for name, tc := range map[string]struct {
+		doc, where string
+	}{
+		"address":   {`{"format_version":"1.1","resource_changes":[{"address":"gallery/\u001b[2Ja","kind":"gallery","actions":["create"],"gallery":"a","before":null,"after":null}]}`, "plan.resource_changes[0].address"},
+		"warning":   {`{"format_version":"1.1","warnings":["fine","\u001b]0;title\u0007"]}`, "plan.warnings[1]"},
+		"source":    {`{"format_version":"1.1","source":"/x\r/y"}`, "plan.source"},
+		"summary":   {`{"format_version":"1.1","errors":[{"address":"","reason":"too_many_deletes","summary":"Too many\u009b deletes","detail":""}]}`, "plan.errors[0].summary"},
+		"allowed":   {`{"format_version":"1.1","errors":[{"address":"","reason":"too_many_deletes","summary":"s","detail":"","allowed_by":{"flag":"--x\u001b"}}]}`, "plan.errors[0].allowed_by.flag"},
+		"unmanaged": {`{"format_version":"1.1","unmanaged":[{"address":"gallery/b","reason":"\u0000"}]}`, "plan.unmanaged[0].reason"},
+	} {
+		_, err := planner.DecodePlan([]byte(tc.doc))
+		if err == nil || !strings.Contains(err.Error(), tc.where) {
+			t.Errorf("%s: %v, want a refusal naming %s", name, err, tc.where)
+		}
+	}
+	ok := `{"format_version":"1.1","resource_changes":[{"address":"gallery/a","kind":"gallery","actions":["create"],"gallery":"a","before":null,"after":{"location":"westeurope","description":"two\nlines \u001b[31m"}}],"warnings":["a\n\tb"]}`
+	if _, err := planner.DecodePlan([]byte(ok)); err != nil {
+		t.Errorf("a description with control characters: %v", err)
+	}
+}
+
 // Every change's before and after values are of the resource kind the
 // change says.
 func TestChangePayloadsMatchTheirKind(t *testing.T) {

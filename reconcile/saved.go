@@ -90,7 +90,7 @@ func CheckSavedPlanSource(plan *planner.Plan, named sources.Source) error {
 	if sources.SameOrigin(named, plan.Source) {
 		return nil
 	}
-	return fmt.Errorf("%w: it was planned from %s, and you named %s; a plan file is applied only to the configuration it was planned from, named on the command line as for plan (a folder, or --git URL --ref REF --path SUB; without them, the current folder)", ErrOtherSource, plan.Source, named)
+	return fmt.Errorf("%w: it was planned from %q, and you named %s; a plan file is applied only to the configuration it was planned from, named on the command line as for plan (a folder, or --git URL --ref REF --path SUB; without them, the current folder)", ErrOtherSource, plan.Source, named)
 }
 
 // Rederive plans the saved plan's configuration again (its source must still
