@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // A repository of configurations is planned one configuration at a time;
@@ -68,7 +69,7 @@ func RenderRepositoryText(sections []Section, colour bool) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "=== %s", s.Path)
+		fmt.Fprintf(&b, "=== %s", printable(s.Path))
 		if s.Plan != nil && s.Plan.Configuration != "" {
 			fmt.Fprintf(&b, " (%s)", s.Plan.Configuration)
 		}
@@ -168,6 +169,49 @@ const (
 	mdRepoProblemsBudget = MarkdownLimit / 4
 )
 
+// A configuration's path is a folder name of the repository, and the note
+// names changed files: a pull request chooses both, so in the comment
+// they are written so that no character of theirs is Markdown or HTML (a
+// backtick, a pipe, a line break or "<!--" rewrote or hid the rest of the
+// comment, refusals included).
+
+// mdEntities is s with every character but letters, digits and ._/- as an
+// HTML character reference.
+func mdEntities(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/-", r)) {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, "&#%d;", r)
+		}
+	}
+	return b.String()
+}
+
+// mdPath is a path as inline code: a code span when it holds only letters,
+// digits and ._/-, else a <code> element of character references.
+func mdPath(s string) string {
+	if e := mdEntities(s); e != s {
+		return "<code>" + e + "</code>"
+	}
+	return "`" + s + "`"
+}
+
+// mdText is curator's own prose with the characters Markdown or HTML
+// would read (and line breaks) written as character references.
+func mdText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < ' ' || strings.ContainsRune("&<>`|*_[]\\#!~", r) {
+			fmt.Fprintf(&b, "&#%d;", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // RenderRepositoryMarkdown renders the repository's result as one
 // pull-request comment under MarkdownLimit: a table with every
 // configuration's summary first, then the refusals and errors of every
@@ -177,7 +221,7 @@ func RenderRepositoryMarkdown(sections []Section, title, note string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n**%s**\n\n", clip(title, 200), repositorySummary(sections))
 	if note != "" {
-		fmt.Fprintf(&b, "%s\n\n", clip(note, 1000))
+		fmt.Fprintf(&b, "%s\n\n", mdText(clip(note, 1000)))
 	}
 
 	var rows, problems, skipped []string
@@ -190,13 +234,13 @@ func RenderRepositoryMarkdown(sections []Section, title, note string) string {
 		if s.Failed() {
 			status = "**" + status + "**"
 		}
-		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s |", clip(s.Path, 200), target, status))
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s |", mdPath(clip(s.Path, 200)), target, status))
 		if s.Skipped != "" {
-			skipped = append(skipped, fmt.Sprintf("`%s`: %s", s.Path, s.Skipped))
+			skipped = append(skipped, fmt.Sprintf("%s: %s", mdPath(s.Path), s.Skipped))
 		}
 		if s.Plan != nil && s.Plan.Refused() {
 			for _, r := range s.Plan.Errors {
-				item := fmt.Sprintf("`%s`: **%s**", s.Path, r.Summary)
+				item := fmt.Sprintf("%s: **%s**", mdPath(s.Path), r.Summary)
 				if r.Address != "" {
 					item += fmt.Sprintf(" at `%s`", r.Address)
 				}
@@ -210,7 +254,7 @@ func RenderRepositoryMarkdown(sections []Section, title, note string) string {
 			}
 		}
 		if s.Err != "" && !(s.Plan != nil && s.Plan.Refused() && s.Err == s.Plan.Err().Error()) {
-			item := fmt.Sprintf("`%s`: **%s**", s.Path, firstLine(s.Err))
+			item := fmt.Sprintf("%s: **%s**", mdPath(s.Path), firstLine(s.Err))
 			for _, d := range s.Diagnostics {
 				item += "<br>`" + strings.ReplaceAll(clip(d, 300), "`", "'") + "`"
 			}
@@ -236,7 +280,7 @@ func RenderRepositoryMarkdown(sections []Section, title, note string) string {
 	shown, used := 0, 0
 	for j, i := range planned {
 		s := sections[i]
-		heads[j] = fmt.Sprintf("<details><summary><code>%s</code>: %s</summary>\n\n", clip(s.Path, 200), clip(SummaryLine(s.Plan), 300))
+		heads[j] = fmt.Sprintf("<details><summary><code>%s</code>: %s</summary>\n\n", mdEntities(clip(s.Path, 200)), clip(SummaryLine(s.Plan), 300))
 		least := len(heads[j]) + len(repoFoot) + len(tooLong)
 		if used+least > room {
 			break

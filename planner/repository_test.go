@@ -111,3 +111,34 @@ func TestRepositoryJSON(t *testing.T) {
 		t.Errorf("a skipped configuration: %v", s)
 	}
 }
+
+// TestRepositoryMarkdownHostilePaths: a pull request names the folders
+// (and the changed files in the note); a backtick, a pipe, a line break
+// or "<!--" in one must not rewrite the comment or hide the rest of it,
+// the refusals of the other configurations included.
+func TestRepositoryMarkdownHostilePaths(t *testing.T) {
+	hostile := "dev` | x |\n\n## All good <!--"
+	refused, _ := planner.Compute(generated(1, 1, 1, 1, 0), model.State{}, planner.Options{})
+	refused.Errors = append(refused.Errors, planner.Refusal{Rule: planner.RuleTooManyDeletes, Summary: "Too many deletes"})
+	ok, _ := planner.Compute(generated(1, 1, 1, 1, 0), model.State{}, planner.Options{})
+	sections := []planner.Section{
+		{Path: hostile, Plan: ok},
+		{Path: hostile + "2", Skipped: "nothing changed"},
+		{Path: hostile + "3", Err: "broken"},
+		{Path: "prod", Plan: refused, Err: refused.Err().Error()},
+	}
+	md := planner.RenderRepositoryMarkdown(sections, "curator plan", "Every configuration is planned: curator itself changed since abc (cmd/x` <!--\n# y.go, the merge base of main).")
+	for _, bad := range []string{"<!--", "\n## All good", "| x |", "`cmd/x`", "\n# y.go"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("the comment holds %q from a path:\n%s", bad, md)
+		}
+	}
+	for _, want := range []string{"<code>dev&#96;&#32;&#124;", "`prod`: **Too many deletes**", "Too many deletes"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, md)
+		}
+	}
+	if text := planner.RenderRepositoryText(sections, false); strings.Contains(text, "\n## All good") {
+		t.Errorf("the text names the folder raw:\n%s", text)
+	}
+}
