@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -63,7 +64,13 @@ for the owner; the secret is not checked).`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "curator emulator serving %s (state %s); stop with Ctrl-C\n", srv.URL(), g.stateDir)
 			if c := srv.Certificates(); c != nil {
-				fmt.Fprintf(out, "CA certificate: %s\n", c.CAFile)
+				// The export lines are pasted into other shells, in other
+				// folders: the CA's path must not depend on this one.
+				caFile := c.CAFile
+				if abs, err := filepath.Abs(caFile); err == nil {
+					caFile = abs
+				}
+				fmt.Fprintf(out, "CA certificate: %s\n", caFile)
 				// As each client really takes a CA (README, "Use the
 				// emulator with other tools"): Debian's Python requests
 				// and curl ignore SSL_CERT_FILE.
@@ -71,7 +78,7 @@ for the owner; the secret is not checked).`,
 					"  export REQUESTS_CA_BUNDLE=%[1]s   # Python: the az CLI, the Azure SDK for Python, MSAL\n"+
 					"  export NODE_EXTRA_CA_CERTS=%[1]s  # Node.js: the Azure SDK for JavaScript\n"+
 					"  export SSL_CERT_FILE=%[1]s        # Go (it then trusts only this CA)\n"+
-					"  export CURL_CA_BUNDLE=%[1]s       # curl (or curl --cacert)\n", c.CAFile)
+					"  export CURL_CA_BUNDLE=%[1]s       # curl (or curl --cacert)\n", caFile)
 				fmt.Fprintf(out, "Log in with the az CLI (a service principal: the client ID is its object ID, the owner's is %s; any secret):\n"+
 					"  az cloud register -n curator --endpoint-resource-manager %s/ && az cloud set -n curator\n"+
 					"  az login --service-principal -u %s -p local --tenant %s\n", emulator.OwnerID, srv.URL(), emulator.OwnerID, emulator.TenantID)
