@@ -21,6 +21,10 @@ type Elector struct {
 	lease *BlobLease
 	// OnChange, if set, is told each change of leadership.
 	OnChange func(leader bool, why string)
+	// Quota, if set, bounds this election by the replica's share of a
+	// repository's elections (Share): the elector campaigns only while
+	// Take allows it, and resigns when Excess says so.
+	Quota *Quota
 
 	mu     sync.Mutex
 	term   context.Context // nil while following
@@ -72,10 +76,25 @@ func (e *Elector) Campaign(ctx context.Context) error {
 	poll := e.lease.opts.Poll
 	lastWhy := ""
 	for {
+		if e.Quota != nil && !e.Quota.Take() {
+			// This replica leads its share: leave it to the others.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(poll):
+			}
+			continue
+		}
 		h, err := e.lease.TryAcquire(ctx)
+		if err != nil && e.Quota != nil {
+			e.Quota.Return()
+		}
 		switch {
 		case err == nil:
 			e.lead(ctx, h)
+			if e.Quota != nil {
+				e.Quota.Return()
+			}
 			lastWhy = ""
 		case ctx.Err() != nil:
 		default:
@@ -104,12 +123,25 @@ func (e *Elector) lead(ctx context.Context, h *HeldLease) {
 	if e.OnChange != nil {
 		e.OnChange(true, "holds the lease on "+e.lease.url)
 	}
+	var excess <-chan time.Time // a replica's share is checked every Poll
+	if e.Quota != nil {
+		tick := time.NewTicker(e.lease.opts.Poll)
+		defer tick.Stop()
+		excess = tick.C
+	}
 	var why error
-	select {
-	case <-h.Lost():
-		why = fmt.Errorf("%w: %w", ErrLeadershipLost, h.Err())
-	case <-ctx.Done():
-		why = fmt.Errorf("%w: stopping", ErrLeadershipLost)
+	for why == nil {
+		select {
+		case <-h.Lost():
+			why = fmt.Errorf("%w: %w", ErrLeadershipLost, h.Err())
+		case <-ctx.Done():
+			why = fmt.Errorf("%w: stopping", ErrLeadershipLost)
+		case <-excess:
+			if e.Quota.Excess() {
+				r, n, _ := e.Quota.Counts()
+				why = fmt.Errorf("%w: resigned, this replica leads more than its share of %d configurations over %d replicas", ErrLeadershipLost, n, r)
+			}
+		}
 	}
 	// Stop leading before anything else, so no write starts after this.
 	e.leader.Store(false)

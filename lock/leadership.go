@@ -31,6 +31,10 @@ type Leadership struct {
 	mu      sync.Mutex
 	elector *Elector
 	lockURL string
+	quota   *Quota
+	// share, if set, spreads the elections over the replicas (SetShare).
+	share    *Share
+	shareKey string
 	// alone is set once a configuration without a lock blob was
 	// campaigned for: there is no election, and this watcher leads. Until
 	// a configuration says which, a watcher does not lead.
@@ -48,11 +52,26 @@ func NewLeadership(apply bool, stderr io.Writer, elected func()) *Leadership {
 		renewFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "curator_lease_renew_failures_total", Help: "Failed renewals of blob leases (the leader election's and the apply lock's)."})}
 }
 
+// SetShare makes this election one of a repository's (key names the
+// configuration in it), shared with the other replicas of the same watch;
+// call it before Campaign.
+func (l *Leadership) SetShare(s *Share, key string) {
+	l.mu.Lock()
+	l.share, l.shareKey = s, key
+	l.mu.Unlock()
+}
+
 // Stop ends the campaign and gives the leader's lease up, so another
 // watcher takes over at once.
 func (l *Leadership) Stop() {
 	l.end()
 	l.campaigning.Wait()
+	l.mu.Lock()
+	q := l.quota
+	l.mu.Unlock()
+	if q != nil {
+		q.Close()
+	}
 }
 
 // Collectors are the election's metrics: curator_leader and lease renewal
@@ -101,6 +120,17 @@ func (l *Leadership) Campaign(t model.Target) error {
 		return fmt.Errorf("leader election: %w", err)
 	}
 	e := NewElector(lease)
+	if l.share != nil {
+		lb, err := model.ParseLockBlob(lb.Blob)
+		if err != nil {
+			return fmt.Errorf("leader election: %w", err)
+		}
+		q, err := l.share.Quota(l.shareKey, lb, t.AzureCloud())
+		if err != nil {
+			return fmt.Errorf("leader election: %w", err)
+		}
+		e.Quota, l.quota = q, q
+	}
 	e.OnChange = func(leader bool, why string) {
 		if leader {
 			fmt.Fprintf(l.stderr, "leader: %s\n", why)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -217,6 +218,16 @@ func watchRepo(ctx context.Context, cmd *cobra.Command, g *globals, repo *reposi
 	topts := g.targetOptions(log)
 	topts.Budgets = azure.NewBudgets()
 	topts.Emulators = reconcile.NewEmulators()
+	// Replicas of this watch (the same repository, the same lock
+	// settings) share the configurations' elections.
+	var share *lock.Share
+	if f.doApply {
+		share = lock.NewShare(repo.source.String(), lock.LeaseOptions{
+			ConnectionString: os.Getenv(lock.LockConnectionStringEnv),
+			OnRenewFailure:   func(error) { m.renewFailures.Inc() },
+		})
+		defer share.Close()
+	}
 	rw, err := reconcile.NewRepoWatch(reconcile.RepoWatchOptions{
 		Source:   repo.source,
 		Interval: f.interval,
@@ -228,6 +239,9 @@ func watchRepo(ctx context.Context, cmd *cobra.Command, g *globals, repo *reposi
 			rec := newEstateRecorder(live, path, src.String())
 			var w *reconcile.Watcher
 			lead := lock.NewLeadership(f.doApply, perr, func() { w.Trigger("elected leader") })
+			if share != nil {
+				lead.SetShare(share, path)
+			}
 			r := reconcile.New(reconcile.Options{
 				Source: src, Plan: f.pf.options(), Logger: log.With("configuration", path), ConfigCacheDir: configCacheDir(),
 				Target: topts,
