@@ -301,7 +301,13 @@ func listen(t *testing.T) net.Listener {
 // metricsAddr waits for a watcher to say where it serves /metrics.
 func (p *proc) metricsAddr(t *testing.T) string {
 	t.Helper()
-	const prefix = "serving the estate page, /healthz, /readyz and /metrics on "
+	return p.servingAddr(t, "serving the estate page, /healthz, /readyz and /metrics on ")
+}
+
+// servingAddr waits for a watcher to say where it serves, on the line
+// starting with prefix.
+func (p *proc) servingAddr(t *testing.T, prefix string) string {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		s := p.errw.String()
@@ -313,7 +319,7 @@ func (p *proc) metricsAddr(t *testing.T) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("the watcher does not serve /metrics:\n%s", p.errw.String())
+	t.Fatalf("the watcher does not say where it serves (%q):\n%s", prefix, p.errw.String())
 	return ""
 }
 

@@ -71,25 +71,6 @@ func repoStatus(client *http.Client, addr string) []configStatus {
 	return s.Configurations
 }
 
-// statusAddr waits for a repository watch to say where it serves.
-func (p *proc) statusAddr(t *testing.T) string {
-	t.Helper()
-	const prefix = "serving the estate page, /status, /healthz, /readyz and /metrics on "
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		s := p.errw.String()
-		if i := strings.Index(s, prefix); i >= 0 {
-			rest := s[i+len(prefix):]
-			if j := strings.IndexByte(rest, '\n'); j >= 0 {
-				return rest[:j]
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("the watcher does not serve /status:\n%s", p.errw.String())
-	return ""
-}
-
 // shareView is what every live replica says: the leader of each
 // configuration (-1: none, -2: more than one) and its status there.
 type shareView struct {
@@ -110,7 +91,7 @@ func TestWatchReplicasShareConfigurations(t *testing.T) {
 		procs[i] = w.start(t, i, "watch", "--apply", "--listen", "127.0.0.1:0", root)
 	}
 	for i, p := range procs {
-		addrs[i] = p.statusAddr(t)
+		addrs[i] = p.servingAddr(t, "serving the estate page, /status, /healthz, /readyz and /metrics on ")
 	}
 	dead := map[int]bool{}
 	client := &http.Client{Timeout: 2 * time.Second}
