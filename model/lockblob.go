@@ -28,7 +28,17 @@ type LockBlob struct {
 func ParseLockBlob(s string) (LockBlob, error) {
 	const want = "the form is https://<account>.blob.core.windows.net/<container>/<name>"
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Port() != "" {
+	if err != nil {
+		// url.Parse's error repeats the string, which may hold a secret.
+		return LockBlob{}, fmt.Errorf("lock blob is not a URL (not repeated here, in case it holds a secret): %s", want)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		// A password or SAS token is not repeated into a terminal or a CI
+		// log.
+		bare := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+		return LockBlob{}, fmt.Errorf("lock blob %q (its user, query or fragment not repeated here) is not an https URL of a blob without a user, port or query (a SAS token does not belong here: give the lock's credential in %s, or let curator use your Azure identity): %s", bare.String(), "CURATOR_LOCK_CONNECTION_STRING", want)
+	}
+	if u.Scheme != "https" || u.Host == "" || u.Port() != "" {
 		return LockBlob{}, fmt.Errorf("lock blob %q is not an https URL of a blob without a user, port or query (a SAS token does not belong here): %s", s, want)
 	}
 	account, _, ok := strings.Cut(u.Hostname(), ".blob.")

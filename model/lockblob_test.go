@@ -24,6 +24,8 @@ func TestParseLockBlob(t *testing.T) {
 		{url: "https://acme.blob.core.windows.net/locks/", wantErr: "names no blob"},
 		{url: "https://acme.blob.core.windows.net:8443/locks/curator", wantErr: "without a user, port or query"},
 		{url: "https://u:p@acme.blob.core.windows.net/locks/curator", wantErr: "without a user, port or query"},
+		{url: "https://acme.blob.core.windows.net/locks/curator#sig=x", wantErr: "without a user, port or query"},
+		{url: "https://acme.blob.core.windows.net/locks/curator?s3cret\x7f", wantErr: "is not a URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -31,6 +33,12 @@ func TestParseLockBlob(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
+				}
+				// A SAS signature or a password goes to no terminal or log.
+				for _, secret := range []string{"sig=x", "u:p@", "s3cret"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("the error repeats %q: %v", secret, err)
+					}
 				}
 				return
 			}
