@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"cuelang.org/go/cue/format"
@@ -72,14 +74,35 @@ func Encode(st *model.State) (files map[string][]byte, warnings diag.Diagnostics
 	}
 	names := slices.Sorted(maps.Keys(st.Galleries))
 	fileNames := galleryFileNames(names)
-	for _, gname := range names {
-		e := encoder{config: st.Name}
-		data, err := e.gallery(gname, st.Galleries[gname])
-		if err != nil {
-			return nil, nil, err
+	// Galleries are written (and each file parsed back, the guard against
+	// writing what CUE cannot read) at once on every core: for a large
+	// estate that is most of import's own time. Each writes its own slot;
+	// files and warnings are gathered in gallery order.
+	type written struct {
+		data     []byte
+		warnings diag.Diagnostics
+		err      error
+	}
+	out := make([]written, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, gname := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			e := encoder{config: st.Name}
+			data, err := e.gallery(gname, st.Galleries[gname])
+			out[i] = written{data: data, warnings: e.warnings, err: err}
+		}()
+	}
+	wg.Wait()
+	for i, gname := range names {
+		if out[i].err != nil {
+			return nil, nil, out[i].err
 		}
-		files[fileNames[gname]] = data
-		warnings = append(warnings, e.warnings...)
+		files[fileNames[gname]] = out[i].data
+		warnings = append(warnings, out[i].warnings...)
 	}
 	return files, warnings, nil
 }
