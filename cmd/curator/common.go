@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -138,10 +139,26 @@ func (s *sourceFlags) source(args []string) (sources.Source, error) {
 	if len(args) > 0 {
 		dir = args[0]
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("%s is not a folder of .cue files", dir)
+	if err := configFolder(dir); err != nil {
+		return nil, err
 	}
 	return sources.NewLocal(dir), nil
+}
+
+// configFolder says, for a newcomer, why dir is not a configuration's
+// folder: it does not exist, or it is a file (curator reads every .cue
+// file of a folder, not one file).
+func configFolder(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s is not a folder of .cue files: it does not exist", dir)
+	case err != nil:
+		return fmt.Errorf("%s is not a folder of .cue files: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a folder of .cue files: it is a file; give the folder that holds the configuration (%s), all of whose .cue files are read", dir, shellWord(filepath.Dir(dir)))
+	}
+	return nil
 }
 
 // open returns the configuration source a command names and the logger of

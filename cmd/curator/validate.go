@@ -35,8 +35,8 @@ every configuration on its own and renders one result (see the README's
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return withExitCode(exitError, fmt.Errorf("%s is not a folder of .cue files", dir))
+			if err := configFolder(dir); err != nil {
+				return withExitCode(exitError, err)
 			}
 			repo, err := (&sourceFlags{}).repository(ctxOf(cmd), args)
 			if err != nil {

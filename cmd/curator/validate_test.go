@@ -84,7 +84,13 @@ galleries: g: {
 			name:      "not a folder",
 			args:      []string{"does-not-exist"},
 			code:      1,
-			stderrHas: []string{"does-not-exist is not a folder of .cue files"},
+			stderrHas: []string{"does-not-exist is not a folder of .cue files: it does not exist"},
+		},
+		{
+			name:      "a file, not its folder",
+			args:      []string{"../../examples/quickstart/curator.cue"},
+			code:      1,
+			stderrHas: []string{"curator.cue is not a folder of .cue files: it is a file; give the folder that holds the configuration (../../examples/quickstart)"},
 		},
 	}
 	for _, tt := range tests {
