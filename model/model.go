@@ -14,7 +14,10 @@
 // cloud/azure use it without linking the CUE evaluator.
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ManagedByTag is the tag curator puts on every gallery, image definition and
 // image version it creates; its value is the configuration name. Nothing
@@ -221,7 +224,10 @@ type ImageDefinition struct {
 	Architecture string `json:"architecture,omitempty"`
 	// SecurityType is the value of the SecurityType feature: TrustedLaunch,
 	// TrustedLaunchSupported, ConfidentialVM, ConfidentialVmSupported or
-	// TrustedLaunchAndConfidentialVmSupported; "" is none (Standard).
+	// TrustedLaunchAndConfidentialVmSupported; "" is none
+	// (SecurityTypeStandard), whether the service reports no feature (a
+	// definition made before api-version 2025-03-03) or the value
+	// Standard (the opt-out curator sends; see SecurityTypeToSend).
 	SecurityType string `json:"securityType,omitempty"`
 	// Features are the definition's other features, name → value (e.g.
 	// IsAcceleratedNetworkSupported: "True", DiskControllerTypes:
@@ -251,6 +257,41 @@ type ImageDefinition struct {
 	Adopt        bool `json:"adopt,omitempty"`
 	AllowReplace bool `json:"allowReplace,omitempty"`
 	Pos          Pos  `json:"-"`
+}
+
+// SecurityTypeStandard is the SecurityType feature's value for a
+// definition without Trusted Launch or Confidential VM support: the
+// configuration's opt-out (securityType: "Standard"), which the model
+// holds as "".
+const SecurityTypeStandard = "Standard"
+
+// SecurityTypeToSend is the SecurityType feature value curator writes for
+// d, "" for none. The service defaults a Generation 2 definition created
+// without the feature to TrustedLaunchSupported from api-version
+// 2025-03-03 ("Set security type as TrustedLaunchSupported by default for
+// new Gen2 ACG image definitions", Trusted Launch as default
+// announcement; New-AzGalleryImageDefinition: "will default to
+// 'HyperVGeneration: V2' and 'SecurityType: TrustedLaunchSupported' if
+// -HyperVGeneration and -Feature @{Name: SecurityType} is not set
+// explicitly"). A V2 definition whose configuration names no security type
+// therefore gets Standard written explicitly, so that it means what it
+// meant before the service changed its default and never drifts; a V1
+// definition (hyperVGeneration is always sent) has no security type to
+// default.
+func SecurityTypeToSend(d *ImageDefinition) string {
+	if d.SecurityType == "" && d.HyperVGeneration == "V2" {
+		return SecurityTypeStandard
+	}
+	return d.SecurityType
+}
+
+// NormalizeSecurityType maps the SecurityType feature's value to the
+// model's: Standard (any case) is "".
+func NormalizeSecurityType(v string) string {
+	if strings.EqualFold(v, SecurityTypeStandard) {
+		return ""
+	}
+	return v
 }
 
 // Recommended holds the recommended machine configuration.

@@ -780,6 +780,7 @@ func (d *decoder) features(p []string, img *model.ImageDefinition) {
 	if img.Architecture == "Arm64" && img.HyperVGeneration != "V2" {
 		d.errorf(at(p, "architecture"), "Arm64 images need hyperVGeneration: \"V2\"")
 	}
+	img.SecurityType = model.NormalizeSecurityType(img.SecurityType)
 	if img.SecurityType != "" && img.HyperVGeneration != "V2" {
 		d.errorf(at(p, "securityType"), "%s images need hyperVGeneration: \"V2\" (Trusted Launch and Confidential VMs are Generation 2 only)", img.SecurityType)
 	}

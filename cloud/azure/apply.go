@@ -155,14 +155,26 @@ func (c *Client) UpdateImage(ctx context.Context, gallery, name string, d *model
 		return wrap("read", addr, err)
 	}
 	if cur.Properties != nil && patchKeepsImage(cur.Properties, d) {
-		p, err := c.images.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageToARM(str(cur.Location), d), nil)
+		body := c.imageToARM(str(cur.Location), d)
+		body.Properties.Features = keepSecurityFeature(body.Properties.Features, cur.Properties.Features)
+		// A definition made before architecture existed has none, which
+		// means x64 (imageFromARM): a PUT keeps it absent, since the
+		// service refuses any change of architecture.
+		if cur.Properties.Architecture == nil && d.Architecture == string(armcompute.ArchitectureX64) {
+			body.Properties.Architecture = nil
+		}
+		p, err := c.images.BeginCreateOrUpdate(ctx, c.cfg.ResourceGroup, gallery, name, body, nil)
 		if err != nil {
 			return wrap("update", addr, err)
 		}
 		_, err = p.PollUntilDone(ctx, c.pollFreq())
 		return wrap("update", addr, err)
 	}
-	p, err := c.images.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, name, c.imageUpdateToARM(d), nil)
+	body := c.imageUpdateToARM(d)
+	if body.Properties.Features != nil && cur.Properties != nil {
+		body.Properties.Features = keepSecurityFeature(body.Properties.Features, cur.Properties.Features)
+	}
+	p, err := c.images.BeginUpdate(ctx, c.cfg.ResourceGroup, gallery, name, body, nil)
 	if err != nil {
 		return wrap("update", addr, err)
 	}
@@ -183,7 +195,7 @@ func patchKeepsImage(cur *armcompute.GalleryImageProperties, d *model.ImageDefin
 			return true
 		}
 	}
-	if imageUpdatable("features", d) && len(cur.Features) > 0 && len(featuresToARM(d)) == 0 {
+	if imageUpdatable("features", d) && len(cur.Features) > 0 && len(keepSecurityFeature(featuresToARM(d), cur.Features)) == 0 {
 		return true
 	}
 	if r := cur.Recommended; r != nil {

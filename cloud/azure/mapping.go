@@ -281,7 +281,7 @@ func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
 			continue
 		}
 		if strings.EqualFold(str(f.Name), securityTypeFeature) {
-			out.SecurityType = str(f.Value)
+			out.SecurityType = model.NormalizeSecurityType(str(f.Value))
 			continue
 		}
 		if out.Features == nil {
@@ -308,11 +308,12 @@ func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
 }
 
 // featuresToARM lists the definition's features: SecurityType first (as
-// the documentation's examples do), then the others by name.
+// the documentation's examples do; Standard on a V2 definition without
+// one, model.SecurityTypeToSend), then the others by name.
 func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
 	var out []*armcompute.GalleryImageFeature
-	if d.SecurityType != "" {
-		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(securityTypeFeature), Value: to.Ptr(d.SecurityType)})
+	if st := model.SecurityTypeToSend(d); st != "" {
+		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(securityTypeFeature), Value: to.Ptr(st)})
 	}
 	names := make([]string, 0, len(d.Features))
 	for n := range d.Features {
@@ -323,6 +324,32 @@ func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
 	sort.Strings(names)
 	for _, n := range names {
 		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(n), Value: to.Ptr(d.Features[n])})
+	}
+	return out
+}
+
+// keepSecurityFeature rewrites the SecurityType feature of an update's
+// features to what the definition already has (cur) when the two mean the
+// same (no feature and Standard are both "no security type"): an update
+// then never turns a definition made before api-version 2025-03-03, which
+// has no SecurityType feature, into one with Standard — a feature change
+// the service refuses without allowUpdateImage.
+func keepSecurityFeature(fs []*armcompute.GalleryImageFeature, cur []*armcompute.GalleryImageFeature) []*armcompute.GalleryImageFeature {
+	var have *string
+	for _, f := range cur {
+		if f != nil && strings.EqualFold(str(f.Name), securityTypeFeature) {
+			have = f.Value
+		}
+	}
+	out := make([]*armcompute.GalleryImageFeature, 0, len(fs))
+	for _, f := range fs {
+		if strings.EqualFold(str(f.Name), securityTypeFeature) && model.NormalizeSecurityType(str(f.Value)) == model.NormalizeSecurityType(str(have)) {
+			if have == nil {
+				continue
+			}
+			f = &armcompute.GalleryImageFeature{Name: f.Name, Value: have}
+		}
+		out = append(out, f)
 	}
 	return out
 }
