@@ -266,20 +266,19 @@ type ImageDefinition struct {
 const SecurityTypeStandard = "Standard"
 
 // SecurityTypeToSend is the SecurityType feature value curator writes for
-// d, "" for none. The service defaults a Generation 2 definition created
-// without the feature to TrustedLaunchSupported from api-version
-// 2025-03-03 ("Set security type as TrustedLaunchSupported by default for
-// new Gen2 ACG image definitions", Trusted Launch as default
-// announcement; New-AzGalleryImageDefinition: "will default to
-// 'HyperVGeneration: V2' and 'SecurityType: TrustedLaunchSupported' if
-// -HyperVGeneration and -Feature @{Name: SecurityType} is not set
-// explicitly"). A V2 definition whose configuration names no security type
-// therefore gets Standard written explicitly, so that it means what it
-// meant before the service changed its default and never drifts; a V1
-// definition (hyperVGeneration is always sent) has no security type to
-// default.
+// d: its security type, or Standard when it has none. "Starting with API
+// 2025-03-03, all new Compute Gallery image definitions will default to
+// Hyper-V Generation: V2, Security Type: TrustedLaunchSupported", on "the
+// absence of securityType feature from deployment"; "you can choose to
+// explicitly bypass default for new Compute Gallery image definitions by
+// setting Standard as the value for securityType under features" (Azure
+// Compute Gallery overview, "Trusted Launch validation for Azure Compute
+// Gallery images"). curator sends hyperVGeneration always and Standard for
+// a definition whose configuration names no security type, so that the
+// configuration means what it meant before the service changed its
+// defaults and the service's default never shows as drift.
 func SecurityTypeToSend(d *ImageDefinition) string {
-	if d.SecurityType == "" && d.HyperVGeneration == "V2" {
+	if d.SecurityType == "" {
 		return SecurityTypeStandard
 	}
 	return d.SecurityType

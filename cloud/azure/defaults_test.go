@@ -17,8 +17,8 @@ import (
 // feature, which curator reads as "no security type" — as it does
 // Standard, the value it writes itself. Updating such a definition, by
 // PATCH or by PUT, leaves its features alone (a change from no feature to
-// Standard would be refused without allowUpdateImage), and creating one
-// writes Standard.
+// Standard would be refused without allowUpdateImage), and so does a PUT
+// for its architecture (absent: x64); creating one writes Standard.
 func TestUpdateKeepsADefinitionWithoutSecurityFeature(t *testing.T) {
 	ctx := context.Background()
 	c, srv := setup(t, emulator.Options{})

@@ -308,8 +308,8 @@ func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
 }
 
 // featuresToARM lists the definition's features: SecurityType first (as
-// the documentation's examples do; Standard on a V2 definition without
-// one, model.SecurityTypeToSend), then the others by name.
+// the documentation's examples do; Standard on a definition without one,
+// model.SecurityTypeToSend), then the others by name.
 func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
 	var out []*armcompute.GalleryImageFeature
 	if st := model.SecurityTypeToSend(d); st != "" {

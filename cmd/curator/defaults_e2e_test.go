@@ -87,7 +87,8 @@ target: local: {}
 galleries: acme: {
 	location: "westeurope"
 	images: {
-		// No hyperVGeneration and no securityType: V1, as before.
+		// No hyperVGeneration and no securityType: V1 without a security
+		// type, as before; both written explicitly.
 		gen1: {publisher: "Contoso", offer: "Base", sku: "gen1", osType: "Linux", osState: "Generalized"}
 		// V2 without a securityType: Standard, written explicitly.
 		gen2: {publisher: "Contoso", offer: "Base", sku: "gen2", osType: "Linux", osState: "Generalized", hyperVGeneration: "V2"}
@@ -101,10 +102,9 @@ galleries: acme: {
 // TestDefinitionWithoutSecurityTypeKeepsItsMeaning: definitions whose
 // configuration names no securityType apply and re-plan to "No changes"
 // whatever default the service applies from api-version 2025-03-03
-// (TrustedLaunchSupported on Generation 2), because curator sends
-// hyperVGeneration always and the SecurityType Standard on a V2 definition
-// without one; what the cloud holds is checked with a GET of the newest
-// api-version.
+// (V2 and TrustedLaunchSupported), because curator sends hyperVGeneration
+// always and the SecurityType Standard on a definition without one; what
+// the cloud holds is checked with a GET of the newest api-version.
 func TestDefinitionWithoutSecurityTypeKeepsItsMeaning(t *testing.T) {
 	root := t.TempDir()
 	cfg, state := filepath.Join(root, "config"), filepath.Join(root, "state")
@@ -122,7 +122,7 @@ func TestDefinitionWithoutSecurityTypeKeepsItsMeaning(t *testing.T) {
 		name, gen, securityType string
 		hasFeature              bool
 	}{
-		{"gen1", "V1", "", false},
+		{"gen1", "V1", "Standard", true},
 		{"gen2", "V2", "Standard", true},
 		{"standard", "V2", "Standard", true},
 		{"trusted", "V2", "TrustedLaunchSupported", true},
