@@ -132,21 +132,21 @@ func (p *planning) gallery(name string, d, a *model.Gallery) {
 	}
 	var fields []FieldDiff
 	var forced []string
+	replaceDetail := "replacing deletes its image definitions and versions too"
 	if d != nil && a != nil {
 		fields = diffFields(p.fields.gallery, d, a)
 		if a.Location != d.Location {
 			forced = append(forced, "location")
 			fields = append([]FieldDiff{{Path: "location", Before: a.Location, After: d.Location}}, fields...)
 		}
-		// A gallery is shared directly (permission Groups) only when it
-		// was created so: the service does not convert one.
-		if d.Sharing != nil && d.Sharing.Permission == "Groups" && (a.Sharing == nil || a.Sharing.Permission != "Groups") {
-			before := "Private"
+		if r := sharingConversion(d, a); r != "" {
+			before, after := "Private", d.Sharing.Permission
 			if a.Sharing != nil {
 				before = a.Sharing.Permission
 			}
 			forced = append(forced, "sharing.permission")
-			fields = append([]FieldDiff{{Path: "sharing.permission", Before: before, After: "Groups"}}, fields...)
+			fields = append([]FieldDiff{{Path: "sharing.permission", Before: before, After: after}}, fields...)
+			replaceDetail = r + "; " + replaceDetail
 		}
 	}
 	action, reason := decide(d != nil, a != nil, managed, len(fields) > len(forced), len(forced) > 0)
@@ -159,7 +159,7 @@ func (p *planning) gallery(name string, d, a *model.Gallery) {
 	}
 	if !p.admit(c, d != nil, NoOp, gate{
 		what: "gallery " + name, adopt: d != nil && d.Adopt, replace: d != nil && d.AllowReplace,
-		replaceDetail: "replacing deletes its image definitions and versions too",
+		replaceDetail: replaceDetail,
 	}) {
 		return
 	}
@@ -184,6 +184,37 @@ func (p *planning) gallery(name string, d, a *model.Gallery) {
 	for _, iname := range union(dImages, aImages) {
 		p.image(name, iname, parentAction, dImages[iname], aImages[iname], d)
 	}
+}
+
+// sharingConversion names the service's rule that keeps an existing
+// gallery a from taking d's sharing permission, "" when the service allows
+// the change. A gallery is shared directly (Groups) or with the community
+// only when it is created so: "You need to create a new gallery, with the
+// property sharingProfile.permissions set to Groups … You can't use an
+// existing gallery, the property can't currently be updated" (Azure
+// Compute Gallery overview, direct shared gallery); "You can't convert an
+// existing private gallery (RBAC-enabled gallery) to a community gallery"
+// (Share images by using a community gallery, Limitations).
+func sharingConversion(d, a *model.Gallery) string {
+	if d.Sharing == nil {
+		return ""
+	}
+	have := "Private"
+	if a.Sharing != nil {
+		have = a.Sharing.Permission
+	}
+	want := d.Sharing.Permission
+	switch {
+	case want == have:
+		return ""
+	case want == "Groups":
+		return "a gallery is directly shared (permission Groups) only when it is created so: the service does not update an existing gallery's permission to Groups"
+	case want == "Community" && have == "Groups":
+		return "the Groups setting of a directly shared gallery cannot be updated, to Community or otherwise: a community gallery is created as one"
+	case want == "Community":
+		return "an existing private gallery cannot be converted to a community gallery: a community gallery is created as one"
+	}
+	return ""
 }
 
 // sharing plans a gallery's sharing-profile operations.

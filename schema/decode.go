@@ -109,9 +109,16 @@ const (
 	// MaxTags is Azure's limit of tags on a resource, curator's ownership
 	// tag included.
 	MaxTags = 50
-	// VMsPerReplica is the documents' sizing advice: one replica per 20 VMs
-	// created concurrently.
-	VMsPerReplica = 20
+	// VMsPerReplica is the documents' sizing advice: "For every 50 VMs that
+	// you create concurrently, we recommend that you keep one replica"
+	// (Azure Compute Gallery overview, Scaling; the seeds said 20).
+	VMsPerReplica = 50
+	// MaxShareSubscriptions and MaxShareTenants are how many subscriptions
+	// and tenants a directly shared gallery can be shared with: "You can
+	// share up to 30 subscriptions and 5 tenants" (Share a gallery with all
+	// users in a subscription or tenant, Limitations).
+	MaxShareSubscriptions = 30
+	MaxShareTenants       = 5
 )
 
 var (
@@ -429,6 +436,12 @@ func (d *decoder) sharing(labels []string, s *model.Sharing) {
 			d.errorf(at(labels, "tenants", strconv.Itoa(i)), "tenant %q is not a GUID", id)
 		}
 	}
+	if len(s.Subscriptions) > MaxShareSubscriptions {
+		d.errorf(at(labels, "subscriptions"), "%d subscriptions: a directly shared gallery can be shared with at most %d subscriptions and %d tenants (the service's limit)", len(s.Subscriptions), MaxShareSubscriptions, MaxShareTenants)
+	}
+	if len(s.Tenants) > MaxShareTenants {
+		d.errorf(at(labels, "tenants"), "%d tenants: a directly shared gallery can be shared with at most %d subscriptions and %d tenants (the service's limit)", len(s.Tenants), MaxShareSubscriptions, MaxShareTenants)
+	}
 	switch s.Permission {
 	case "Private":
 		if len(s.Subscriptions)+len(s.Tenants) > 0 || s.Community != nil {
@@ -625,12 +638,19 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 	if rv.Location != "" {
 		v.Location = d.region(at(vp, "location"), rv.Location)
 	}
+	if perm := sharedPermission(g); perm != "" && v.Location != g.Location {
+		lp := vp
+		if rv.Location != "" {
+			lp = at(vp, "location")
+		}
+		d.errorf(lp, "version %s is made in %s, but its gallery is a %s gallery in %s: %s; make the version in %s and replicate it to %s", name, v.Location, sharedWhat[perm], g.Location, sharedHomeRule[perm], g.Location, v.Location)
+	}
 	v.Replicas = 1
 	if n, ok := d.replicas(at(vp, "replicas"), rv.Replicas); ok {
 		v.Replicas = n
 	}
 	v.Regions = map[string]model.TargetRegion{}
-	defer d.edgeZones(vp, v, img, rv.EdgeZones)
+	defer d.edgeZones(vp, g, v, img, rv.EdgeZones)
 	if len(regions) == 0 {
 		v.Regions[v.Location] = model.TargetRegion{Replicas: v.Replicas, Storage: v.Storage}
 		return v
@@ -655,6 +675,7 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 		}
 		tr.ExcludeFromLatest = rr.ExcludeFromLatest
 		tr.Encryption = d.encryption(at(rp, "encryption"), rr.Encryption, v.Source, img)
+		d.sharedEncryption(at(rp, "encryption"), g, tr.Encryption)
 		v.Regions[n] = tr
 	}
 	if _, ok := v.Regions[v.Location]; !ok && v.Location != "" {
@@ -798,8 +819,62 @@ func (d *decoder) features(p []string, img *model.ImageDefinition) {
 }
 
 // ConfidentialVMEncryptionTypes are the confidential encryption types of a
-// Confidential VM image's OS disk.
-var ConfidentialVMEncryptionTypes = []string{"EncryptedVMGuestStateOnlyWithPmk", "EncryptedWithPmk", "EncryptedWithCmk", "NonPersistedTPM", "DataDiskEncryptedWithCmk"}
+// Confidential VM image's OS disk. The REST spec's fifth value,
+// DataDiskEncryptedWithCmk, "should only be used for data disks, and
+// should not be used for OS disk encryption" (GalleryRP
+// ConfidentialVMEncryptionType; armcompute
+// ConfidentialVMEncryptionTypeDataDiskEncryptedWithCmk), and is refused
+// here with that reason.
+var ConfidentialVMEncryptionTypes = []string{"EncryptedVMGuestStateOnlyWithPmk", "EncryptedWithPmk", "EncryptedWithCmk", "NonPersistedTPM"}
+
+// dataDiskOnlyConfidentialType is the confidential encryption type for
+// data disks only.
+const dataDiskOnlyConfidentialType = "DataDiskEncryptedWithCmk"
+
+// sharedPermission is the gallery's sharing permission when it shares its
+// images beyond RBAC (Groups or Community), "" otherwise.
+func sharedPermission(g *model.Gallery) string {
+	if g == nil || g.Sharing == nil {
+		return ""
+	}
+	switch g.Sharing.Permission {
+	case "Groups", "Community":
+		return g.Sharing.Permission
+	}
+	return ""
+}
+
+// The service's rules for galleries shared beyond RBAC, as the Azure
+// documents state them.
+var (
+	sharedWhat = map[string]string{"Groups": "directly shared (permission Groups)", "Community": "community"}
+	// sharedEncryptionRule: "A direct shared gallery can't contain
+	// encrypted image versions" (Share a gallery with all users in a
+	// subscription or tenant, Limitations); "Encrypted images are not
+	// supported" (Share images by using a community gallery, Limitations).
+	sharedEncryptionRule = map[string]string{
+		"Groups":    "a directly shared gallery cannot contain encrypted image versions",
+		"Community": "a community gallery does not support encrypted images",
+	}
+	// sharedHomeRule: "The image version's region in the gallery should be
+	// the same as the home region" (direct shared gallery, Limitations);
+	// "Image resources need to be created in the same region as the
+	// gallery" (community gallery, Limitations).
+	sharedHomeRule = map[string]string{
+		"Groups":    "a directly shared gallery's versions are created in the gallery's home region",
+		"Community": "a community gallery's images are created in the gallery's region",
+	}
+)
+
+// sharedEncryption refuses encryption in a region of a version whose
+// gallery is shared directly or with the community.
+func (d *decoder) sharedEncryption(labels []string, g *model.Gallery, e *model.Encryption) {
+	perm := sharedPermission(g)
+	if perm == "" || e == nil {
+		return
+	}
+	d.errorf(labels, "its gallery is a %s gallery, and %s: remove the encryption, or keep encrypted versions in a gallery shared through RBAC shares only", sharedWhat[perm], sharedEncryptionRule[perm])
+}
 
 // encryption checks one region's encryption against the version's source
 // and its definition's security type.
@@ -810,7 +885,10 @@ func (d *decoder) encryption(labels []string, e *model.Encryption, src *model.So
 	d.resourceID(at(labels, "osDisk"), e.OSDisk, "diskEncryptionSets")
 	d.resourceID(at(labels, "confidentialVMEncryptionSet"), e.ConfidentialVMEncryptionSet, "diskEncryptionSets")
 	if e.ConfidentialVM != "" {
-		if !slices.Contains(ConfidentialVMEncryptionTypes, e.ConfidentialVM) {
+		switch {
+		case e.ConfidentialVM == dataDiskOnlyConfidentialType:
+			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption %q is for data disks only and must not be used for the OS disk (REST spec, ConfidentialVMEncryptionType); use one of %s", e.ConfidentialVM, strings.Join(ConfidentialVMEncryptionTypes, ", "))
+		case !slices.Contains(ConfidentialVMEncryptionTypes, e.ConfidentialVM):
 			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption %q is not one of %s", e.ConfidentialVM, strings.Join(ConfidentialVMEncryptionTypes, ", "))
 		}
 		if img != nil && !strings.Contains(strings.ToLower(img.SecurityType), "confidentialvm") {
@@ -849,7 +927,7 @@ func (d *decoder) encryption(labels []string, e *model.Encryption, src *model.So
 
 // edgeZones decodes a version's edge zones; each zone's parent region must
 // be a target region of the version.
-func (d *decoder) edgeZones(vp []string, v *model.ImageVersion, img *model.ImageDefinition, zones map[string]rawEdge) {
+func (d *decoder) edgeZones(vp []string, g *model.Gallery, v *model.ImageVersion, img *model.ImageDefinition, zones map[string]rawEdge) {
 	if len(zones) == 0 {
 		return
 	}
@@ -874,6 +952,7 @@ func (d *decoder) edgeZones(vp []string, v *model.ImageVersion, img *model.Image
 			d.errorf(at(p, "storage"), "edge zone storage type %q is not one of %s", ez.Storage, strings.Join(model.EdgeStorageTypes, ", "))
 		}
 		ez.Encryption = d.encryption(at(p, "encryption"), z.Encryption, v.Source, img)
+		d.sharedEncryption(at(p, "encryption"), g, ez.Encryption)
 		v.EdgeZones[name] = ez
 	}
 }

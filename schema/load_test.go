@@ -198,7 +198,7 @@ func TestConcurrentVMs(t *testing.T) {
 		replicas int
 		warning  bool
 	}{
-		{1, 1, false}, {20, 1, false}, {21, 2, false}, {120, 6, false}, {201, 11, false}, {2000, 100, false}, {2001, 100, true}, {5000, 100, true},
+		{1, 1, false}, {50, 1, false}, {51, 2, false}, {120, 3, false}, {500, 10, false}, {5000, 100, false}, {5001, 100, true}, {20000, 100, true},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.vms), func(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/model"
-	"github.com/curator-dev/curator/schema"
 )
 
 // armCall is one raw request to the emulator of a state folder, as another
@@ -34,7 +33,7 @@ func rawARM(t *testing.T, state string, calls ...armCall) []map[string]any {
 	defer srv.Close()
 	var out []map[string]any
 	for _, c := range calls {
-		url := srv.URL() + "/subscriptions/" + schema.DefaultSubscription + "/resourceGroups/" + schema.DefaultResourceGroup + c.path + "?api-version=" + c.apiVersion
+		url := srv.URL() + "/subscriptions/" + model.DefaultSubscription + "/resourceGroups/" + model.DefaultResourceGroup + c.path + "?api-version=" + c.apiVersion
 		req, err := http.NewRequest(c.method, url, strings.NewReader(c.body))
 		if err != nil {
 			t.Fatal(err)

@@ -372,13 +372,14 @@ galleries: other: location: "westeurope"
 
 // The golden images of today — Trusted Launch x64 and Arm64, a snapshot
 // with a data disk encrypted per region, a shallow canary, a safety
-// profile, a directly shared gallery — apply to the local target and plan
-// no changes afterwards.
+// profile, a directly shared gallery (holding no encrypted version, as the
+// service requires) — apply to the local target and plan no changes
+// afterwards.
 func TestGoldenImagesExample(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	dir := filepath.Join("..", "..", "examples", "golden-images")
-	expect(t, curator(t, state, "validate", dir), 0, "1 gallery, 2 definitions, 3 versions, 0 shares: valid")
-	expect(t, curator(t, state, "apply", "--auto-approve", dir), 0, "Apply complete: 7 done, 0 failed")
+	expect(t, curator(t, state, "validate", dir), 0, "2 galleries, 2 definitions, 3 versions, 0 shares: valid")
+	expect(t, curator(t, state, "apply", "--auto-approve", dir), 0, "Apply complete: 8 done, 0 failed")
 	expect(t, curator(t, state, "plan", "--detailed-exitcode", dir), 0, "No changes.")
 }
 

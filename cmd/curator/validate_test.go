@@ -56,7 +56,7 @@ galleries: g: {
 	location: "westeurope"
 	images: app: {
 		publisher: "P", offer: "O", sku: "S", osType: "Linux", osState: "Generalized"
-		versions: "1.0.0": replicas: concurrentVMs: 4000
+		versions: "1.0.0": replicas: concurrentVMs: 6000
 	}
 }
 `},
