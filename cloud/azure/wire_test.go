@@ -61,7 +61,7 @@ func (r *recorder) wrap(next http.Handler) http.Handler {
 			data, _ := io.ReadAll(req.Body)
 			req.Body = io.NopCloser(bytes.NewReader(data))
 			r.mu.Lock()
-			if r.recording && strings.Contains(strings.ToLower(req.URL.Path), "/microsoft.compute/") {
+			if lp := strings.ToLower(req.URL.Path); r.recording && (strings.Contains(lp, "/microsoft.compute/") || strings.Contains(lp, "/microsoft.authorization/roleassignments/")) {
 				var body any
 				if len(data) > 0 {
 					_ = json.Unmarshal(data, &body)
@@ -182,6 +182,18 @@ func TestWireFormat(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "gallery-community", example: "CommunityGallery_Create",
+			run: func(c *azure.Client) error {
+				return c.CreateGallery(ctx, "public", &model.Gallery{Location: "westeurope", Description: "community", Sharing: &model.Sharing{Permission: "Community",
+					Community: &model.Community{PublisherURI: "https://contoso.example", PublisherEmail: "images@contoso.example", EULA: "https://contoso.example/eula", Prefix: "contoso"}}})
+			},
+			check: func(t *testing.T, st *model.State) {
+				if s := st.Galleries["public"].Sharing; s == nil || s.Permission != "Community" || s.Community == nil || s.Community.Prefix != "contoso" {
+					t.Errorf("sharing = %+v", s)
+				}
+			},
+		},
 		{name: "image-trusted-launch", example: "GalleryImage_Create", run: createImage("tl", tl()), check: sameImage("tl", tl())},
 		{name: "image-arm64", example: "GalleryImage_Create", run: createImage("arm", arm64()), check: sameImage("arm", arm64())},
 		{
@@ -256,6 +268,31 @@ func TestWireFormat(t *testing.T) {
 			},
 		},
 		{
+			name: "share-add", example: "Gallery_AddToSharingProfile",
+			setup: []step{func(c *azure.Client) error {
+				return c.CreateGallery(ctx, "shared", &model.Gallery{Location: "westeurope", Sharing: &model.Sharing{Permission: "Groups"}})
+			}},
+			run: func(c *azure.Client) error {
+				return c.UpdateSharing(ctx, "shared", "Add", []string{"34a4ab42-0d72-47d9-bd1a-aed207386dac"}, []string{"c24c76aa-8897-4027-9b03-8f7928b54ff6"})
+			},
+			check: func(t *testing.T, st *model.State) {
+				if s := st.Galleries["shared"].Sharing; s == nil || len(s.Subscriptions) != 1 || len(s.Tenants) != 1 {
+					t.Errorf("sharing = %+v", s)
+				}
+			},
+		},
+		{
+			name: "share-role-assignment", example: "RoleAssignments_CreateForResource",
+			run: func(c *azure.Client) error {
+				return c.CreateRoleAssignment(ctx, model.GalleryAddress("g"), &model.Share{PrincipalID: "ce2ce14e-85d7-4629-bdbc-454d0519d987", PrincipalType: "User", Role: "Reader"})
+			},
+			check: func(t *testing.T, st *model.State) {
+				if n := len(st.Galleries["g"].Shares); n != 1 {
+					t.Errorf("%d role assignments on the gallery, want 1", n)
+				}
+			},
+		},
+		{
 			// Removing the end of life: a PATCH would keep it, so the
 			// definition and the version are PUT whole.
 			name: "clear-end-of-life", example: "GalleryImage_Create, GalleryImageVersion_Create_WithSnapshotsAsSource",
@@ -280,7 +317,7 @@ func TestWireFormat(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, rec := setupRecorded(t)
-			if tc.name != "gallery-groups-softdelete" {
+			if !strings.HasPrefix(tc.name, "gallery-") {
 				if err := c.CreateGallery(ctx, "g", &model.Gallery{Location: "westeurope"}); err != nil {
 					t.Fatal(err)
 				}
