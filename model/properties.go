@@ -424,7 +424,7 @@ var GalleryProperties = []Property{
 		Kind: String, Ref: ref(func(g *Gallery) *string { return &g.Description })},
 	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: "at most 50 tags with curator's ownership tag"},
 	{CUE: "sharing.permission", ARM: []string{"properties.sharingProfile.permissions"}, Mutability: Updatable, Default: "Private",
-		Rule: "Groups only on a gallery created with it; Community needs sharing.community"},
+		Rule: "Groups and Community only on a gallery created so (a change to either forces a replace); Community needs sharing.community; no encrypted version in a Groups or Community gallery, and versions made in its region"},
 	{CUE: "sharing.subscriptions", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 30 subscriptions"},
 	{CUE: "sharing.tenants", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 5 tenants"},
 	{CUE: "sharing.community", ARM: []string{"properties.sharingProfile.communityGalleryInfo"}, Mutability: Updatable,
@@ -451,7 +451,7 @@ var ImageProperties = []Property{
 	{CUE: "architecture", ARM: []string{"properties.architecture"}, Mutability: ForcesReplace, Default: "x64", Since: "2021-10-01", Rule: "Arm64 needs hyperVGeneration V2",
 		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.Architecture })},
 	{CUE: "securityType", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
-		Rule: "the SecurityType feature; needs hyperVGeneration V2"},
+		Rule: "the SecurityType feature, always sent (Standard when left out); other than Standard needs hyperVGeneration V2"},
 	{CUE: "features", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
 		Rule: "SecurityType is written as securityType"},
 	{CUE: "allowUpdateImage", ARM: []string{"properties.allowUpdateImage"}, Mutability: Updatable, PatchClears: true, Default: "false", Since: "2024-03-03",
@@ -516,6 +516,7 @@ var VersionProperties = []Property{
 	{CUE: "edgeZones", ARM: []string{
 		"properties.publishingProfile.targetExtendedLocations[].name",
 		"properties.publishingProfile.targetExtendedLocations[].extendedLocation.name",
+		"properties.publishingProfile.targetExtendedLocations[].extendedLocation.type",
 		"properties.publishingProfile.targetExtendedLocations[].extendedLocationReplicaCount",
 		"properties.publishingProfile.targetExtendedLocations[].storageAccountType",
 	}, Mutability: PerRegion, Rule: "the parent region is a target region"},
@@ -529,29 +530,35 @@ var VersionProperties = []Property{
 	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
 }
 
-// Unsupported are the writable ARM properties curator deliberately leaves
-// alone, with the reason. curator neither sets nor diffs them.
+// Unsupported are the writable ARM properties of the 2026-03-03 models
+// (armcompute Gallery, GalleryImage, GalleryImageVersion; armauthorization
+// role assignments) that curator cannot express, with the reason. curator
+// neither sets nor diffs them. TestEveryWritablePropertyIsExpressible
+// (cmd/curator) walks the SDK's models and holds every other writable
+// property to reaching the wire from a configuration.
 var Unsupported = map[string]string{
-	"properties.identifier.uniqueName":                                             "read-only: the service names the gallery",
-	"properties.sharingProfile.groups[].type":                                      "derived from sharing.subscriptions and sharing.tenants",
-	"properties.softDeletePolicy.retentionPeriodInDays":                            "the service's default retention; not settable in every api-version",
-	"properties.softDeletePolicy.gracePeriodInDays":                                "the service's default grace period; not settable in every api-version",
-	"properties.features[].startsAtVersion":                                        "feature versioning is preview-only; features apply to every version",
-	"properties.publishingProfile.storageAccountStrategy":                          "preview; the service's default strategy",
-	"properties.publishingProfile.targetRegions[].additionalReplicaSets":           "preview (mixed storage types in one region)",
-	"properties.storageProfile.osDiskImage.sizeInGB":                               "read-only: reported by the service",
-	"properties.storageProfile.dataDiskImages[].sizeInGB":                          "read-only: reported by the service",
-	"properties.securityProfile":                                                   "UEFI key customisation is preview-only",
-	"properties.imageMetadataProfiles":                                             "preview",
-	"properties.restore":                                                           "restoring a soft-deleted version is an operation, not a desired state",
-	"properties.safetyProfile.policyViolations":                                    "reported by users of the image, not by its publisher",
-	"properties.safetyProfile.reportedForPolicyViolation":                          "read-only",
-	"properties.publishingProfile.publishedDate":                                   "read-only: observed, shown by import as a comment",
-	"properties.publishingProfile.targetExtendedLocations[].extendedLocation.type": "always EdgeZone",
-	"identity": "the gallery's managed identity is not modelled yet; curator neither sets nor removes it",
-	"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].securityProfile": "confidential encryption of data disks is not modelled: " +
+	"properties.identifier.uniqueName":                                   "read-only: the service names the gallery",
+	"properties.softDeletePolicy.retentionPeriodInDays":                  "not modelled yet: curator sets isSoftDeleteEnabled only, and the service keeps deleted versions for its default retention",
+	"properties.softDeletePolicy.gracePeriodInDays":                      "not modelled yet: the service's default grace period applies",
+	"properties.features[].startsAtVersion":                              "not modelled yet: curator's features are name → value and apply to every version of the definition",
+	"properties.publishingProfile.storageAccountStrategy":                "not expressible with storage: curator always sends publishingProfile.storageAccountType (Standard_LRS unless configured), which the service does not take together with a strategy (\"Cannot be specified along with storageAccountStrategy\"), so the strategy's PreferStandard_ZRS default of 2025-03-03 never applies",
+	"properties.publishingProfile.targetRegions[].additionalReplicaSets": "not modelled yet: each target region holds its replicas in one storage type (regions.<region>.storage)",
+	"properties.storageProfile.osDiskImage.sizeInGB":                     "read-only: reported by the service",
+	"properties.storageProfile.dataDiskImages[].sizeInGB":                "read-only: reported by the service",
+	"properties.securityProfile":                                         "not modelled yet: UEFI signature customisation (securityProfile.uefiSettings) and secrets provisioning of an image version",
+	"properties.imageMetadataProfiles":                                   "not modelled: image metadata profiles of an image version",
+	"properties.restore":                                                 "an operation, not a desired state: it restores a soft-deleted version, which curator would create again instead",
+	"properties.safetyProfile.policyViolations":                          "reported by users of the image, not by its publisher",
+	"properties.safetyProfile.reportedForPolicyViolation":                "read-only",
+	"properties.publishingProfile.publishedDate":                         "read-only: observed, shown by import as a comment",
+	"identity": "not modelled yet: the gallery's managed identity; curator neither sets nor removes it",
+	"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].securityProfile": "not modelled yet: confidential encryption of data disks; " +
 		"a data disk's encryption is its disk encryption set (model.DataDiskEncryption)",
-	"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile": "confidential encryption of data disks is not modelled",
+	"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile": "not modelled yet: confidential encryption of data disks",
+	// Role assignments (armauthorization RoleAssignmentProperties).
+	"properties.condition":                          "not modelled yet: curator's shares grant a role without an ABAC condition",
+	"properties.conditionVersion":                   "goes with properties.condition",
+	"properties.delegatedManagedIdentityResourceId": "for assignments made through a delegated managed identity (Azure Lighthouse); curator assigns roles to principals directly",
 }
 
 // SetByCurator are the ARM paths curator writes that no configuration

@@ -8,10 +8,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
+
+	"github.com/curator-dev/curator/internal/sdkwalk"
 )
 
 // The REST specification's own example requests, kept as test vectors
@@ -34,30 +35,6 @@ type specVector struct {
 // operation is what a request does: method and resource kind
 // ("PUT version").
 func operation(method, resource string) string { return method + " " + resource }
-
-// requestResource is the kind of resource a request path addresses.
-func requestResource(path string) string {
-	l := strings.ToLower(path)
-	if strings.Contains(l, "/providers/microsoft.authorization/roleassignments/") {
-		return "roleAssignment"
-	}
-	i := strings.Index(l, "/providers/microsoft.compute/galleries/")
-	if i < 0 {
-		return ""
-	}
-	rest := strings.Split(strings.Trim(l[i+len("/providers/microsoft.compute/galleries/"):], "/"), "/")
-	switch {
-	case len(rest) == 2 && rest[1] == "share":
-		return "share"
-	case len(rest) == 1:
-		return "gallery"
-	case len(rest) == 3 && rest[1] == "images":
-		return "image"
-	case len(rest) == 5 && rest[3] == "versions":
-		return "version"
-	}
-	return ""
-}
 
 // requestTypes are the SDK model types of the request bodies, by
 // operation: the checklist of the paths a body may have.
@@ -103,82 +80,6 @@ func init() {
 	registerEnum(armcompute.PossibleGalleryExtendedLocationTypeValues())
 	registerEnum(armcompute.PossibleStorageAccountStrategyValues())
 	registerEnum(armauthorization.PossiblePrincipalTypeValues())
-}
-
-// leaf is one scalar of a JSON body at its path ("properties.features[].name";
-// a map's keys, such as tags, are "*").
-type leaf struct {
-	path  string
-	kind  string // "string", "number", "bool", "object" (an empty one), "array" (an empty one)
-	value any
-}
-
-// leaves lists a JSON body's scalars.
-func leaves(v any, path string, mapKeys bool, out *[]leaf) {
-	join := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 0 {
-			*out = append(*out, leaf{path, "object", nil})
-		}
-		for k, e := range x {
-			if mapKeys {
-				k = "*"
-			}
-			leaves(e, join(k), k == "tags" && path == "", out)
-		}
-	case []any:
-		if len(x) == 0 {
-			*out = append(*out, leaf{path, "array", nil})
-		}
-		for _, e := range x {
-			leaves(e, path+"[]", false, out)
-		}
-	case string:
-		*out = append(*out, leaf{path, "string", x})
-	case float64, json.Number:
-		*out = append(*out, leaf{path, "number", x})
-	case bool:
-		*out = append(*out, leaf{path, "bool", x})
-	}
-}
-
-// typeAt is the SDK type of the field at a body path of root ("" when the
-// path is not in the model).
-func typeAt(root reflect.Type, path string) reflect.Type {
-	t := root
-	for _, part := range strings.Split(path, ".") {
-		part = strings.TrimSuffix(part, "[]")
-		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
-			t = t.Elem()
-		}
-		if t.Kind() == reflect.Map {
-			t = t.Elem()
-			continue
-		}
-		if t.Kind() != reflect.Struct || t == reflect.TypeOf(time.Time{}) {
-			return nil
-		}
-		found := false
-		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).IsExported() && jsonName(t, i) == part {
-				t, found = t.Field(i).Type, true
-				break
-			}
-		}
-		if !found {
-			return nil
-		}
-	}
-	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
-		t = t.Elem()
-	}
-	return t
 }
 
 // notSent are paths of the kept examples curator never sends for the
@@ -243,7 +144,7 @@ func TestRequestsMatchSpecExamples(t *testing.T) {
 			if r.Body == nil {
 				continue
 			}
-			res := requestResource(r.Path)
+			res := sdkwalk.RequestKind(r.Path)
 			if res == "" {
 				t.Fatalf("%s: %s %s addresses no resource curator knows", f, r.Method, r.Path)
 			}
@@ -267,37 +168,33 @@ func TestRequestsMatchSpecExamples(t *testing.T) {
 			root := requestTypes[op]
 			example := map[string]string{} // path → kind, over every example
 			for _, v := range vectors[op] {
-				var ls []leaf
-				leaves(v.Body, "", false, &ls)
-				for _, l := range ls {
-					example[l.path] = l.kind
+				for _, l := range sdkwalk.Leaves(v.Body) {
+					example[l.Path] = l.Kind
 				}
 			}
 			curator := map[string]string{}
 			for _, body := range sent[op] {
-				var ls []leaf
-				leaves(body, "", false, &ls)
-				for _, l := range ls {
-					if _, seen := curator[l.path]; seen && l.kind != "string" {
+				for _, l := range sdkwalk.Leaves(body) {
+					if _, seen := curator[l.Path]; seen && l.Kind != "string" {
 						continue
 					}
-					curator[l.path] = l.kind
-					if k, ok := example[l.path]; ok && k != l.kind {
-						t.Errorf("%s is a %s in curator's body, a %s in the spec's examples", l.path, l.kind, k)
+					curator[l.Path] = l.Kind
+					if k, ok := example[l.Path]; ok && k != l.Kind {
+						t.Errorf("%s is a %s in curator's body, a %s in the spec's examples", l.Path, l.Kind, k)
 					}
-					ft := typeAt(root, l.path)
+					ft := sdkwalk.TypeAt(root, l.Path)
 					if ft == nil {
-						t.Errorf("curator sends %s, which the operation's model (%s) does not have", l.path, root.Name())
+						t.Errorf("curator sends %s, which the operation's model (%s) does not have", l.Path, root.Name())
 						continue
 					}
-					if l.kind == "string" && ft.Kind() == reflect.String && ft.Name() != "string" {
+					if l.Kind == "string" && ft.Kind() == reflect.String && ft.Name() != "string" {
 						values, ok := enumValues[ft]
 						if !ok {
-							t.Errorf("%s is of enum type %s, which enumValues does not list", l.path, ft.Name())
+							t.Errorf("%s is of enum type %s, which enumValues does not list", l.Path, ft.Name())
 							continue
 						}
-						if !contains(values, l.value.(string)) {
-							t.Errorf("curator sends %s = %q, not one of the spec's %s values %v", l.path, l.value, ft.Name(), values)
+						if !contains(values, l.Value.(string)) {
+							t.Errorf("curator sends %s = %q, not one of the spec's %s values %v", l.Path, l.Value, ft.Name(), values)
 						}
 					}
 				}
