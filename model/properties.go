@@ -169,6 +169,11 @@ func (p Property) Value(r any) any {
 	}
 	if e, ok := r.(extensible); ok {
 		if v, ok := (*e.extensions())[p.CUE]; ok {
+			// A resource read back from JSON (a saved plan, the config
+			// cache) holds a whole number as float64: the kind's type.
+			if c, err := p.convert(v); err == nil {
+				return c
+			}
 			return v
 		}
 	}
@@ -431,6 +436,14 @@ var GalleryProperties = []Property{
 		Rule: "publisherUri a URI, prefix 5-16 characters"},
 	{CUE: "softDelete", ARM: []string{"properties.softDeletePolicy.isSoftDeleteEnabled"}, Mutability: Updatable, PatchClears: true, Default: "false", Since: "2021-07-01",
 		Kind: Bool, Ref: ref(func(g *Gallery) *bool { return &g.SoftDelete })},
+	// The soft-delete periods (armcompute v8.4.0, the SDK of api-version
+	// 2026-03-03: "New field GracePeriodInDays, RetentionPeriodInDays in
+	// struct SoftDeletePolicy"). Left out, the service's own periods
+	// apply and are not managed.
+	{CUE: "softDeleteRetentionDays", ARM: []string{"properties.softDeletePolicy.retentionPeriodInDays"}, Mutability: Updatable, Since: "2026-03-03",
+		Kind: Int, Rule: "≥ 1, with softDelete: true"},
+	{CUE: "softDeleteGraceDays", ARM: []string{"properties.softDeletePolicy.gracePeriodInDays"}, Mutability: Updatable, Since: "2026-03-03",
+		Kind: Int, Rule: "≥ 1, with softDelete: true"},
 }
 
 // ImageProperties are an image definition's properties, in the order
@@ -538,8 +551,6 @@ var VersionProperties = []Property{
 // property to reaching the wire from a configuration.
 var Unsupported = map[string]string{
 	"properties.identifier.uniqueName":                                   "read-only: the service names the gallery",
-	"properties.softDeletePolicy.retentionPeriodInDays":                  "not modelled yet: curator sets isSoftDeleteEnabled only, and the service keeps deleted versions for its default retention",
-	"properties.softDeletePolicy.gracePeriodInDays":                      "not modelled yet: the service's default grace period applies",
 	"properties.features[].startsAtVersion":                              "not modelled yet: curator's features are name → value and apply to every version of the definition",
 	"properties.publishingProfile.storageAccountStrategy":                "not expressible with storage: curator always sends publishingProfile.storageAccountType (Standard_LRS unless configured), which the service does not take together with a strategy (\"Cannot be specified along with storageAccountStrategy\"), so the strategy's PreferStandard_ZRS default of 2025-03-03 never applies",
 	"properties.publishingProfile.targetRegions[].additionalReplicaSets": "not modelled yet: each target region holds its replicas in one storage type (regions.<region>.storage)",

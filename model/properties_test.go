@@ -131,3 +131,29 @@ func TestScalarThroughARM(t *testing.T) {
 		}
 	}
 }
+
+// TestIntExtensionSurvivesJSON: a whole-number property kept in a
+// resource's extensions reads back as an int after the resource went
+// through JSON (saved plans and the config cache hold resources as JSON),
+// so the planner's comparison does not see 7 and 7.0 as a change.
+func TestIntExtensionSurvivesJSON(t *testing.T) {
+	p, ok := PropertyByCUE(GalleryProperties, "softDeleteRetentionDays")
+	if !ok || p.Ref != nil || p.Kind != Int {
+		t.Fatalf("softDeleteRetentionDays is not an Int kept in extensions: %+v", p)
+	}
+	g := &Gallery{Location: "westeurope", SoftDelete: true}
+	if err := p.SetValue(g, 7); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Gallery
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Value(&back); got != 7 {
+		t.Errorf("after JSON: %v (%T), want 7 (int)", got, got)
+	}
+}

@@ -141,7 +141,7 @@ func TestFastPathInvalidCorpus(t *testing.T) {
 		"arm64-needs-v2": byRules, "concurrent-vms-invalid": byRules, "config-name-invalid": byRules,
 		"confidential-data-disk-type-on-os-disk": byRules, "sharing-community-encrypted-version": byRules,
 		"sharing-community-version-outside-region": byRules, "sharing-groups-encrypted-version": byRules,
-		"sharing-too-many":   byRules,
+		"sharing-too-many": byRules, "soft-delete-periods-without-soft-delete": byRules,
 		"data-disks-invalid": byRules, "duplicate-publisher-offer-sku": byRules,
 		"duplicate-region-after-normalisation": byRules, "duplicate-share": byRules,
 		"edge-zone-invalid": byRules, "encryption-invalid": byRules, "end-of-life-not-date": byRules,

@@ -379,6 +379,11 @@ func (d *decoder) gallery(name string, rg *rawGallery) *model.Gallery {
 		Pos:          d.pos(p...),
 	}
 	d.scalars(p, model.GalleryProperties, g)
+	for _, cue := range []string{"softDeleteRetentionDays", "softDeleteGraceDays"} {
+		if q, ok := model.PropertyByCUE(model.GalleryProperties, cue); ok && q.IsSet(g) && !g.SoftDelete {
+			d.errorf(at(p, cue), "%s goes with softDelete: true", cue)
+		}
+	}
 	d.sharing(at(p, "sharing"), g.Sharing)
 	g.Shares = d.shares(at(p, "shares"), rg.Shares)
 	g.Images = map[string]*model.ImageDefinition{}
