@@ -25,6 +25,8 @@ type Elector struct {
 	// repository's elections (Share): the elector campaigns only while
 	// Take allows it, and resigns when Excess says so.
 	Quota *Quota
+	// Busy, if set, says a leader's apply runs: it resigns only after.
+	Busy func() bool
 
 	mu     sync.Mutex
 	term   context.Context // nil while following
@@ -137,7 +139,7 @@ func (e *Elector) lead(ctx context.Context, h *HeldLease) {
 		case <-ctx.Done():
 			why = fmt.Errorf("%w: stopping", ErrLeadershipLost)
 		case <-excess:
-			if e.Quota.Excess() {
+			if (e.Busy == nil || !e.Busy()) && e.Quota.Excess() {
 				r, n, _ := e.Quota.Counts()
 				why = fmt.Errorf("%w: resigned, this replica leads more than its share of %d configurations over %d replicas", ErrLeadershipLost, n, r)
 			}

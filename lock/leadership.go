@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -27,6 +28,7 @@ type Leadership struct {
 	stderr        io.Writer
 	elected       func() // asks for a reconcile when this watcher becomes leader
 	renewFailures prometheus.Counter
+	applying      atomic.Int32 // applies running in a term
 
 	mu      sync.Mutex
 	elector *Elector
@@ -130,6 +132,7 @@ func (l *Leadership) Campaign(t model.Target) error {
 			return fmt.Errorf("leader election: %w", err)
 		}
 		e.Quota, l.quota = q, q
+		e.Busy = func() bool { return l.applying.Load() > 0 }
 	}
 	e.OnChange = func(leader bool, why string) {
 		if leader {
@@ -166,7 +169,9 @@ func (l *Leadership) Leads() bool {
 
 // Term returns the context an apply runs in: ctx within the leader's term
 // (it ends when the lease is lost), or ctx itself when there is no
-// election; ok is false when this watcher must not apply.
+// election; ok is false when this watcher must not apply. The apply runs
+// until ctx ends: a replica sharing a repository's elections resigns this
+// one only then.
 func (l *Leadership) Term(ctx context.Context) (context.Context, bool) {
 	if !l.apply {
 		return nil, false
@@ -188,7 +193,11 @@ func (l *Leadership) Term(ctx context.Context) (context.Context, bool) {
 	}
 	run, cancel := context.WithCancelCause(ctx)
 	stop := context.AfterFunc(term, func() { cancel(context.Cause(term)) })
-	context.AfterFunc(run, func() { stop() })
+	l.applying.Add(1)
+	context.AfterFunc(run, func() {
+		stop()
+		l.applying.Add(-1)
+	})
 	return run, true
 }
 

@@ -111,7 +111,8 @@ type Leader interface {
 	// nothing); an error means the election cannot be held.
 	Campaign(t model.Target) error
 	// Term returns the context an apply runs in (it ends when the
-	// leadership does) and whether this watcher leads now.
+	// leadership does, or with ctx, which the watcher ends when the apply
+	// is over) and whether this watcher leads now.
 	Term(ctx context.Context) (context.Context, bool)
 }
 
@@ -353,6 +354,11 @@ func (w *Watcher) reconcile(ctx context.Context, o *Outcome) {
 		return
 	}
 	if w.opts.Leader != nil {
+		// The apply's context ends with it, so the election knows when
+		// no apply runs (a replica resigns only then).
+		var applied context.CancelFunc
+		ctx, applied = context.WithCancel(ctx)
+		defer applied()
 		term, leads := w.opts.Leader.Term(ctx)
 		if !leads {
 			p.Close()

@@ -192,6 +192,13 @@ func TestWatchReplicasShareConfigurations(t *testing.T) {
 		}
 	}
 	spread := v.counts
+	// Each configuration was applied by one replica: a replica resigns
+	// the elections beyond its share only once their apply is over.
+	for path, ps := range writers(0) {
+		if len(ps) != 1 {
+			t.Errorf("%s was written by replicas %v while they started, want one", path, ps)
+		}
+	}
 	// A change to every configuration: each applied by exactly one
 	// replica, its leader.
 	mark := len(w.arm.writes())
