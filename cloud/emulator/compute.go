@@ -162,9 +162,9 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, k kind, ba
 	case kindGallery:
 		err = s.validateGallery(res, existing)
 	case kindImage:
-		err = s.validateImage(res, existing)
+		err = s.validateImage(res, existing, v)
 	case kindVersion:
-		err = s.validateVersion(res, existing)
+		err = s.validateVersion(res, existing, v)
 	}
 	if err != nil {
 		return err
@@ -338,7 +338,7 @@ func oneOf(v string, allowed []string) bool {
 	return false
 }
 
-func (s *Server) validateImage(res, existing *resource) *armError {
+func (s *Server) validateImage(res, existing *resource, apiVersion string) *armError {
 	p := props(res)
 	id, _ := p["identifier"].(map[string]any)
 	if id == nil || str(id["publisher"]) == "" || str(id["offer"]) == "" || str(id["sku"]) == "" {
@@ -350,9 +350,7 @@ func (s *Server) validateImage(res, existing *resource) *armError {
 	if !oneOf(str(p["osState"]), osStates) {
 		return errorf(http.StatusBadRequest, "InvalidParameter", "The value '%s' of parameter 'osState' is not allowed. Allowed values are: Generalized, Specialized.", str(p["osState"]))
 	}
-	if str(p["hyperVGeneration"]) == "" {
-		p["hyperVGeneration"] = "V1"
-	}
+	imageDefaults(p, existing, apiVersion)
 	if !oneOf(str(p["hyperVGeneration"]), hyperVGen) {
 		return errorf(http.StatusBadRequest, "InvalidParameter", "The value '%s' of parameter 'hyperVGeneration' is not allowed. Allowed values are: V1, V2.", str(p["hyperVGeneration"]))
 	}
@@ -405,7 +403,7 @@ func versionSource(p map[string]any) string {
 	return ""
 }
 
-func (s *Server) validateVersion(res, existing *resource) *armError {
+func (s *Server) validateVersion(res, existing *resource, apiVersion string) *armError {
 	p := props(res)
 	pp, _ := p["publishingProfile"].(map[string]any)
 	if pp == nil {
@@ -416,16 +414,12 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 	if pp["replicaCount"] == nil {
 		pp["replicaCount"] = float64(1)
 	}
-	if str(pp["storageAccountType"]) == "" {
-		pp["storageAccountType"] = "Standard_LRS"
+	if e := storageDefaults(pp, existing, apiVersion); e != nil {
+		return e
 	}
 	common, _ := pp["replicaCount"].(float64)
 	if common < 1 || common > maxReplicas || common != math.Trunc(common) {
 		return errorf(http.StatusBadRequest, "InvalidParameter", "The value %v of parameter 'publishingProfile.replicaCount' is out of range. The value must be between 1 and %d, inclusive.", pp["replicaCount"], maxReplicas)
-	}
-	canonicalize(pp, "storageAccountType", storages)
-	if !oneOf(str(pp["storageAccountType"]), storages) {
-		return errorf(http.StatusBadRequest, "InvalidParameter", "The value '%s' of parameter 'storageAccountType' is not allowed. Allowed values are: %s.", str(pp["storageAccountType"]), strings.Join(storages, ", "))
 	}
 	regions, _ := pp["targetRegions"].([]any)
 	if len(regions) == 0 {
@@ -450,7 +444,7 @@ func (s *Server) validateVersion(res, existing *resource) *armError {
 			return errorf(http.StatusBadRequest, "InvalidParameter", "The value %v of parameter 'regionalReplicaCount' for region '%s' is out of range. The value must be between 1 and %d, inclusive.", m["regionalReplicaCount"], n, maxReplicas)
 		}
 		if str(m["storageAccountType"]) == "" {
-			m["storageAccountType"] = pp["storageAccountType"]
+			m["storageAccountType"] = regionStorage(pp, n)
 		}
 		canonicalize(m, "storageAccountType", storages)
 		if !oneOf(str(m["storageAccountType"]), storages) {

@@ -220,7 +220,9 @@ func TestLifecycleThroughSDK(t *testing.T) {
 	if rs == nil || *rs.AggregatedState != armcompute.AggregatedReplicationStateCompleted || len(rs.Summary) != 2 {
 		t.Fatalf("replication status = %+v", rs)
 	}
-	if *v.Properties.PublishingProfile.ReplicaCount != 1 || *v.Properties.PublishingProfile.TargetRegions[0].StorageAccountType != armcompute.StorageAccountTypeStandardLRS {
+	// The service's defaults from 2025-03-03: strategy PreferStandard_ZRS,
+	// and both regions offer ZRS.
+	if pp := v.Properties.PublishingProfile; *pp.ReplicaCount != 1 || pp.StorageAccountType != nil || *pp.StorageAccountStrategy != armcompute.StorageAccountStrategyPreferStandardZRS || *pp.TargetRegions[0].StorageAccountType != armcompute.StorageAccountTypeStandardZRS {
 		t.Fatalf("defaults not applied: %+v", v.Properties.PublishingProfile)
 	}
 
