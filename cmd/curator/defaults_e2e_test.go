@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -187,7 +188,7 @@ func TestImportOfDefinitionsUnderOldAndNewDefaults(t *testing.T) {
 		gen, st, _ := definitionSecurity(answers[i])
 		t.Logf("%s (made with api-version %s): the service holds hyperVGeneration %q, SecurityType %q", d.name, d.apiVersion, gen, st)
 		block := importedBlock(t, imported, d.name)
-		if wantGen := gen == "V2"; wantGen != strings.Contains(block, `hyperVGeneration: "V2"`) {
+		if wantGen := gen == "V2"; wantGen != regexp.MustCompile(`hyperVGeneration:\s+"V2"`).MatchString(block) {
 			t.Errorf("%s: the import does not say the generation the service holds (%s):\n%s", d.name, gen, block)
 		}
 		switch model.NormalizeSecurityType(st) {
@@ -196,7 +197,8 @@ func TestImportOfDefinitionsUnderOldAndNewDefaults(t *testing.T) {
 				t.Errorf("%s: no security type (%q) imported as one:\n%s", d.name, st, block)
 			}
 		default:
-			if !strings.Contains(block, `securityType: "`+st+`"`) {
+			// cue fmt aligns the values of a block: any run of blanks.
+			if !regexp.MustCompile(`securityType:\s+"` + regexp.QuoteMeta(st) + `"`).MatchString(block) {
 				t.Errorf("%s: security type %q not imported:\n%s", d.name, st, block)
 			}
 		}
