@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -155,8 +156,8 @@ func (g *shareGroup) join(ctx context.Context) (*HeldLease, int) {
 		if err == nil {
 			return h, i
 		}
-		if ctx.Err() != nil {
-			return nil, -1
+		if !errors.Is(err, ErrLeaseHeld) {
+			return nil, -1 // the Blob service is out of reach: try again later
 		}
 	}
 	return nil, -1

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -222,7 +223,7 @@ func watchRepo(ctx context.Context, cmd *cobra.Command, g *globals, repo *reposi
 	// settings) share the configurations' elections.
 	var share *lock.Share
 	if f.doApply {
-		share = lock.NewShare(repo.source.String(), lock.LeaseOptions{
+		share = lock.NewShare(shareIdentity(repo.source), lock.LeaseOptions{
 			ConnectionString: os.Getenv(lock.LockConnectionStringEnv),
 			OnRenewFailure:   func(error) { m.renewFailures.Inc() },
 		})
@@ -337,4 +338,16 @@ func repoWatchMux(rw *reconcile.RepoWatch, state *repoState, m *repoMetrics, liv
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// shareIdentity names the repository for its replicas' membership: a
+// folder by its absolute path, a git source by its (redacted) URL, ref and
+// path.
+func shareIdentity(src sources.Source) string {
+	if l, ok := src.(*sources.Local); ok {
+		if abs, err := filepath.Abs(l.Dir); err == nil {
+			return abs
+		}
+	}
+	return src.String()
 }
