@@ -15,6 +15,7 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/cloud/emulator"
 	"github.com/curator-dev/curator/examples/gen/estate"
+	"github.com/curator-dev/curator/internal/testenv"
 	"github.com/curator-dev/curator/model"
 	"github.com/curator-dev/curator/schema"
 )
@@ -32,22 +33,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CURATOR_BE_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(withOwnCache(m))
-}
-
-func withOwnCache(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "curator-test-cache-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	// Tools the tests install (Azurite) stay in the real cache, installed once.
-	if real, err := os.UserCacheDir(); err == nil && os.Getenv("CURATOR_TOOLS_CACHE") == "" {
-		os.Setenv("CURATOR_TOOLS_CACHE", real)
-	}
-	os.Setenv("XDG_CACHE_HOME", dir)
-	return m.Run()
+	os.Exit(testenv.RunWithOwnCache(m))
 }
 
 // checkEstate asserts the cloud holds exactly the configuration: every

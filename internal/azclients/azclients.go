@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/curator-dev/curator/internal/testenv"
 )
 
 // RequireEnv, when set, makes clients that cannot be installed fail the
@@ -107,18 +109,9 @@ func Env(dir, caFile string) []string {
 }
 
 func findScript() (string, error) {
-	dir, err := os.Getwd()
+	path, err := testenv.CIScript("azure-clients.sh")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: it is needed to install the Azure clients", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".ci", "azure-clients.sh"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working folder: cannot find .ci/azure-clients.sh to install the Azure clients")
-		}
-		dir = parent
-	}
+	return path, nil
 }

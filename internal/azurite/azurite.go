@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -21,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/curator-dev/curator/internal/testenv"
 )
 
 // The well-known development account every Azurite serves.
@@ -81,20 +82,11 @@ func Install(ctx context.Context) (string, error) {
 // findScript finds .ci/azurite.sh in the module's root, above the working
 // folder (a test's working folder is its package's).
 func findScript() (string, error) {
-	dir, err := os.Getwd()
+	path, err := testenv.CIScript("azurite.sh")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: it is needed to install Azurite", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".ci", "azurite.sh"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working folder: cannot find .ci/azurite.sh to install Azurite")
-		}
-		dir = parent
-	}
+	return path, nil
 }
 
 var listening = regexp.MustCompile(`listens on (http://127\.0\.0\.1:\d+)`)
