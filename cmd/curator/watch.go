@@ -125,20 +125,9 @@ every configuration on its own and renders one result (see the README's
 				Schedule: schedule,
 				// The estate page shows what an apply left.
 				ReadAfterApply: listen != "",
-				OnStart: func(why string) {
-					rec.Started(why)
-					fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
-				},
-				OnPlan: func(p *planner.Plan) {
-					rec.Planned(p)
-					m.requests.Add(float64(p.ARMRequests))
-					m.drift.Set(float64(len(p.Changes)))
-					fmt.Fprintln(out, planner.SummaryLine(p))
-				},
-				OnOutcome: func(o reconcile.Outcome) {
-					rec.Outcome(o)
-					reportOutcome(out, errw, m, o)
-				},
+				OnStart:        onStart(rec, out),
+				OnPlan:         onPlan(rec, m, out),
+				OnOutcome:      func(o reconcile.Outcome) { rec.Outcome(o); reportOutcome(out, errw, m, o) },
 			})
 			if err != nil {
 				return fmt.Errorf("--schedule: %w", err)
@@ -213,6 +202,25 @@ func watchMux(w *reconcile.Watcher, m *metrics, live estateview.Configurations) 
 
 // reportOutcome prints a reconcile's outcome and counts it in the metrics
 // (curator_reconcile_total's result: ok, invalid or error).
+// onStart and onPlan are a watched configuration's hooks, shared by watch
+// of one configuration and of a repository: tell the estate page, count in
+// the metrics, print the line.
+func onStart(rec *estateRecorder, out io.Writer) func(why string) {
+	return func(why string) {
+		rec.Started(why)
+		fmt.Fprintf(out, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
+	}
+}
+
+func onPlan(rec *estateRecorder, m *metrics, out io.Writer) func(*planner.Plan) {
+	return func(p *planner.Plan) {
+		rec.Planned(p)
+		m.requests.Add(float64(p.ARMRequests))
+		m.drift.Set(float64(len(p.Changes)))
+		fmt.Fprintln(out, planner.SummaryLine(p))
+	}
+}
+
 func reportOutcome(out, errw io.Writer, m *metrics, o reconcile.Outcome) {
 	result := "ok"
 	switch o.Kind {

@@ -22,7 +22,6 @@ import (
 	"github.com/curator-dev/curator/cloud/azure"
 	"github.com/curator-dev/curator/estateview"
 	"github.com/curator-dev/curator/lock"
-	"github.com/curator-dev/curator/planner"
 	"github.com/curator-dev/curator/reconcile"
 	"github.com/curator-dev/curator/sources"
 )
@@ -258,16 +257,8 @@ func watchRepo(ctx context.Context, cmd *cobra.Command, g *globals, repo *reposi
 			})
 			w, err := reconcile.NewWatcher(r, reconcile.WatchOptions{
 				Apply: f.doApply, Leader: lead, Schedule: f.schedule, ReadAfterApply: f.listen != "",
-				OnStart: func(why string) {
-					rec.Started(why)
-					fmt.Fprintf(pout, "%s reconcile (%s)\n", time.Now().UTC().Format(time.RFC3339), why)
-				},
-				OnPlan: func(p *planner.Plan) {
-					rec.Planned(p)
-					cm.requests.Add(float64(p.ARMRequests))
-					cm.drift.Set(float64(len(p.Changes)))
-					fmt.Fprintln(pout, planner.SummaryLine(p))
-				},
+				OnStart: onStart(rec, pout),
+				OnPlan:  onPlan(rec, cm, pout),
 				OnOutcome: func(o reconcile.Outcome) {
 					rec.Outcome(o)
 					state.outcome(path, o)
