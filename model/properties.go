@@ -517,7 +517,7 @@ var VersionProperties = []Property{
 		"properties.publishingProfile.targetRegions[].encryption.osDiskImage.securityProfile.secureVMDiskEncryptionSetId",
 		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].lun",
 		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].diskEncryptionSetId",
-	}, Mutability: PerRegion, Rule: "data disk LUNs among the source's; Confidential VM encryption only on a ConfidentialVM image"},
+	}, Mutability: PerRegion, Rule: "data disk LUNs among the source's; Confidential VM encryption only on a ConfidentialVM image; a disk encrypted in one target region is encrypted in every target region"},
 	{CUE: "replicationMode", ARM: []string{"properties.publishingProfile.replicationMode"}, Mutability: ForcesReplace, Default: "Full", Since: "2021-07-01",
 		Kind: String, Ref: ref(func(v *ImageVersion) *string { return &v.ReplicationMode })},
 	{CUE: "excludeFromLatest", ARM: []string{"properties.publishingProfile.excludeFromLatest"}, Mutability: Updatable, Default: "false", Since: "2018-06-01",

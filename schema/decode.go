@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -661,6 +662,7 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 		return v
 	}
 	written := map[string]string{}
+	paths := map[string][]string{}
 	for _, r := range slices.Sorted(maps.Keys(regions)) {
 		rr := regions[r]
 		rp := at(regionsPath, r)
@@ -682,7 +684,9 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 		tr.Encryption = d.encryption(at(rp, "encryption"), rr.Encryption, v.Source, img)
 		d.sharedEncryption(at(rp, "encryption"), g, tr.Encryption)
 		v.Regions[n] = tr
+		paths[n] = rp
 	}
+	d.encryptedEverywhere(v.Regions, paths)
 	if _, ok := v.Regions[v.Location]; !ok && v.Location != "" {
 		d.errorf(at(vp, "location"), "source region %s is not among the target regions (%s): add `%s: {}` to regions, or set location to one of them", v.Location, strings.Join(slices.Sorted(maps.Keys(v.Regions)), ", "), v.Location)
 	}
@@ -836,6 +840,18 @@ var ConfidentialVMEncryptionTypes = []string{"EncryptedVMGuestStateOnlyWithPmk",
 // data disks only.
 const dataDiskOnlyConfidentialType = "DataDiskEncryptedWithCmk"
 
+// confidentialImage is the one security type whose versions take
+// confidential VM encryption. "Create a confidential VM from an Azure
+// Compute Gallery image": a ConfidentialVM image's source "already has VM
+// Guest State information and may also have confidential disk encryption
+// enabled", and its version's encryption type must match the source's; a
+// ConfidentialVMSupported image's source "doesn't have VM Guest state
+// information and confidential disk encryption", and the VM made from it
+// chooses the confidential encryption. The Azure Compute Gallery overview
+// describes TrustedLaunchAndConfidentialVmSupported as the same kind of
+// "generic Gen2 image that does not contain the VMGS blob".
+const confidentialImage = "ConfidentialVM"
+
 // sharedPermission is the gallery's sharing permission when it shares its
 // images beyond RBAC (Groups or Community), "" otherwise.
 func sharedPermission(g *model.Gallery) string {
@@ -896,8 +912,8 @@ func (d *decoder) encryption(labels []string, e *model.Encryption, src *model.So
 		case !slices.Contains(ConfidentialVMEncryptionTypes, e.ConfidentialVM):
 			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption %q is not one of %s", e.ConfidentialVM, strings.Join(ConfidentialVMEncryptionTypes, ", "))
 		}
-		if img != nil && !strings.Contains(strings.ToLower(img.SecurityType), "confidentialvm") {
-			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption needs an image definition whose securityType supports Confidential VMs (ConfidentialVM, ConfidentialVmSupported or TrustedLaunchAndConfidentialVmSupported)")
+		if img != nil && img.SecurityType != confidentialImage {
+			d.errorf(at(labels, "confidentialVM"), "confidential VM encryption needs an image definition with securityType %q (it has %q): only a ConfidentialVM image holds the VM guest state that confidential disk encryption goes with; ConfidentialVmSupported and TrustedLaunchAndConfidentialVmSupported images hold none, and a VM made from them chooses its confidential encryption itself", confidentialImage, cmp.Or(img.SecurityType, model.SecurityTypeStandard))
 		}
 	}
 	if e.ConfidentialVMEncryptionSet != "" && e.ConfidentialVM == "" {
@@ -928,6 +944,67 @@ func (d *decoder) encryption(labels []string, e *model.Encryption, src *model.So
 		e.DataDisks = nil
 	}
 	return e
+}
+
+// encryptedEverywhere holds a version to the service's rule that a disk
+// encrypted with a disk encryption set in one target region is encrypted
+// in every target region. "Troubleshoot shared image galleries in Azure"
+// lists the service's refusals "A disk encryption set is required for disk
+// … in target region … since disk encryption set … is used for the
+// corresponding disk in region …", for the OS disk and for each data disk
+// LUN, with the workaround "use encryption in all regions"; "Create an
+// encrypted image version with customer-managed keys" asks for a disk
+// encryption set in each region the image is replicated to. The rule names
+// target regions; edge zones are not held to it. paths are the regions'
+// positions in the configuration.
+func (d *decoder) encryptedEverywhere(regions map[string]model.TargetRegion, paths map[string][]string) {
+	names := slices.Sorted(maps.Keys(regions))
+	// The first region (in name order) that encrypts each disk: "" is the
+	// OS disk, "LUN n" a data disk.
+	first := map[string]string{}
+	var disks []string
+	for _, n := range names {
+		for _, disk := range encryptedDisks(regions[n].Encryption) {
+			if _, ok := first[disk]; !ok {
+				first[disk] = n
+				disks = append(disks, disk)
+			}
+		}
+	}
+	for _, n := range names {
+		has := map[string]bool{}
+		for _, disk := range encryptedDisks(regions[n].Encryption) {
+			has[disk] = true
+		}
+		for _, disk := range disks {
+			if has[disk] {
+				continue
+			}
+			what, field := "the OS disk", "osDisk"
+			if disk != "" {
+				what, field = "the data disk at "+disk, "dataDisks"
+			}
+			d.errorf(paths[n], "%s is encrypted with a disk encryption set in region %s but not in %s: the service requires a disk encryption set for a disk in every target region once one region has one; add encryption.%s for %s (a disk encryption set of that region), or encrypt the disk nowhere", what, first[disk], n, field, n)
+		}
+	}
+}
+
+// encryptedDisks are the disks e encrypts with a disk encryption set: ""
+// for the OS disk, "LUN n" for a data disk.
+func encryptedDisks(e *model.Encryption) []string {
+	if e == nil {
+		return nil
+	}
+	var out []string
+	if e.OSDisk != "" {
+		out = append(out, "")
+	}
+	for _, dd := range e.DataDisks {
+		if dd.DiskEncryptionSet != "" {
+			out = append(out, "LUN "+strconv.Itoa(dd.LUN))
+		}
+	}
+	return out
 }
 
 // edgeZones decodes a version's edge zones; each zone's parent region must

@@ -394,9 +394,9 @@ func readEncryption(m map[string]any, region string) (encryption, *armError) {
 }
 
 // checkEncryption: encryption LUNs are the source's data disk LUNs (when
-// the request names its data disks), a disk encrypted in one region is
-// encrypted in every region, confidential VM encryption needs a
-// Confidential VM image, and an existing region's encryption does not
+// the request names its data disks), a disk encrypted in one target region
+// is encrypted in every target region, confidential VM encryption needs a
+// ConfidentialVM image, and an existing region's encryption does not
 // change.
 func (s *Server) checkEncryption(res *resource, p map[string]any, targets []map[string]any, old map[string]any) *armError {
 	artifact, disks := storage(p)
@@ -432,12 +432,22 @@ func (s *Server) checkEncryption(res *resource, p map[string]any, targets []map[
 			}
 		}
 		if e.confidential {
-			if st := s.parentSecurityType(res); !strings.HasPrefix(strings.ToLower(st), "confidentialvm") {
-				return invalid("The confidential VM encryption of region '%s' needs an image definition with the SecurityType feature ConfidentialVM or ConfidentialVmSupported; it has '%s'.", name, st)
+			// Only a ConfidentialVM image holds the VM guest state that
+			// confidential disk encryption goes with ("Create a
+			// confidential VM from an Azure Compute Gallery image"; the
+			// *Supported types are generic Gen2 images without it, Azure
+			// Compute Gallery overview).
+			if st := s.parentSecurityType(res); !strings.EqualFold(st, "ConfidentialVM") {
+				return invalid("The confidential VM encryption of region '%s' needs an image definition with the SecurityType feature ConfidentialVM; it has '%s'.", name, st)
 			}
 		}
-		encs[name] = e
-		names = append(names, name)
+		// A disk encrypted in one target region is encrypted in every
+		// target region (the service's refusals as "Troubleshoot shared
+		// image galleries in Azure" lists them name target regions only).
+		if _, edge := m["extendedLocation"]; !edge {
+			encs[name] = e
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	for _, a := range names {
