@@ -425,10 +425,18 @@ type Encryption struct {
 	ConfidentialVMEncryptionSet string `json:"confidentialVMEncryptionSet,omitempty"`
 }
 
-// DataDiskEncryption is the disk encryption set of one data disk.
+// DataDiskEncryption is how one data disk is encrypted: its disk
+// encryption set, and for a ConfidentialVM image its confidential
+// encryption (api-version 2026-03-03, DataDiskImageEncryption.securityProfile).
 type DataDiskEncryption struct {
 	LUN               int    `json:"lun"`
-	DiskEncryptionSet string `json:"diskEncryptionSet"`
+	DiskEncryptionSet string `json:"diskEncryptionSet,omitempty"`
+	// ConfidentialVM is the data disk's confidential VM encryption type:
+	// DataDiskEncryptedWithCmk, the one type for data disks.
+	ConfidentialVM string `json:"confidentialVM,omitempty"`
+	// ConfidentialVMEncryptionSet is the secure VM disk encryption set
+	// that holds its customer-managed key.
+	ConfidentialVMEncryptionSet string `json:"confidentialVMEncryptionSet,omitempty"`
 }
 
 // VHDSource is a VHD blob in a storage account.

@@ -517,7 +517,9 @@ var VersionProperties = []Property{
 		"properties.publishingProfile.targetRegions[].encryption.osDiskImage.securityProfile.secureVMDiskEncryptionSetId",
 		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].lun",
 		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].diskEncryptionSetId",
-	}, Mutability: PerRegion, Rule: "data disk LUNs among the source's; Confidential VM encryption only on a ConfidentialVM image; a disk encrypted in one target region is encrypted in every target region"},
+		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].securityProfile.confidentialVMEncryptionType",
+		"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].securityProfile.secureVMDiskEncryptionSetId",
+	}, Mutability: PerRegion, Rule: "data disk LUNs among the source's; Confidential VM encryption only on a ConfidentialVM image (a data disk's: DataDiskEncryptedWithCmk with its secure set); a disk encrypted in one target region is encrypted in every target region"},
 	{CUE: "replicationMode", ARM: []string{"properties.publishingProfile.replicationMode"}, Mutability: ForcesReplace, Default: "Full", Since: "2021-07-01",
 		Kind: String, Ref: ref(func(v *ImageVersion) *string { return &v.ReplicationMode })},
 	{CUE: "excludeFromLatest", ARM: []string{"properties.publishingProfile.excludeFromLatest"}, Mutability: Updatable, Default: "false", Since: "2018-06-01",
@@ -539,6 +541,8 @@ var VersionProperties = []Property{
 		"properties.publishingProfile.targetExtendedLocations[].encryption.osDiskImage.securityProfile.secureVMDiskEncryptionSetId",
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].lun",
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].diskEncryptionSetId",
+		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile.confidentialVMEncryptionType",
+		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile.secureVMDiskEncryptionSetId",
 	}, Mutability: PerRegion},
 	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
 }
@@ -563,9 +567,6 @@ var Unsupported = map[string]string{
 	"properties.safetyProfile.reportedForPolicyViolation":                "read-only",
 	"properties.publishingProfile.publishedDate":                         "read-only: observed, shown by import as a comment",
 	"identity": "not modelled yet: the gallery's managed identity; curator neither sets nor removes it",
-	"properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].securityProfile": "not modelled yet: confidential encryption of data disks; " +
-		"a data disk's encryption is its disk encryption set (model.DataDiskEncryption)",
-	"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile": "not modelled yet: confidential encryption of data disks",
 	// Role assignments (armauthorization RoleAssignmentProperties).
 	"properties.condition":                          "not modelled yet: curator's shares grant a role without an ABAC condition",
 	"properties.conditionVersion":                   "goes with properties.condition",

@@ -939,6 +939,7 @@ func (d *decoder) encryption(labels []string, e *model.Encryption, src *model.So
 			d.errorf(at(p, "lun"), "the source has no data disk at LUN %d", dd.LUN)
 		}
 		d.resourceID(at(p, "diskEncryptionSet"), dd.DiskEncryptionSet, "diskEncryptionSets")
+		d.confidentialDataDisk(p, dd, img)
 	}
 	if len(e.DataDisks) == 0 {
 		e.DataDisks = nil
@@ -1005,6 +1006,36 @@ func encryptedDisks(e *model.Encryption) []string {
 		}
 	}
 	return out
+}
+
+// confidentialDataDisk checks a data disk's confidential encryption
+// (DataDiskImageEncryption.securityProfile, api-version 2026-03-03): the
+// REST spec's DataDiskEncryptedWithCmk is "the Confidential VM Encryption
+// Type which should be used for encrypting the data disks with customer
+// managed keys" (armcompute ConfidentialVMEncryptionTypeDataDiskEncryptedWithCmk),
+// so it is the one type of a data disk and goes with the secure VM disk
+// encryption set that holds the key; like the OS disk's, it needs a
+// ConfidentialVM image.
+func (d *decoder) confidentialDataDisk(p []string, dd model.DataDiskEncryption, img *model.ImageDefinition) {
+	if dd.DiskEncryptionSet == "" && dd.ConfidentialVM == "" && dd.ConfidentialVMEncryptionSet == "" {
+		d.errorf(p, "data disk LUN %d names no encryption: give diskEncryptionSet, or confidentialVM: %q with confidentialVMEncryptionSet", dd.LUN, dataDiskOnlyConfidentialType)
+		return
+	}
+	d.resourceID(at(p, "confidentialVMEncryptionSet"), dd.ConfidentialVMEncryptionSet, "diskEncryptionSets")
+	switch {
+	case dd.ConfidentialVM == "" && dd.ConfidentialVMEncryptionSet != "":
+		d.errorf(at(p, "confidentialVMEncryptionSet"), "a secure VM disk encryption set goes with confidentialVM: %q", dataDiskOnlyConfidentialType)
+		return
+	case dd.ConfidentialVM == "":
+		return
+	case dd.ConfidentialVM != dataDiskOnlyConfidentialType:
+		d.errorf(at(p, "confidentialVM"), "confidential VM encryption %q is not one for data disks: a data disk's is %q (REST spec, ConfidentialVMEncryptionType)", dd.ConfidentialVM, dataDiskOnlyConfidentialType)
+	case dd.ConfidentialVMEncryptionSet == "":
+		d.errorf(at(p, "confidentialVM"), "%q encrypts with a customer-managed key: give confidentialVMEncryptionSet, the secure VM disk encryption set that holds it", dd.ConfidentialVM)
+	}
+	if img != nil && img.SecurityType != confidentialImage {
+		d.errorf(at(p, "confidentialVM"), "confidential VM encryption needs an image definition with securityType %q (it has %q)", confidentialImage, cmp.Or(img.SecurityType, model.SecurityTypeStandard))
+	}
 }
 
 // edgeZones decodes a version's edge zones; each zone's parent region must

@@ -560,6 +560,12 @@ func encryptionFromARM(e *armcompute.EncryptionImages) *model.Encryption {
 		if d.Lun != nil {
 			de.LUN = int(*d.Lun)
 		}
+		if sp := d.SecurityProfile; sp != nil {
+			if sp.ConfidentialVMEncryptionType != nil {
+				de.ConfidentialVM = string(*sp.ConfidentialVMEncryptionType)
+			}
+			de.ConfidentialVMEncryptionSet = str(sp.SecureVMDiskEncryptionSetID)
+		}
 		out.DataDisks = append(out.DataDisks, de)
 	}
 	sort.Slice(out.DataDisks, func(i, j int) bool { return out.DataDisks[i].LUN < out.DataDisks[j].LUN })
@@ -585,7 +591,14 @@ func encryptionToARM(e *model.Encryption) *armcompute.EncryptionImages {
 		out.OSDiskImage = od
 	}
 	for _, d := range e.DataDisks {
-		out.DataDiskImages = append(out.DataDiskImages, &armcompute.DataDiskImageEncryption{Lun: to.Ptr(int32(d.LUN)), DiskEncryptionSetID: to.Ptr(d.DiskEncryptionSet)})
+		dd := &armcompute.DataDiskImageEncryption{Lun: to.Ptr(int32(d.LUN)), DiskEncryptionSetID: optional(d.DiskEncryptionSet)}
+		if d.ConfidentialVM != "" || d.ConfidentialVMEncryptionSet != "" {
+			dd.SecurityProfile = &armcompute.DataDiskImageSecurityProfile{SecureVMDiskEncryptionSetID: optional(d.ConfidentialVMEncryptionSet)}
+			if d.ConfidentialVM != "" {
+				dd.SecurityProfile.ConfidentialVMEncryptionType = to.Ptr(armcompute.ConfidentialVMEncryptionType(d.ConfidentialVM))
+			}
+		}
+		out.DataDiskImages = append(out.DataDiskImages, dd)
 	}
 	return out
 }

@@ -374,9 +374,11 @@ func shallow() *model.ImageVersion {
 }
 
 func confidential() *model.ImageVersion {
-	v := fromSource(&model.Source{Snapshot: osSnap, HostCaching: "ReadOnly"})
+	v := fromSource(&model.Source{Snapshot: osSnap, HostCaching: "ReadOnly",
+		DataDisks: []model.DataDiskSource{{LUN: 0, Snapshot: dataSnp, HostCaching: "ReadOnly"}}})
 	r := v.Regions["westeurope"]
-	r.Encryption = &model.Encryption{ConfidentialVM: "EncryptedWithCmk", ConfidentialVMEncryptionSet: desWE}
+	r.Encryption = &model.Encryption{ConfidentialVM: "EncryptedWithCmk", ConfidentialVMEncryptionSet: desWE,
+		DataDisks: []model.DataDiskEncryption{{LUN: 0, ConfidentialVM: "DataDiskEncryptedWithCmk", ConfidentialVMEncryptionSet: desWE}}}
 	v.Regions["westeurope"] = r
 	return v
 }

@@ -379,6 +379,9 @@ func readEncryption(m map[string]any, region string) (encryption, *armError) {
 		e.os = str(od["diskEncryptionSetId"])
 		if sp, ok := od["securityProfile"].(map[string]any); ok && (str(sp["confidentialVMEncryptionType"]) != "" || str(sp["secureVMDiskEncryptionSetId"]) != "") {
 			e.confidential = true
+			if strings.EqualFold(str(sp["confidentialVMEncryptionType"]), dataDiskConfidentialType) {
+				return e, invalid("The confidential VM encryption type '%s' of region '%s' is for data disks only and cannot encrypt the OS disk.", str(sp["confidentialVMEncryptionType"]), region)
+			}
 		}
 	}
 	dds, _ := enc["dataDiskImages"].([]any)
@@ -389,9 +392,23 @@ func readEncryption(m map[string]any, region string) (encryption, *armError) {
 			return e, invalid("Duplicate luns '%d' were specified in target region '%s' encryption.dataDiskImages.", int(lun), region)
 		}
 		e.data[int(lun)] = str(dm["diskEncryptionSetId"])
+		// A data disk's confidential encryption (api-version 2026-03-03):
+		// DataDiskEncryptedWithCmk, the REST spec's type for data disks,
+		// with the secure VM disk encryption set of its key.
+		if sp, ok := dm["securityProfile"].(map[string]any); ok && (str(sp["confidentialVMEncryptionType"]) != "" || str(sp["secureVMDiskEncryptionSetId"]) != "") {
+			e.confidential = true
+			if !strings.EqualFold(str(sp["confidentialVMEncryptionType"]), dataDiskConfidentialType) || str(sp["secureVMDiskEncryptionSetId"]) == "" {
+				return e, invalid("The confidential VM encryption of data disk lun '%d' in region '%s' must be '%s' with a secureVMDiskEncryptionSetId.", int(lun), region, dataDiskConfidentialType)
+			}
+		}
 	}
 	return e, nil
 }
+
+// dataDiskConfidentialType is the confidential VM encryption type of data
+// disks ("should only be used for data disks, and should not be used for
+// OS disk encryption", REST spec ConfidentialVMEncryptionType).
+const dataDiskConfidentialType = "DataDiskEncryptedWithCmk"
 
 // checkEncryption: encryption LUNs are the source's data disk LUNs (when
 // the request names its data disks), a disk encrypted in one target region
@@ -457,7 +474,7 @@ func (s *Server) checkEncryption(res *resource, p map[string]any, targets []map[
 				return invalid("A disk encryption set is required for disk 'galleryArtifactVersion.properties.publishingProfile.targetRegions.encryption.osDiskImage.diskEncryptionSetId' in target region '%s' since disk encryption set '%s' is used for the corresponding disk in region '%s'", b, ea.os, a)
 			}
 			for lun, des := range ea.data {
-				if eb.data[lun] == "" {
+				if des != "" && eb.data[lun] == "" {
 					return invalid("A disk encryption set is required for disk 'LUN %d' in target region '%s' since disk encryption set '%s' is used for the corresponding disk in region '%s'", lun, b, des, a)
 				}
 			}

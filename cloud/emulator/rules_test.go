@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -62,6 +63,11 @@ func TestServiceRules(t *testing.T) {
 		{"data disk encrypted in one region only", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"diskEncryptionSetId":"`+src+`/diskEncryptionSets/d"}]}},{"name":"eastus"}`, snap), "400 InvalidParameter"},
 		{"encrypted in every region", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","encryption":{"osDiskImage":{"diskEncryptionSetId":"`+src+`/diskEncryptionSets/d"}}},{"name":"eastus","encryption":{"osDiskImage":{"diskEncryptionSetId":"`+src+`/diskEncryptionSets/e"}}}`, snap), "201"},
 		{"edge zone not held to its regions' encryption", []string{"PUT img " + image("")}, "PUT ver " + strings.Replace(version(`{"name":"westeurope","encryption":{"osDiskImage":{"diskEncryptionSetId":"`+src+`/diskEncryptionSets/d"}}},{"name":"westus","encryption":{"osDiskImage":{"diskEncryptionSetId":"`+src+`/diskEncryptionSets/w"}}}`, snap), `"targetRegions"`, `"targetExtendedLocations":[{"name":"westus","extendedLocation":{"name":"microsoftlosangeles1","type":"EdgeZone"}}],"targetRegions"`, 1), "201"},
+		{"data-disk confidential encryption type on the OS disk", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVM"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"osDiskImage":{"securityProfile":{"confidentialVMEncryptionType":"DataDiskEncryptedWithCmk","secureVMDiskEncryptionSetId":"`+src+`/diskEncryptionSets/c"}}}}`, snap), "400 InvalidParameter"},
+		{"confidential data disk", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVM"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"DataDiskEncryptedWithCmk","secureVMDiskEncryptionSetId":"`+src+`/diskEncryptionSets/c"}}]}}`, snap), "201"},
+		{"confidential data disk with an OS disk type", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVM"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"EncryptedWithCmk","secureVMDiskEncryptionSetId":"`+src+`/diskEncryptionSets/c"}}]}}`, snap), "400 InvalidParameter"},
+		{"confidential data disk without its key's set", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVM"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"DataDiskEncryptedWithCmk"}}]}}`, snap), "400 InvalidParameter"},
+		{"confidential data disk on a ConfidentialVmSupported image", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVmSupported"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"DataDiskEncryptedWithCmk","secureVMDiskEncryptionSetId":"`+src+`/diskEncryptionSets/c"}}]}}`, snap), "400 InvalidParameter"},
 		{"edge zone outside the target regions", []string{"PUT img " + image("")}, "PUT ver " + strings.Replace(version(we, snap), `"targetRegions"`, `"targetExtendedLocations":[{"name":"westus","extendedLocation":{"name":"microsoftlosangeles1","type":"EdgeZone"}}],"targetRegions"`, 1), "400 InvalidParameter"},
 		{"100 replicas in a region", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","regionalReplicaCount":100}`, snap), "201"},
 		{"new data disk on update", []string{"PUT img " + image(""), "PUT ver " + version(we, snap)}, "PUT ver " + version(we, `{"osDiskImage":{"source":{"id":"`+src+`/snapshots/os"}},"dataDiskImages":[{"lun":0,"source":{"id":"`+src+`/snapshots/d0"}},{"lun":1,"source":{"id":"`+src+`/snapshots/d1"}}]}`), "400 InvalidParameter"},
@@ -97,7 +103,8 @@ func TestServiceRules(t *testing.T) {
 				got += " " + code
 			}
 			if got != tt.want {
-				t.Errorf("got %s, want %s", got, tt.want)
+				body, _ := io.ReadAll(r.Body)
+				t.Errorf("got %s, want %s: %s", got, tt.want, body)
 			}
 		})
 	}
