@@ -233,6 +233,11 @@ type ImageDefinition struct {
 	// IsAcceleratedNetworkSupported: "True", DiskControllerTypes:
 	// "SCSI, NVMe"); SecurityType is never among them.
 	Features map[string]string `json:"features,omitempty"`
+	// FeatureVersions are the features that apply from a version of the
+	// definition on, name → that version (properties.features[].startsAtVersion,
+	// api-version 2024-03-03); the security type's is under "SecurityType".
+	// A feature not named here applies to every version.
+	FeatureVersions map[string]string `json:"featureVersions,omitempty"`
 	// AllowUpdateImage lets the features be updated in place
 	// (properties.allowUpdateImage); without it a feature change forces a
 	// replace.
@@ -264,6 +269,46 @@ type ImageDefinition struct {
 // configuration's opt-out (securityType: "Standard"), which the model
 // holds as "".
 const SecurityTypeStandard = "Standard"
+
+// SecurityTypeFeature is the name of the feature that holds the security
+// type.
+const SecurityTypeFeature = "SecurityType"
+
+// Versioned is a feature's value with the first version of the definition
+// it applies to, as a configuration writes it: {value: "TrustedLaunch",
+// startsAtVersion: "2.0.0"}.
+type Versioned struct {
+	Value           string `json:"value"`
+	StartsAtVersion string `json:"startsAtVersion"`
+}
+
+// SecurityTypeAsWritten is d's security type as a configuration writes
+// it: the value, or a Versioned when it applies from a version on; "" for
+// none.
+func (d *ImageDefinition) SecurityTypeAsWritten() any {
+	if v := d.FeatureVersions[SecurityTypeFeature]; v != "" {
+		return Versioned{Value: SecurityTypeToSend(d), StartsAtVersion: v}
+	}
+	return d.SecurityType
+}
+
+// FeaturesAsWritten are d's other features as a configuration writes
+// them: name → value, or → Versioned for one that applies from a version
+// on. It is nil when d has none.
+func (d *ImageDefinition) FeaturesAsWritten() map[string]any {
+	if len(d.Features) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(d.Features))
+	for n, v := range d.Features {
+		if from := d.FeatureVersions[n]; from != "" {
+			out[n] = Versioned{Value: v, StartsAtVersion: from}
+		} else {
+			out[n] = v
+		}
+	}
+	return out
+}
 
 // SecurityTypeToSend is the SecurityType feature value curator writes for
 // d: its security type, or Standard when it has none. "Starting with API

@@ -463,10 +463,10 @@ var ImageProperties = []Property{
 		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.HyperVGeneration })},
 	{CUE: "architecture", ARM: []string{"properties.architecture"}, Mutability: ForcesReplace, Default: "x64", Since: "2021-10-01", Rule: "Arm64 needs hyperVGeneration V2",
 		Kind: String, Ref: ref(func(d *ImageDefinition) *string { return &d.Architecture })},
-	{CUE: "securityType", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
-		Rule: "the SecurityType feature, always sent (Standard when left out); other than Standard needs hyperVGeneration V2"},
-	{CUE: "features", ARM: []string{"properties.features[].name", "properties.features[].value"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
-		Rule: "SecurityType is written as securityType"},
+	{CUE: "securityType", ARM: []string{"properties.features[].name", "properties.features[].value", "properties.features[].startsAtVersion"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
+		Rule: "the SecurityType feature, always sent (Standard when left out); other than Standard needs hyperVGeneration V2; {value, startsAtVersion} applies it from a version on"},
+	{CUE: "features", ARM: []string{"properties.features[].name", "properties.features[].value", "properties.features[].startsAtVersion"}, Mutability: UpdatableWithFlag, Flag: "allowUpdateImage",
+		Rule: "SecurityType is written as securityType; a value, or {value, startsAtVersion} (a version name, api-version 2024-03-03) for a feature that applies from that version on"},
 	{CUE: "allowUpdateImage", ARM: []string{"properties.allowUpdateImage"}, Mutability: Updatable, PatchClears: true, Default: "false", Since: "2024-03-03",
 		Kind: Bool, Ref: ref(func(d *ImageDefinition) *bool { return &d.AllowUpdateImage })},
 	{CUE: "description", ARM: []string{"properties.description"}, Mutability: Updatable, PatchClears: true, Since: "2018-06-01",
@@ -555,7 +555,6 @@ var VersionProperties = []Property{
 // property to reaching the wire from a configuration.
 var Unsupported = map[string]string{
 	"properties.identifier.uniqueName":                                   "read-only: the service names the gallery",
-	"properties.features[].startsAtVersion":                              "not modelled yet: curator's features are name → value and apply to every version of the definition",
 	"properties.publishingProfile.storageAccountStrategy":                "not expressible with storage: curator always sends publishingProfile.storageAccountType (Standard_LRS unless configured), which the service does not take together with a strategy (\"Cannot be specified along with storageAccountStrategy\"), so the strategy's PreferStandard_ZRS default of 2025-03-03 never applies",
 	"properties.publishingProfile.targetRegions[].additionalReplicaSets": "not modelled yet: each target region holds its replicas in one storage type (regions.<region>.storage)",
 	"properties.storageProfile.osDiskImage.sizeInGB":                     "read-only: reported by the service",

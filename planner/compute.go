@@ -443,8 +443,8 @@ func galleryFields() []field[model.Gallery] {
 
 func imageFields() []field[model.ImageDefinition] {
 	return fieldsOf(model.ImageProperties, map[string]structured[model.ImageDefinition]{
-		"securityType":        {get: func(d *model.ImageDefinition) any { return d.SecurityType }},
-		"features":            {get: func(d *model.ImageDefinition) any { return nonNilMap(d.Features) }},
+		"securityType":        {get: func(d *model.ImageDefinition) any { return d.SecurityTypeAsWritten() }},
+		"features":            {get: func(d *model.ImageDefinition) any { return nonNilMap(d.FeaturesAsWritten()) }},
 		"purchasePlan":        {get: func(d *model.ImageDefinition) any { return d.PurchasePlan }},
 		"recommended":         {get: func(d *model.ImageDefinition) any { return d.Recommended }},
 		"disallowedDiskTypes": {get: func(d *model.ImageDefinition) any { return sortedCopy(d.DisallowedDiskTypes) }},

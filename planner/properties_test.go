@@ -54,6 +54,38 @@ func TestModelProperties(t *testing.T) {
 		actual: func(a *model.State) { img(a).AllowUpdateImage = true },
 		addr:   web, action: planner.Update, field: "securityType",
 	}, {
+		name: "a feature's startsAtVersion with allowUpdateImage updates in place",
+		desired: func(d *model.State) {
+			img(d).Features = map[string]string{"IsAcceleratedNetworkSupported": "True"}
+			img(d).FeatureVersions = map[string]string{"IsAcceleratedNetworkSupported": "1.2.0"}
+			img(d).AllowUpdateImage = true
+		},
+		actual: func(a *model.State) {
+			img(a).Features = map[string]string{"IsAcceleratedNetworkSupported": "True"}
+			img(a).AllowUpdateImage = true
+		},
+		addr: web, action: planner.Update, field: "features",
+	}, {
+		name: "the security type's startsAtVersion without allowUpdateImage forces a replace",
+		desired: func(d *model.State) {
+			img(d).SecurityType = "TrustedLaunch"
+			img(d).FeatureVersions = map[string]string{model.SecurityTypeFeature: "2.0.0"}
+		},
+		actual: func(a *model.State) { img(a).SecurityType = "TrustedLaunch" },
+		opts:   planner.Options{AllowReplace: true},
+		addr:   web, action: planner.Replace, forced: "securityType",
+	}, {
+		name: "the same feature versions are no change",
+		desired: func(d *model.State) {
+			img(d).Features = map[string]string{"DiskControllerTypes": "SCSI, NVMe"}
+			img(d).FeatureVersions = map[string]string{"DiskControllerTypes": "1.2.0"}
+		},
+		actual: func(a *model.State) {
+			img(a).Features = map[string]string{"DiskControllerTypes": "SCSI, NVMe"}
+			img(a).FeatureVersions = map[string]string{"DiskControllerTypes": "1.2.0"}
+		},
+		addr: web, action: planner.NoOp,
+	}, {
 		name:    "replication mode forces a replace",
 		desired: func(d *model.State) { ver(d).ReplicationMode = "Shallow" },
 		opts:    planner.Options{AllowReplace: true},

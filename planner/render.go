@@ -224,11 +224,11 @@ func createDetails(c *Change) []string {
 		if !model.Lookup(model.ImageProperties, "architecture").IsDefault(v) {
 			out = append(out, "architecture: "+value(v.Architecture))
 		}
-		if v.SecurityType != "" {
-			out = append(out, "securityType: "+value(v.SecurityType))
+		if st := v.SecurityTypeAsWritten(); st != "" {
+			out = append(out, "securityType: "+value(st))
 		}
 		if len(v.Features) > 0 {
-			out = append(out, "features: "+value(v.Features))
+			out = append(out, "features: "+value(v.FeaturesAsWritten()))
 		}
 		if v.EndOfLife != "" {
 			out = append(out, "endOfLife: "+value(v.EndOfLife))

@@ -139,7 +139,7 @@ func TestFastPathInvalidCorpus(t *testing.T) {
 	)
 	want := map[string]string{
 		"arm64-needs-v2": byRules, "concurrent-vms-invalid": byRules, "config-name-invalid": byRules,
-		"confidential-data-disk-type-on-os-disk": byRules, "confidential-encryption-on-supported-image": byRules, "confidential-data-disk-invalid": byRules, "encryption-not-in-every-region": byRules, "sharing-community-encrypted-version": byRules,
+		"confidential-data-disk-type-on-os-disk": byRules, "confidential-encryption-on-supported-image": byRules, "confidential-data-disk-invalid": byRules, "feature-starts-at-version-invalid": byRules, "encryption-not-in-every-region": byRules, "sharing-community-encrypted-version": byRules,
 		"sharing-community-version-outside-region": byRules, "sharing-groups-encrypted-version": byRules,
 		"sharing-too-many": byRules, "soft-delete-periods-without-soft-delete": byRules,
 		"data-disks-invalid": byRules, "duplicate-publisher-offer-sku": byRules,
@@ -468,6 +468,11 @@ func TestFastPathEdges(t *testing.T) {
 		{"a data disk's lun a float", version(`source: {snapshot: "s", dataDisks: [{lun: 0.0, snapshot: "d"}]}`), false},
 		{"an unknown field in a list's struct", version(`source: {snapshot: "s", dataDisks: [{lun: 0, snapshot: "d", x: 1}]}`), false},
 		{"an edge zone without region", version(`edgeZones: z: {replicas: 1}`), false},
+		{"a feature with its version", `galleries: g: {location: "westeurope", images: i: {` + image + `, features: {A: "True", B: {value: "SCSI", startsAtVersion: "1.2.0"}}}}`, true},
+		{"a versioned feature without its version", `galleries: g: {location: "westeurope", images: i: {` + image + `, features: {B: {value: "SCSI"}}}}`, false},
+		{"a versioned feature with another field", `galleries: g: {location: "westeurope", images: i: {` + image + `, features: {B: {value: "SCSI", startsAtVersion: "1.2.0", x: 1}}}}`, false},
+		{"a security type with its version", `galleries: g: {location: "westeurope", images: i: {` + image + `, hyperVGeneration: "V2", securityType: {value: "TrustedLaunch", startsAtVersion: "2.0.0"}}}`, true},
+		{"a versioned security type not an enum value", `galleries: g: {location: "westeurope", images: i: {` + image + `, hyperVGeneration: "V2", securityType: {value: "Trusted", startsAtVersion: "2.0.0"}}}`, false},
 		{"a string with escapes", `name: "a\u00e9\n\t\"b"`, true},
 		{"a multi-line string", "name: \"\"\"\n\tab\n\t\"\"\"", true},
 		{"a raw string", `name: #"a\b"#`, true},

@@ -54,7 +54,11 @@ type rawGallery struct {
 
 type rawImage struct {
 	model.ImageDefinition
-	Replication *struct {
+	// A feature (and the security type) is a value, or {value,
+	// startsAtVersion}; these hide the model's plain fields.
+	SecurityType json.RawMessage            `json:"securityType"`
+	Features     map[string]json.RawMessage `json:"features"`
+	Replication  *struct {
 		Newest int                  `json:"newest"`
 		Wide   map[string]rawRegion `json:"wide"`
 		Narrow map[string]rawRegion `json:"narrow"`
@@ -508,6 +512,7 @@ func (d *decoder) image(gp []string, g *model.Gallery, name string, ri *rawImage
 	}
 	img := ri.ImageDefinition
 	img.Pos = d.pos(p...)
+	d.versionedFeatures(p, &img, ri)
 	if img.HyperVGeneration == "" {
 		img.HyperVGeneration = model.Lookup(model.ImageProperties, "hyperVGeneration").Default
 	}
@@ -601,15 +606,8 @@ func (d *decoder) replicas(labels []string, raw json.RawMessage) (int, bool) {
 }
 
 func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinition, name string, rv *rawVersion, regions map[string]rawRegion, regionsPath []string) *model.ImageVersion {
-	if !versionNameRE.MatchString(name) {
-		d.errorf(vp, "version name %q must be Major.Minor.Patch, three non-negative integers such as 1.4.0", name)
-	} else {
-		for _, part := range strings.Split(name, ".") {
-			if n, err := strconv.ParseInt(part, 10, 64); err != nil || n > math.MaxInt32 {
-				d.errorf(vp, "version name %q: each part must fit a 32-bit integer (at most %d)", name, math.MaxInt32)
-				break
-			}
-		}
+	if problem := versionNameProblem(name); problem != "" {
+		d.errorf(vp, "version name %s", problem)
 	}
 	storage := rv.Storage
 	if storage == "" {
@@ -799,6 +797,62 @@ func (d *decoder) identifier(p []string, img *model.ImageDefinition) {
 			d.errorf(at(p, f.name), "%s is %d characters: the service allows at most %d", f.name, len(f.value), f.max)
 		}
 	}
+}
+
+// versionedFeatures reads the security type and the other features, each
+// a value or {value, startsAtVersion}, into img: the values into
+// SecurityType and Features, the versions into FeatureVersions. A feature's
+// startsAtVersion is a version name of the definition
+// (GalleryImageFeature.startsAtVersion, "the minimum gallery image version
+// which supports this feature", api-version 2024-03-03).
+func (d *decoder) versionedFeatures(p []string, img *model.ImageDefinition, ri *rawImage) {
+	read := func(labels []string, raw json.RawMessage, name string) string {
+		if len(raw) == 0 {
+			return ""
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		var v model.Versioned
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v); err != nil {
+			d.errorf(labels, "a feature is a value, or {value: \"…\", startsAtVersion: \"Major.Minor.Patch\"}")
+			return ""
+		}
+		if problem := versionNameProblem(v.StartsAtVersion); problem != "" {
+			d.errorf(at(labels, "startsAtVersion"), "startsAtVersion %s: the feature applies from that version of the definition on", problem)
+		} else {
+			if img.FeatureVersions == nil {
+				img.FeatureVersions = map[string]string{}
+			}
+			img.FeatureVersions[name] = v.StartsAtVersion
+		}
+		return v.Value
+	}
+	img.SecurityType = read(at(p, "securityType"), ri.SecurityType, model.SecurityTypeFeature)
+	img.Features = nil
+	for _, name := range slices.Sorted(maps.Keys(ri.Features)) {
+		if img.Features == nil {
+			img.Features = map[string]string{}
+		}
+		img.Features[name] = read(at(p, "features", name), ri.Features[name], name)
+	}
+}
+
+// versionNameProblem says what is wrong with a version name
+// (Major.Minor.Patch, each part a 32-bit integer), "" when nothing is.
+func versionNameProblem(name string) string {
+	if !versionNameRE.MatchString(name) {
+		return fmt.Sprintf("%q must be Major.Minor.Patch, three non-negative integers such as 1.4.0", name)
+	}
+	for _, part := range strings.Split(name, ".") {
+		if n, err := strconv.ParseInt(part, 10, 64); err != nil || n > math.MaxInt32 {
+			return fmt.Sprintf("%q: each part must fit a 32-bit integer (at most %d)", name, math.MaxInt32)
+		}
+	}
+	return ""
 }
 
 // features checks the security type, the other features and the

@@ -547,14 +547,14 @@ func (e *encoder) image(gname, name string, g *model.Gallery, d *model.ImageDefi
 		}
 		switch p.CUE {
 		case "securityType":
-			if d.SecurityType != "" {
-				b.field("securityType", d.SecurityType)
+			if st := d.SecurityTypeAsWritten(); st != "" {
+				b.field("securityType", st)
 			}
 		case "features":
-			if len(d.Features) > 0 {
+			if fs := d.FeaturesAsWritten(); len(fs) > 0 {
 				b.open("features")
-				for _, k := range slices.Sorted(maps.Keys(d.Features)) {
-					b.field(k, d.Features[k])
+				for _, k := range slices.Sorted(maps.Keys(fs)) {
+					b.field(k, fs[k])
 				}
 				b.close()
 			}

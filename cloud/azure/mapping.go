@@ -280,14 +280,22 @@ func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
 		if f == nil || str(f.Name) == "" {
 			continue
 		}
-		if strings.EqualFold(str(f.Name), securityTypeFeature) {
+		name := str(f.Name)
+		if strings.EqualFold(name, securityTypeFeature) {
+			name = model.SecurityTypeFeature
 			out.SecurityType = model.NormalizeSecurityType(str(f.Value))
-			continue
+		} else {
+			if out.Features == nil {
+				out.Features = map[string]string{}
+			}
+			out.Features[name] = str(f.Value)
 		}
-		if out.Features == nil {
-			out.Features = map[string]string{}
+		if from := str(f.StartsAtVersion); from != "" {
+			if out.FeatureVersions == nil {
+				out.FeatureVersions = map[string]string{}
+			}
+			out.FeatureVersions[name] = from
 		}
-		out.Features[str(f.Name)] = str(f.Value)
 	}
 	out.EndOfLife = date(p.EndOfLifeDate)
 	if r := p.Recommended; r != nil {
@@ -313,7 +321,8 @@ func imageFromARM(im *armcompute.GalleryImage) *model.ImageDefinition {
 func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
 	var out []*armcompute.GalleryImageFeature
 	if st := model.SecurityTypeToSend(d); st != "" {
-		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(securityTypeFeature), Value: to.Ptr(st)})
+		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(securityTypeFeature), Value: to.Ptr(st),
+			StartsAtVersion: optional(d.FeatureVersions[model.SecurityTypeFeature])})
 	}
 	names := make([]string, 0, len(d.Features))
 	for n := range d.Features {
@@ -323,7 +332,7 @@ func featuresToARM(d *model.ImageDefinition) []*armcompute.GalleryImageFeature {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(n), Value: to.Ptr(d.Features[n])})
+		out = append(out, &armcompute.GalleryImageFeature{Name: to.Ptr(n), Value: to.Ptr(d.Features[n]), StartsAtVersion: optional(d.FeatureVersions[n])})
 	}
 	return out
 }
@@ -343,7 +352,7 @@ func keepSecurityFeature(fs []*armcompute.GalleryImageFeature, cur []*armcompute
 	}
 	out := make([]*armcompute.GalleryImageFeature, 0, len(fs))
 	for _, f := range fs {
-		if strings.EqualFold(str(f.Name), securityTypeFeature) && model.NormalizeSecurityType(str(f.Value)) == model.NormalizeSecurityType(str(have)) {
+		if strings.EqualFold(str(f.Name), securityTypeFeature) && f.StartsAtVersion == nil && model.NormalizeSecurityType(str(f.Value)) == model.NormalizeSecurityType(str(have)) {
 			if have == nil {
 				continue
 			}

@@ -85,7 +85,6 @@ func init() {
 // notSent are paths of the kept examples curator never sends for the
 // operation, with the reason.
 var notSent = map[string]string{
-	"PATCH image properties.features[].startsAtVersion": "feature versioning is not modelled: a feature applies to every version (model.Unsupported)",
 	"PATCH version properties.storageProfile.source.id": "an update never sends the source: it cannot change (GalleryImageVersion_Update_WithoutSourceId)",
 }
 

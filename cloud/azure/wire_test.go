@@ -400,6 +400,8 @@ func updatedImage() *model.ImageDefinition {
 	d := tl()
 	d.SecurityType = "TrustedLaunch"
 	d.Features = map[string]string{"IsAcceleratedNetworkSupported": "False"}
+	// Trusted Launch from version 2.0.0 on, as GalleryImage_UpdateFeatures.
+	d.FeatureVersions = map[string]string{model.SecurityTypeFeature: "2.0.0", "IsAcceleratedNetworkSupported": "1.2.0"}
 	d.Description, d.ReleaseNoteURI, d.EndOfLife = "Ubuntu 24.04, Trusted Launch", "https://contoso.example/notes", "2028-01-01"
 	d.Recommended = &model.Recommended{VCPUs: &model.Range{Min: 2, Max: 16}}
 	d.DisallowedDiskTypes = []string{"Standard_LRS"}

@@ -126,6 +126,25 @@ func features(p map[string]any) map[string]string {
 	return out
 }
 
+// featureVersions returns the features' startsAtVersion, name → version
+// (api-version 2024-03-03), and refuses one that is not a version name.
+func featureVersions(p map[string]any) (map[string]string, *armError) {
+	out := map[string]string{}
+	fs, _ := p["features"].([]any)
+	for _, f := range fs {
+		m, ok := f.(map[string]any)
+		if !ok || m["startsAtVersion"] == nil {
+			continue
+		}
+		v := str(m["startsAtVersion"])
+		if !kinds[kindVersion].name.MatchString(v) || !validVersionName(v) {
+			return nil, invalid("The startsAtVersion '%s' of feature '%s' is not a gallery image version name (Major.Minor.Patch).", v, str(m["name"]))
+		}
+		out[str(m["name"])] = v
+	}
+	return out, nil
+}
+
 func securityType(p map[string]any) string {
 	for n, v := range features(p) {
 		if strings.EqualFold(n, "SecurityType") {
@@ -154,6 +173,10 @@ func (s *Server) checkImageRules(p map[string]any, existing *resource) *armError
 	if e := s.checkEndOfLife(p["endOfLifeDate"], nil); e != nil && existing == nil {
 		return e
 	}
+	nowFrom, e := featureVersions(p)
+	if e != nil {
+		return e
+	}
 	if existing == nil {
 		return nil
 	}
@@ -167,6 +190,7 @@ func (s *Server) checkImageRules(p map[string]any, existing *resource) *armError
 		}
 	}
 	was, now := features(old), features(p)
+	wasFrom, _ := featureVersions(old)
 	if allow, _ := p["allowUpdateImage"].(bool); !allow {
 		names := map[string]bool{}
 		for n := range was {
@@ -176,7 +200,7 @@ func (s *Server) checkImageRules(p map[string]any, existing *resource) *armError
 			names[n] = true
 		}
 		for _, n := range slices.Sorted(maps.Keys(names)) {
-			if was[n] != now[n] {
+			if was[n] != now[n] || wasFrom[n] != nowFrom[n] {
 				return changeNotAllowed(n)
 			}
 		}
