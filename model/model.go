@@ -378,11 +378,14 @@ type ImageVersion struct {
 	EdgeZones map[string]EdgeZone `json:"edgeZones,omitempty"`
 	// ReplicationMode is Full (the default) or Shallow (no copy: for tests
 	// of a new version, in the source region only).
-	ReplicationMode   string            `json:"replicationMode,omitempty"`
-	ExcludeFromLatest bool              `json:"excludeFromLatest,omitempty"`
-	EndOfLife         string            `json:"endOfLife,omitempty"` // YYYY-MM-DD
-	Safety            *Safety           `json:"safety,omitempty"`
-	Tags              map[string]string `json:"tags,omitempty"`
+	ReplicationMode   string  `json:"replicationMode,omitempty"`
+	ExcludeFromLatest bool    `json:"excludeFromLatest,omitempty"`
+	EndOfLife         string  `json:"endOfLife,omitempty"` // YYYY-MM-DD
+	Safety            *Safety `json:"safety,omitempty"`
+	// UEFI is the version's Secure Boot key customisation
+	// (properties.securityProfile.uefiSettings).
+	UEFI *UEFISettings     `json:"uefiSettings,omitempty"`
+	Tags map[string]string `json:"tags,omitempty"`
 	// SizeGB is the used size of the image, a hint for cost estimates.
 	SizeGB float64 `json:"sizeGB,omitempty"`
 
@@ -483,6 +486,42 @@ type DataDiskEncryption struct {
 	// that holds its customer-managed key.
 	ConfidentialVMEncryptionSet string `json:"confidentialVMEncryptionSet,omitempty"`
 }
+
+// UEFISettings customise the UEFI Secure Boot keys of the VMs made from an
+// image version ("Secure Boot UEFI keys"; GalleryImageVersionUefiSettings,
+// api-version 2022-08-03): the signature templates whose default keys the
+// VMs get, and keys added to them. The field names are the REST API's, so
+// the documents' JSON reads as a configuration.
+type UEFISettings struct {
+	// SignatureTemplateNames are NoSignatureTemplate,
+	// MicrosoftUefiCertificateAuthorityTemplate or MicrosoftWindowsTemplate.
+	SignatureTemplateNames []string           `json:"signatureTemplateNames,omitempty"`
+	AdditionalSignatures   *UEFIKeySignatures `json:"additionalSignatures,omitempty"`
+}
+
+// UEFIKeySignatures are the keys added to the templates' databases: the
+// platform key, key exchange keys, allowed (db) and revoked (dbx)
+// signatures.
+type UEFIKeySignatures struct {
+	PK  *UEFIKey  `json:"pk,omitempty"`
+	KEK []UEFIKey `json:"kek,omitempty"`
+	DB  []UEFIKey `json:"db,omitempty"`
+	DBX []UEFIKey `json:"dbx,omitempty"`
+}
+
+// UEFIKey is one signature entry: its type (sha256 or x509) and its
+// values, each base64 (an X.509 certificate or a SHA-256 hash).
+type UEFIKey struct {
+	Type  string   `json:"type"`
+	Value []string `json:"value"`
+}
+
+// UEFISignatureTemplates and UEFIKeyTypes are the values the REST API
+// defines (UefiSignatureTemplateName, UefiKeyType).
+var (
+	UEFISignatureTemplates = []string{"NoSignatureTemplate", "MicrosoftUefiCertificateAuthorityTemplate", "MicrosoftWindowsTemplate"}
+	UEFIKeyTypes           = []string{"sha256", "x509"}
+)
 
 // VHDSource is a VHD blob in a storage account.
 type VHDSource struct {

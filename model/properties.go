@@ -544,6 +544,22 @@ var VersionProperties = []Property{
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile.confidentialVMEncryptionType",
 		"properties.publishingProfile.targetExtendedLocations[].encryption.dataDiskImages[].securityProfile.secureVMDiskEncryptionSetId",
 	}, Mutability: PerRegion},
+	// UEFI keys are given when the version is created ("Secure Boot UEFI
+	// keys": each scenario creates a new image version with its
+	// securityProfile block); the REST spec offers no update of them, so a
+	// change replaces the version.
+	{CUE: "securityProfile.uefiSettings", ARM: []string{
+		"properties.securityProfile.uefiSettings.signatureTemplateNames",
+		"properties.securityProfile.uefiSettings.additionalSignatures.pk.type",
+		"properties.securityProfile.uefiSettings.additionalSignatures.pk.value",
+		"properties.securityProfile.uefiSettings.additionalSignatures.kek[].type",
+		"properties.securityProfile.uefiSettings.additionalSignatures.kek[].value",
+		"properties.securityProfile.uefiSettings.additionalSignatures.db[].type",
+		"properties.securityProfile.uefiSettings.additionalSignatures.db[].value",
+		"properties.securityProfile.uefiSettings.additionalSignatures.dbx[].type",
+		"properties.securityProfile.uefiSettings.additionalSignatures.dbx[].value",
+	}, Mutability: ForcesReplace, Since: "2022-08-03",
+		Rule: "a TrustedLaunchSupported or TrustedLaunchAndConfidentialVmSupported definition; values base64, a sha256 one 32 bytes"},
 	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
 }
 
@@ -559,12 +575,13 @@ var Unsupported = map[string]string{
 	"properties.publishingProfile.targetRegions[].additionalReplicaSets": "not modelled yet: each target region holds its replicas in one storage type (regions.<region>.storage)",
 	"properties.storageProfile.osDiskImage.sizeInGB":                     "read-only: reported by the service",
 	"properties.storageProfile.dataDiskImages[].sizeInGB":                "read-only: reported by the service",
-	"properties.securityProfile":                                         "not modelled yet: UEFI signature customisation (securityProfile.uefiSettings) and secrets provisioning of an image version",
-	"properties.imageMetadataProfiles":                                   "not modelled: image metadata profiles of an image version",
-	"properties.restore":                                                 "an operation, not a desired state: it restores a soft-deleted version, which curator would create again instead",
-	"properties.safetyProfile.policyViolations":                          "reported by users of the image, not by its publisher",
-	"properties.safetyProfile.reportedForPolicyViolation":                "read-only",
-	"properties.publishingProfile.publishedDate":                         "read-only: observed, shown by import as a comment",
+	"properties.securityProfile.secretsProvisioningSettings": "not modelled: secrets provisioning settings of an image version (api-version 2026-03-03 only); " +
+		"no document says which operating systems, components and component versions the service takes or whether they can change, so curator cannot validate or plan them",
+	"properties.imageMetadataProfiles":                    "not modelled: image metadata profiles of an image version",
+	"properties.restore":                                  "an operation, not a desired state: it restores a soft-deleted version, which curator would create again instead",
+	"properties.safetyProfile.policyViolations":           "reported by users of the image, not by its publisher",
+	"properties.safetyProfile.reportedForPolicyViolation": "read-only",
+	"properties.publishingProfile.publishedDate":          "read-only: observed, shown by import as a comment",
 	"identity": "not modelled yet: the gallery's managed identity; curator neither sets nor removes it",
 	// Role assignments (armauthorization RoleAssignmentProperties).
 	"properties.condition":                          "not modelled yet: curator's shares grant a role without an ABAC condition",

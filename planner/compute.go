@@ -460,6 +460,12 @@ func versionFields() []field[model.ImageVersion] {
 		"replicas": {get: func(v *model.ImageVersion) any { return v.Replicas }},
 		"safety": {get: func(v *model.ImageVersion) any { return effectiveSafety(v.Safety) },
 			same: func(d, a *model.ImageVersion) bool { return effectiveSafety(d.Safety) == effectiveSafety(a.Safety) }},
+		// A version published by someone else (no source) whose
+		// configuration names no UEFI settings keeps the ones it has.
+		"securityProfile.uefiSettings": {get: func(v *model.ImageVersion) any { return v.UEFI },
+			same: func(d, a *model.ImageVersion) bool {
+				return d.Source == nil && d.UEFI == nil || reflect.DeepEqual(d.UEFI, a.UEFI)
+			}},
 		"edgeZones": {get: func(v *model.ImageVersion) any { return nonNilMap(v.EdgeZones) },
 			same: func(d, a *model.ImageVersion) bool { return len(d.EdgeZones) == 0 && len(a.EdgeZones) == 0 }},
 		"tags": {unsetZero: true, get: func(v *model.ImageVersion) any { return userTags(v.Tags) },

@@ -86,6 +86,21 @@ func TestModelProperties(t *testing.T) {
 		},
 		addr: web, action: planner.NoOp,
 	}, {
+		name: "UEFI settings force a replace",
+		desired: func(d *model.State) {
+			ver(d).UEFI = &model.UEFISettings{SignatureTemplateNames: []string{"MicrosoftWindowsTemplate"}}
+		},
+		opts: planner.Options{AllowReplace: true},
+		addr: v11, action: planner.Replace, forced: "securityProfile.uefiSettings",
+	}, {
+		name:    "a version published elsewhere keeps its UEFI settings",
+		desired: func(d *model.State) { ver(d).Source, ver(d).Adopt = nil, true },
+		actual: func(a *model.State) {
+			ver(a).Tags = map[string]string{"built-by": "packer"}
+			ver(a).UEFI = &model.UEFISettings{SignatureTemplateNames: []string{"MicrosoftWindowsTemplate"}}
+		},
+		addr: v11, action: planner.Adopt, // no field diff, no replace
+	}, {
 		name:    "replication mode forces a replace",
 		desired: func(d *model.State) { ver(d).ReplicationMode = "Shallow" },
 		opts:    planner.Options{AllowReplace: true},

@@ -259,6 +259,9 @@ func createDetails(c *Change) []string {
 		if v.Safety != nil {
 			out = append(out, "safety: "+value(v.Safety))
 		}
+		if v.UEFI != nil {
+			out = append(out, "securityProfile.uefiSettings: "+value(v.UEFI))
+		}
 		if v.EndOfLife != "" {
 			out = append(out, "endOfLife: "+value(v.EndOfLife))
 		}

@@ -139,7 +139,7 @@ func TestFastPathInvalidCorpus(t *testing.T) {
 	)
 	want := map[string]string{
 		"arm64-needs-v2": byRules, "concurrent-vms-invalid": byRules, "config-name-invalid": byRules,
-		"confidential-data-disk-type-on-os-disk": byRules, "confidential-encryption-on-supported-image": byRules, "confidential-data-disk-invalid": byRules, "feature-starts-at-version-invalid": byRules, "encryption-not-in-every-region": byRules, "sharing-community-encrypted-version": byRules,
+		"confidential-data-disk-type-on-os-disk": byRules, "confidential-encryption-on-supported-image": byRules, "confidential-data-disk-invalid": byRules, "feature-starts-at-version-invalid": byRules, "uefi-settings-invalid": byRules, "encryption-not-in-every-region": byRules, "sharing-community-encrypted-version": byRules,
 		"sharing-community-version-outside-region": byRules, "sharing-groups-encrypted-version": byRules,
 		"sharing-too-many": byRules, "soft-delete-periods-without-soft-delete": byRules,
 		"data-disks-invalid": byRules, "duplicate-publisher-offer-sku": byRules,

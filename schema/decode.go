@@ -3,7 +3,10 @@ package schema
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -82,6 +85,9 @@ type rawVersion struct {
 	Adopt             bool                    `json:"adopt"`
 	AllowReplace      bool                    `json:"allowReplace"`
 	Shares            map[string]*model.Share `json:"shares"`
+	SecurityProfile   *struct {
+		UEFISettings *model.UEFISettings `json:"uefiSettings"`
+	} `json:"securityProfile"`
 }
 
 type rawRegion struct {
@@ -629,6 +635,9 @@ func (d *decoder) version(vp []string, g *model.Gallery, img *model.ImageDefinit
 	}
 	d.scalars(vp, model.VersionProperties, v)
 	d.source(at(vp, "source"), v.Source)
+	if sp := rv.SecurityProfile; sp != nil {
+		v.UEFI = d.uefi(at(vp, "securityProfile", "uefiSettings"), sp.UEFISettings, img)
+	}
 	switch v.ReplicationMode {
 	case "", "Full", "Shallow":
 	default:
@@ -1090,6 +1099,68 @@ func (d *decoder) confidentialDataDisk(p []string, dd model.DataDiskEncryption, 
 	if img != nil && img.SecurityType != confidentialImage {
 		d.errorf(at(p, "confidentialVM"), "confidential VM encryption needs an image definition with securityType %q (it has %q)", confidentialImage, cmp.Or(img.SecurityType, model.SecurityTypeStandard))
 	}
+}
+
+// uefiImageTypes are the security types of the definitions whose versions
+// take UEFI settings: "You must attach a VM image version resource to a VM
+// image definition resource with security-type set to
+// TrustedLaunchSupported or TrustedLaunchAndConfidentialVmSupported"
+// (Secure Boot UEFI keys, Prerequisites).
+var uefiImageTypes = []string{"TrustedLaunchSupported", "TrustedLaunchAndConfidentialVmSupported"}
+
+// uefi checks a version's UEFI settings: the definition's security type,
+// the REST API's template names and key types, and each key value base64
+// ("Base64 formatted certificate", "Base64 formatted sha256 hash", Secure
+// Boot UEFI keys), a SHA-256 hash 32 bytes long.
+func (d *decoder) uefi(labels []string, u *model.UEFISettings, img *model.ImageDefinition) *model.UEFISettings {
+	if u == nil || (len(u.SignatureTemplateNames) == 0 && u.AdditionalSignatures == nil) {
+		return nil
+	}
+	if img != nil && !slices.Contains(uefiImageTypes, img.SecurityType) {
+		d.errorf(labels, "UEFI settings need an image definition with securityType %s (it has %q)", strings.Join(uefiImageTypes, " or "), cmp.Or(img.SecurityType, model.SecurityTypeStandard))
+	}
+	for i, n := range u.SignatureTemplateNames {
+		if !slices.Contains(model.UEFISignatureTemplates, n) {
+			d.errorf(at(labels, "signatureTemplateNames", strconv.Itoa(i)), "signature template %q is not one of %s", n, strings.Join(model.UEFISignatureTemplates, ", "))
+		}
+	}
+	if len(u.SignatureTemplateNames) == 0 {
+		u.SignatureTemplateNames = nil
+	}
+	a := u.AdditionalSignatures
+	if a == nil {
+		return u
+	}
+	sp := at(labels, "additionalSignatures")
+	key := func(p []string, k *model.UEFIKey) {
+		if !slices.Contains(model.UEFIKeyTypes, k.Type) {
+			d.errorf(at(p, "type"), "key type %q is not one of %s", k.Type, strings.Join(model.UEFIKeyTypes, ", "))
+		}
+		if len(k.Value) == 0 {
+			d.errorf(at(p, "value"), "a key entry holds at least one value")
+		}
+		for i, s := range k.Value {
+			b, err := base64.StdEncoding.DecodeString(s)
+			switch {
+			case err != nil || s == "":
+				d.errorf(at(p, "value", strconv.Itoa(i)), "a %s value is base64 (the documents' \"Base64 formatted\" certificate or hash): %v", k.Type, cmp.Or(err, errors.New("empty")))
+			case k.Type == "sha256" && len(b) != sha256.Size:
+				d.errorf(at(p, "value", strconv.Itoa(i)), "a sha256 value is a SHA-256 hash of %d bytes, base64; this one is %d bytes", sha256.Size, len(b))
+			}
+		}
+	}
+	if a.PK != nil {
+		key(at(sp, "pk"), a.PK)
+	}
+	for _, l := range []struct {
+		name string
+		keys []model.UEFIKey
+	}{{"kek", a.KEK}, {"db", a.DB}, {"dbx", a.DBX}} {
+		for i := range l.keys {
+			key(at(sp, l.name, strconv.Itoa(i)), &l.keys[i])
+		}
+	}
+	return u
 }
 
 // edgeZones decodes a version's edge zones; each zone's parent region must

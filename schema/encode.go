@@ -680,6 +680,11 @@ func (e *encoder) version(gname, iname, name string, g *model.Gallery, v *model.
 			b.scalar(p, v)
 		}
 	}
+	if v.UEFI != nil {
+		b.open("securityProfile")
+		b.field("uefiSettings", v.UEFI)
+		b.close()
+	}
 	e.tags(model.VersionAddress(gname, iname, name), v.Tags)
 	b.close()
 	b.close()

@@ -274,6 +274,9 @@ func (c *Client) UpdateVersion(ctx context.Context, gallery, image, name string,
 		if cp := cur.Properties; cp != nil && cp.PublishingProfile != nil && cp.PublishingProfile.EndOfLifeDate != nil {
 			body := c.versionToARM(v)
 			body.Properties.SafetyProfile = updatedSafetyToARM(v.Safety)
+			// The security profile cannot change (a change replaces the
+			// version): the PUT keeps the one the version has.
+			body.Properties.SecurityProfile = cp.SecurityProfile
 			if v.Source == nil {
 				body.Properties.StorageProfile = writableStorage(cp.StorageProfile)
 			}

@@ -701,6 +701,9 @@ func versionFromARM(v *armcompute.GalleryImageVersion) *model.ImageVersion {
 			out.Safety = s
 		}
 	}
+	if sp := p.SecurityProfile; sp != nil {
+		out.UEFI = uefiFromARM(sp.UefiSettings)
+	}
 	if p.ProvisioningState != nil {
 		out.Observed.ProvisioningState = string(*p.ProvisioningState)
 	}
@@ -797,8 +800,84 @@ func (c *Client) versionToARM(v *model.ImageVersion) armcompute.GalleryImageVers
 			PublishingProfile: publishingToARM(v),
 			StorageProfile:    sourceToARM(v.Source),
 			SafetyProfile:     safetyToARM(v.Safety),
+			SecurityProfile:   uefiToARM(v.UEFI),
 		},
 	}
+}
+
+// uefiToARM is a version's security profile with its UEFI settings; nil
+// without them.
+func uefiToARM(u *model.UEFISettings) *armcompute.ImageVersionSecurityProfile {
+	if u == nil {
+		return nil
+	}
+	s := &armcompute.GalleryImageVersionUefiSettings{}
+	for _, n := range u.SignatureTemplateNames {
+		s.SignatureTemplateNames = append(s.SignatureTemplateNames, to.Ptr(armcompute.UefiSignatureTemplateName(n)))
+	}
+	if a := u.AdditionalSignatures; a != nil {
+		key := func(k model.UEFIKey) *armcompute.UefiKey {
+			return &armcompute.UefiKey{Type: to.Ptr(armcompute.UefiKeyType(k.Type)), Value: to.SliceOfPtrs(k.Value...)}
+		}
+		keys := func(ks []model.UEFIKey) []*armcompute.UefiKey {
+			var out []*armcompute.UefiKey
+			for _, k := range ks {
+				out = append(out, key(k))
+			}
+			return out
+		}
+		s.AdditionalSignatures = &armcompute.UefiKeySignatures{Kek: keys(a.KEK), Db: keys(a.DB), Dbx: keys(a.DBX)}
+		if a.PK != nil {
+			s.AdditionalSignatures.Pk = key(*a.PK)
+		}
+	}
+	return &armcompute.ImageVersionSecurityProfile{UefiSettings: s}
+}
+
+// uefiFromARM reads a version's UEFI settings; nil when it has none.
+func uefiFromARM(s *armcompute.GalleryImageVersionUefiSettings) *model.UEFISettings {
+	if s == nil {
+		return nil
+	}
+	out := &model.UEFISettings{}
+	for _, n := range s.SignatureTemplateNames {
+		if n != nil {
+			out.SignatureTemplateNames = append(out.SignatureTemplateNames, string(*n))
+		}
+	}
+	key := func(k *armcompute.UefiKey) model.UEFIKey {
+		mk := model.UEFIKey{}
+		if k.Type != nil {
+			mk.Type = string(*k.Type)
+		}
+		for _, v := range k.Value {
+			mk.Value = append(mk.Value, str(v))
+		}
+		return mk
+	}
+	keys := func(ks []*armcompute.UefiKey) []model.UEFIKey {
+		var out []model.UEFIKey
+		for _, k := range ks {
+			if k != nil {
+				out = append(out, key(k))
+			}
+		}
+		return out
+	}
+	if a := s.AdditionalSignatures; a != nil {
+		sig := &model.UEFIKeySignatures{KEK: keys(a.Kek), DB: keys(a.Db), DBX: keys(a.Dbx)}
+		if a.Pk != nil {
+			pk := key(a.Pk)
+			sig.PK = &pk
+		}
+		if sig.PK != nil || sig.KEK != nil || sig.DB != nil || sig.DBX != nil {
+			out.AdditionalSignatures = sig
+		}
+	}
+	if out.SignatureTemplateNames == nil && out.AdditionalSignatures == nil {
+		return nil
+	}
+	return out
 }
 
 // versionUpdateToARM is the body of a version's PATCH: the updatable and

@@ -77,6 +77,8 @@ func init() {
 	registerEnum(armcompute.PossibleHostCachingValues())
 	registerEnum(armcompute.PossibleReplicationModeValues())
 	registerEnum(armcompute.PossibleConfidentialVMEncryptionTypeValues())
+	registerEnum(armcompute.PossibleUefiKeyTypeValues())
+	registerEnum(armcompute.PossibleUefiSignatureTemplateNameValues())
 	registerEnum(armcompute.PossibleGalleryExtendedLocationTypeValues())
 	registerEnum(armcompute.PossibleStorageAccountStrategyValues())
 	registerEnum(armauthorization.PossiblePrincipalTypeValues())

@@ -201,6 +201,10 @@ func TestWireFormat(t *testing.T) {
 			setup: []step{createImage("tl", tl())}, run: createVersion("tl", golden()), check: sameVersion("tl", golden()),
 		},
 		{
+			name: "version-uefi-settings", example: "GalleryImageVersion_Create_WithVHD_UefiSettings", setup: []step{createImage("tl", tl())},
+			run: createVersion("tl", withUEFI(fromSource(vhdSource()))), check: sameVersion("tl", withUEFI(fromSource(vhdSource()))),
+		},
+		{
 			name: "version-disk", example: "GalleryImageVersion_Create_WithSnapshotsAsSource (a disk source.id)", setup: []step{createImage("tl", tl())},
 			run:   createVersion("tl", fromSource(&model.Source{Disk: rgID + "/disks/os-110", HostCaching: "None"})),
 			check: sameVersion("tl", fromSource(&model.Source{Disk: rgID + "/disks/os-110", HostCaching: "None"})),
@@ -380,6 +384,21 @@ func confidential() *model.ImageVersion {
 	r.Encryption = &model.Encryption{ConfidentialVM: "EncryptedWithCmk", ConfidentialVMEncryptionSet: desWE,
 		DataDisks: []model.DataDiskEncryption{{LUN: 0, ConfidentialVM: "DataDiskEncryptedWithCmk", ConfidentialVMEncryptionSet: desWE}}}
 	v.Regions["westeurope"] = r
+	return v
+}
+
+// withUEFI adds the Secure Boot keys of the documents' first scenario
+// (replace all keys: no template, pk, kek, db and dbx) to v.
+func withUEFI(v *model.ImageVersion) *model.ImageVersion {
+	v.UEFI = &model.UEFISettings{
+		SignatureTemplateNames: []string{"NoSignatureTemplate"},
+		AdditionalSignatures: &model.UEFIKeySignatures{
+			PK:  &model.UEFIKey{Type: "x509", Value: []string{"MIIBCgKCAQEApk0="}},
+			KEK: []model.UEFIKey{{Type: "x509", Value: []string{"MIIBCgKCAQEAkek0"}}},
+			DB:  []model.UEFIKey{{Type: "x509", Value: []string{"MIIBCgKCAQEAdb10", "MIIBCgKCAQEAdb20"}}},
+			DBX: []model.UEFIKey{{Type: "sha256", Value: []string{"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}},
+		},
+	}
 	return v
 }
 

@@ -474,6 +474,9 @@ func (s *Server) validateVersion(res, existing *resource, apiVersion string) *ar
 	if e := s.checkEncryption(res, p, targets, old); e != nil {
 		return e
 	}
+	if e := s.checkSecurityProfile(res, p, old); e != nil {
+		return e
+	}
 	var oldEOL any
 	if old != nil {
 		oldEOL = old["publishingProfile"].(map[string]any)["endOfLifeDate"]

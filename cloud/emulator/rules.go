@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/base64"
 	"maps"
 	"net/http"
 	"slices"
@@ -545,6 +546,61 @@ func containsInt(xs []int, x int) bool {
 		}
 	}
 	return false
+}
+
+// checkSecurityProfile: a version's UEFI settings ("Secure Boot UEFI
+// keys") go with a definition whose SecurityType is TrustedLaunchSupported
+// or TrustedLaunchAndConfidentialVmSupported; template names and key types
+// are the REST API's, key values base64; the settings are given at
+// creation — an update that names other ones is refused, one that leaves
+// the profile out keeps it.
+func (s *Server) checkSecurityProfile(res *resource, p, old map[string]any) *armError {
+	sp, given := p["securityProfile"].(map[string]any)
+	if old != nil {
+		was, had := old["securityProfile"]
+		switch {
+		case !given && had:
+			p["securityProfile"] = was
+			return nil
+		case given && !jsonEqual(was, p["securityProfile"]):
+			return changeNotAllowed("galleryImageVersion.properties.securityProfile")
+		}
+	}
+	uefi, ok := sp["uefiSettings"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	if st := s.parentSecurityType(res); !strings.EqualFold(st, "TrustedLaunchSupported") && !strings.EqualFold(st, "TrustedLaunchAndConfidentialVmSupported") {
+		return invalid("UEFI settings need an image definition with the SecurityType feature TrustedLaunchSupported or TrustedLaunchAndConfidentialVmSupported; it has '%s'.", st)
+	}
+	names, _ := uefi["signatureTemplateNames"].([]any)
+	for _, n := range names {
+		if !oneOf(str(n), []string{"NoSignatureTemplate", "MicrosoftUefiCertificateAuthorityTemplate", "MicrosoftWindowsTemplate"}) {
+			return invalid("The value '%s' of parameter 'signatureTemplateNames' is not allowed.", str(n))
+		}
+	}
+	sigs, _ := uefi["additionalSignatures"].(map[string]any)
+	var keys []any
+	if pk, ok := sigs["pk"]; ok {
+		keys = append(keys, pk)
+	}
+	for _, db := range []string{"kek", "db", "dbx"} {
+		l, _ := sigs[db].([]any)
+		keys = append(keys, l...)
+	}
+	for _, k := range keys {
+		m, _ := k.(map[string]any)
+		if t := str(m["type"]); !oneOf(t, []string{"sha256", "x509"}) {
+			return invalid("The value '%s' of parameter 'type' of a UEFI key is not allowed. Allowed values are: sha256, x509.", t)
+		}
+		vals, _ := m["value"].([]any)
+		for _, v := range vals {
+			if _, err := base64.StdEncoding.DecodeString(str(v)); err != nil || str(v) == "" {
+				return invalid("The UEFI key value '%s' is not base64.", str(v))
+			}
+		}
+	}
+	return nil
 }
 
 // parentSecurityType is the SecurityType feature of a version's image

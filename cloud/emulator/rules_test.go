@@ -25,6 +25,10 @@ func TestServiceRules(t *testing.T) {
 		return strings.Replace(image(""), `{"location"`, `{"tags":{`+tags+`},"location"`, 1)
 	}
 	we := `{"name":"westeurope"}`
+	uefiSP := `{"uefiSettings":{"signatureTemplateNames":["MicrosoftUefiCertificateAuthorityTemplate"],"additionalSignatures":{"db":[{"type":"x509","value":["AAEC"]}]}}}`
+	uefi := func(sp string) string {
+		return strings.Replace(version(we, snap), `"storageProfile"`, `"securityProfile":`+sp+`,"storageProfile"`, 1)
+	}
 	tests := []struct {
 		name  string
 		setup []string // "METHOD path body"
@@ -72,6 +76,12 @@ func TestServiceRules(t *testing.T) {
 		{"confidential data disk with an OS disk type", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVM"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"EncryptedWithCmk","secureVMDiskEncryptionSetId":"`+src+`/diskEncryptionSets/c"}}]}}`, snap), "400 InvalidParameter"},
 		{"confidential data disk without its key's set", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVM"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"DataDiskEncryptedWithCmk"}}]}}`, snap), "400 InvalidParameter"},
 		{"confidential data disk on a ConfidentialVmSupported image", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"ConfidentialVmSupported"}]`)}, "PUT ver " + version(`{"name":"westeurope","encryption":{"dataDiskImages":[{"lun":0,"securityProfile":{"confidentialVMEncryptionType":"DataDiskEncryptedWithCmk","secureVMDiskEncryptionSetId":"`+src+`/diskEncryptionSets/c"}}]}}`, snap), "400 InvalidParameter"},
+		{"UEFI settings on a TrustedLaunchSupported image", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunchSupported"}]`)}, "PUT ver " + uefi(uefiSP), "201"},
+		{"UEFI settings on a TrustedLaunch image", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunch"}]`)}, "PUT ver " + uefi(uefiSP), "400 InvalidParameter"},
+		{"UEFI key value not base64", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunchSupported"}]`)}, "PUT ver " + uefi(strings.Replace(uefiSP, "AAEC", "*not base64*", 1)), "400 InvalidParameter"},
+		{"UEFI key type unknown", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunchSupported"}]`)}, "PUT ver " + uefi(strings.Replace(uefiSP, "x509", "pem", 1)), "400 InvalidParameter"},
+		{"UEFI settings cannot change", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunchSupported"}]`), "PUT ver " + uefi(uefiSP)}, "PUT ver " + uefi(strings.Replace(uefiSP, "MicrosoftUefiCertificateAuthorityTemplate", "MicrosoftWindowsTemplate", 1)), "409 PropertyChangeNotAllowed"},
+		{"an update without the security profile keeps it", []string{"PUT img " + image(`,"features":[{"name":"SecurityType","value":"TrustedLaunchSupported"}]`), "PUT ver " + uefi(uefiSP)}, "PUT ver " + version(we, snap), "200"},
 		{"edge zone outside the target regions", []string{"PUT img " + image("")}, "PUT ver " + strings.Replace(version(we, snap), `"targetRegions"`, `"targetExtendedLocations":[{"name":"westus","extendedLocation":{"name":"microsoftlosangeles1","type":"EdgeZone"}}],"targetRegions"`, 1), "400 InvalidParameter"},
 		{"100 replicas in a region", []string{"PUT img " + image("")}, "PUT ver " + version(`{"name":"westeurope","regionalReplicaCount":100}`, snap), "201"},
 		{"new data disk on update", []string{"PUT img " + image(""), "PUT ver " + version(we, snap)}, "PUT ver " + version(we, `{"osDiskImage":{"source":{"id":"`+src+`/snapshots/os"}},"dataDiskImages":[{"lun":0,"source":{"id":"`+src+`/snapshots/d0"}},{"lun":1,"source":{"id":"`+src+`/snapshots/d1"}}]}`), "400 InvalidParameter"},
