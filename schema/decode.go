@@ -1127,9 +1127,23 @@ func (d *decoder) uefi(labels []string, u *model.UEFISettings, img *model.ImageD
 	if len(u.SignatureTemplateNames) == 0 {
 		u.SignatureTemplateNames = nil
 	}
+	// Empty lists and an empty additionalSignatures are no keys: the
+	// service reports none, and a configuration that writes them must read
+	// the same as what comes back.
 	a := u.AdditionalSignatures
+	if a != nil && a.PK == nil && len(a.KEK) == 0 && len(a.DB) == 0 && len(a.DBX) == 0 {
+		a, u.AdditionalSignatures = nil, nil
+	}
 	if a == nil {
+		if u.SignatureTemplateNames == nil {
+			return nil
+		}
 		return u
+	}
+	for _, l := range []*[]model.UEFIKey{&a.KEK, &a.DB, &a.DBX} {
+		if len(*l) == 0 {
+			*l = nil
+		}
 	}
 	sp := at(labels, "additionalSignatures")
 	key := func(p []string, k *model.UEFIKey) {
