@@ -213,3 +213,42 @@ func withoutCreator(st *model.State) {
 		}
 	}
 }
+
+// TestGraphReadsSecurityProperties: the security properties of definitions
+// and versions — features from a version on, UEFI keys, confidential
+// encryption of the OS and data disks — read the same through Resource
+// Graph as through the list calls, and as they were written.
+func TestGraphReadsSecurityProperties(t *testing.T) {
+	ctx := context.Background()
+	writer, srv := setup(t, emulator.Options{ReplicationRate: 1e6})
+	if err := writer.CreateGallery(ctx, "g", gallery()); err != nil {
+		t.Fatal(err)
+	}
+	versioned := tl()
+	versioned.FeatureVersions = map[string]string{model.SecurityTypeFeature: "2.0.0", "DiskControllerTypes": "1.2.0"}
+	steps := []func(*azure.Client) error{
+		createImage("tl", versioned), createVersion("tl", withUEFI(fromSource(vhdSource()))),
+		createImage("cvm", cvm()), createVersion("cvm", confidential()),
+	}
+	for _, s := range steps {
+		if err := s(writer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := clientFor(t, srv, azure.ReadARM, 0).ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := clientFor(t, srv, azure.ReadGraph, 1000).ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutCreator(want)
+	withoutCreator(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("graph read differs from list read (-arm +graph):\n%s", diff)
+	}
+	sameImage("tl", versioned)(t, got)
+	sameVersion("tl", withUEFI(fromSource(vhdSource())))(t, got)
+	sameVersion("cvm", confidential())(t, got)
+}
