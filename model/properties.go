@@ -422,12 +422,16 @@ func (p Property) FromARM(body map[string]any, r any) error {
 	return p.SetValue(r, v)
 }
 
+// tagRule is what the loader checks of a resource's tags (schema/tags.go):
+// Resource Manager's tag rules, curator's ownership tag counted.
+const tagRule = "at most 49 (curator's ownership tag is the 50th); names of 1-512 characters without < > % & \\ ? / or control characters, unique regardless of case; values of at most 256 characters (UTF-16 code units, as Azure counts)"
+
 // GalleryProperties are a gallery's properties.
 var GalleryProperties = []Property{
 	{CUE: "location", ARM: []string{"location"}, Mutability: ForcesReplace, Since: "2018-06-01", Rule: "a known region, normalised"},
 	{CUE: "description", ARM: []string{"properties.description"}, Mutability: Updatable, PatchClears: true, Since: "2018-06-01",
 		Kind: String, Ref: ref(func(g *Gallery) *string { return &g.Description })},
-	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: "at most 50 tags with curator's ownership tag"},
+	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: tagRule},
 	{CUE: "sharing.permission", ARM: []string{"properties.sharingProfile.permissions"}, Mutability: Updatable, Default: "Private",
 		Rule: "Groups and Community only on a gallery created so (a change to either forces a replace); Community needs sharing.community; no encrypted version in a Groups or Community gallery, and versions made in its region"},
 	{CUE: "sharing.subscriptions", ARM: []string{"properties.sharingProfile.groups[].ids"}, Mutability: Updatable, Rule: "GUIDs; at most 30 subscriptions"},
@@ -486,7 +490,7 @@ var ImageProperties = []Property{
 	{CUE: "recommended.memoryGB", ARM: []string{"properties.recommended.memory.min", "properties.recommended.memory.max"}, Mutability: Updatable, Since: "2018-06-01", Rule: "min ≤ max"},
 	{CUE: "disallowedDiskTypes", ARM: []string{"properties.disallowed.diskTypes"}, Mutability: Updatable, Since: "2018-06-01"},
 	{CUE: "purchasePlan", ARM: []string{"properties.purchasePlan.publisher", "properties.purchasePlan.name", "properties.purchasePlan.product"}, Mutability: ForcesReplace, Since: "2018-06-01"},
-	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: "at most 50 tags with curator's ownership tag"},
+	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Since: "2018-06-01", Rule: tagRule},
 }
 
 // VersionProperties are an image version's properties.
@@ -560,7 +564,7 @@ var VersionProperties = []Property{
 		"properties.securityProfile.uefiSettings.additionalSignatures.dbx[].value",
 	}, Mutability: ForcesReplace, Since: "2022-08-03",
 		Rule: "a TrustedLaunchSupported or TrustedLaunchAndConfidentialVmSupported definition; values base64, a sha256 one 32 bytes"},
-	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: "at most 50 tags with curator's ownership tag"},
+	{CUE: "tags", ARM: []string{"tags"}, Mutability: Updatable, Rule: tagRule},
 }
 
 // Unsupported are the writable ARM properties of the 2026-03-03 models

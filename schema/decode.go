@@ -418,26 +418,6 @@ func (d *decoder) gallery(name string, rg *rawGallery) *model.Gallery {
 	return g
 }
 
-func (d *decoder) tags(labels []string, tags map[string]string) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	if len(tags) > MaxTags-1 {
-		d.errorf(labels, "%d tags: Azure allows at most %d per resource, and curator adds its ownership tag (%s), so at most %d can be declared", len(tags), MaxTags, model.ManagedByTag, MaxTags-1)
-	}
-	for k, v := range tags {
-		switch {
-		case strings.EqualFold(k, model.ManagedByTag):
-			d.errorf(at(labels, k), "the tag %s is curator's ownership mark and cannot be set by hand", model.ManagedByTag)
-		case len(k) > 512 || len(v) > 256:
-			d.errorf(at(labels, k), "tag names are at most 512 characters and values at most 256")
-		case strings.ContainsAny(k, "<>%&\\?/"):
-			d.errorf(at(labels, k), "tag name %q contains a character Azure does not allow (<, >, %%, &, \\, ?, /)", k)
-		}
-	}
-	return tags
-}
-
 func (d *decoder) sharing(labels []string, s *model.Sharing) {
 	if s == nil {
 		return

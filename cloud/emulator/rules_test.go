@@ -21,9 +21,6 @@ func TestServiceRules(t *testing.T) {
 		return `{"location":"westeurope","properties":{"publishingProfile":{"targetRegions":[` + regions + `]},"storageProfile":` + storage + `}}`
 	}
 	snap := `{"osDiskImage":{"source":{"id":"` + src + `/snapshots/os"}},"dataDiskImages":[{"lun":0,"source":{"id":"` + src + `/snapshots/d0"}}]}`
-	tagged := func(tags string) string {
-		return strings.Replace(image(""), `{"location"`, `{"tags":{`+tags+`},"location"`, 1)
-	}
 	we := `{"name":"westeurope"}`
 	uefiSP := `{"uefiSettings":{"signatureTemplateNames":["MicrosoftUefiCertificateAuthorityTemplate"],"additionalSignatures":{"db":[{"type":"x509","value":["AAEC"]}]}}}`
 	uefi := func(sp string) string {
@@ -46,18 +43,6 @@ func TestServiceRules(t *testing.T) {
 		{"startsAtVersion changes only with allowUpdateImage", []string{"PUT img " + image(`,"features":[{"name":"DiskControllerTypes","value":"SCSI, NVMe"}]`)}, "PATCH img " + image(`,"features":[{"name":"DiskControllerTypes","value":"SCSI, NVMe","startsAtVersion":"1.2.0"}]`), "409 PropertyChangeNotAllowed"},
 		{"startsAtVersion changes with allowUpdateImage", []string{"PUT img " + image(`,"features":[{"name":"DiskControllerTypes","value":"SCSI, NVMe"}]`)}, "PATCH img " + image(`,"allowUpdateImage":true,"features":[{"name":"DiskControllerTypes","value":"SCSI, NVMe","startsAtVersion":"1.2.0"}]`), "200"},
 		{"end of life in the past", nil, "PUT img " + image(`,"endOfLifeDate":"2020-01-01"`), "400 InvalidParameter"},
-		{"51 tags", nil, "PUT img " + tagged(tags(51)), "400 InvalidTags"},
-		{"50 tags", nil, "PUT img " + tagged(tags(50)), "201"},
-		{"empty tag name", nil, "PUT img " + tagged(`"":"v"`), "400 InvalidTagName"},
-		{"blank tag name", nil, "PUT img " + tagged(`"  ":"v"`), "400 InvalidTagName"},
-		{"tag name with a backslash", nil, "PUT img " + tagged(`"a\\b":"v"`), "400 InvalidTagNameCharacters"},
-		{"tag name with a slash", nil, "PUT img " + tagged(`"k8s.io/role":"v"`), "400 InvalidTagNameCharacters"},
-		{"tag name with a control character", nil, "PUT img " + tagged(`"a\u0007b":"v"`), "400 InvalidTagNameCharacters"},
-		{"tag name of 512 characters", nil, "PUT img " + tagged(`"`+strings.Repeat("n", 512)+`":"v"`), "201"},
-		{"tag name of 513 characters", nil, "PUT img " + tagged(`"`+strings.Repeat("n", 513)+`":"v"`), "400 InvalidTagName"},
-		{"tag value of 256 characters", nil, "PUT img " + tagged(`"k":"`+strings.Repeat("é", 256)+`"`), "201"},
-		{"tag value of 257 characters", nil, "PUT img " + tagged(`"k":"`+strings.Repeat("v", 257)+`"`), "400 InvalidTagValueLength"},
-		{"tag value of 129 characters outside the BMP", nil, "PUT img " + tagged(`"k":"`+strings.Repeat("\U0001F600", 129)+`"`), "400 InvalidTagValueLength"},
 		{"tags checked on PATCH", []string{"PUT img " + image("")}, "PATCH img " + `{"tags":{"a?b":"v"}}`, "400 InvalidTagNameCharacters"},
 		{"snapshot at storageProfile.source.id", []string{"PUT img " + image("")}, "PUT ver " + version(we, `{"source":{"id":"`+src+`/snapshots/os"}}`), "400 InvalidParameter"},
 		{"two source kinds", []string{"PUT img " + image("")}, "PUT ver " + version(we, `{"source":{"id":"`+src+`/images/i"},"osDiskImage":{"source":{"id":"`+src+`/snapshots/os"}}}`), "400 InvalidParameter"},
