@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -423,4 +424,50 @@ func FindConfigurations(fsys fs.FS, root string) ([]string, error) {
 		return nil
 	})
 	return found, err
+}
+
+// PackageFolder describes a folder of a CUE module that holds a package
+// of the module rather than a configuration: the package's name and the
+// module's configurations (folders, sorted) that import it, directly or
+// through other packages. ok is false when the folder holds a
+// `package curator` file or no .cue file, or when its files are not all of
+// one package. Only package clauses and imports are parsed.
+func PackageFolder(fsys fs.FS, dir string) (pkg string, importers []string, ok bool) {
+	dir = cleanDir(dir)
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return "", nil, false
+	}
+	for _, e := range entries {
+		if e.IsDir() || !isModuleCUEFile(e.Name()) {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return "", nil, false
+		}
+		f, err := parser.ParseFile(e.Name(), data, parser.PackageClauseOnly)
+		if err != nil {
+			return "", nil, false
+		}
+		name := f.PackageName()
+		if name == "" || name == packageName || pkg != "" && name != pkg {
+			return "", nil, false
+		}
+		pkg = name
+	}
+	if pkg == "" {
+		return "", nil, false
+	}
+	configs, err := FindConfigurations(fsys, ".")
+	if err != nil {
+		return pkg, nil, true
+	}
+	for _, c := range configs {
+		deps, _ := ModuleDeps(Module{FS: fsys, Dir: c})
+		if slices.Contains(deps, dir) {
+			importers = append(importers, c)
+		}
+	}
+	return pkg, importers, true
 }

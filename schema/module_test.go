@@ -258,3 +258,38 @@ func TestModuleDeps(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageFolder: a folder holding one of the module's packages is
+// recognised, with the configurations that import it directly or through
+// another package; a configuration, an empty folder or one mixing
+// packages is not such a folder.
+func TestPackageFolder(t *testing.T) {
+	fsys := moduleFS(map[string]string{
+		"lib/lib.cue":     "package lib\n\nimport \"example.com/images/base\"\n\nprimary: base.primary\nversion: {sizeGB: 8, replicas: 1}\n",
+		"base/base.cue":   "package base\n\nprimary: \"westeurope\"\n",
+		"unused/u.cue":    "package unused\n",
+		"mixed/a.cue":     "package a\n",
+		"mixed/b.cue":     "package b\n",
+		"empty/README.md": "no CUE here",
+	})
+	tests := []struct {
+		dir       string
+		pkg       string
+		importers []string
+		ok        bool
+	}{
+		{"lib", "lib", []string{"dev", "prod"}, true},
+		{"base", "base", []string{"dev", "prod"}, true},
+		{"unused", "unused", nil, true},
+		{"dev", "", nil, false},
+		{"mixed", "", nil, false},
+		{"empty", "", nil, false},
+		{"missing", "", nil, false},
+	}
+	for _, tt := range tests {
+		pkg, importers, ok := schema.PackageFolder(fsys, tt.dir)
+		if pkg != tt.pkg || ok != tt.ok || !cmp.Equal(importers, tt.importers) {
+			t.Errorf("%s: %q %q %v, want %q %q %v", tt.dir, pkg, importers, ok, tt.pkg, tt.importers, tt.ok)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -89,12 +90,59 @@ func (s *sourceFlags) openRepository(ctx context.Context, args []string, whole b
 		return nil, fmt.Errorf("find the configurations under %s: %w", name, err)
 	}
 	if len(configs) == 0 {
+		if err := notAConfiguration(name, tree); err != nil {
+			return nil, err
+		}
 		if whole {
 			return nil, fmt.Errorf("%s holds no configuration (a folder with a `package curator` file)", name)
 		}
 		return nil, nil
 	}
 	return &repository{name: name, source: source, tree: tree, configs: configs}, nil
+}
+
+// notAConfiguration explains a folder of a CUE module that holds one of the
+// module's packages (shared regions, policies) rather than a configuration:
+// which package it is, the configurations that import it, and what to give
+// curator instead. It returns nil for any other folder.
+func notAConfiguration(name string, tree *sources.Tree) error {
+	if !tree.Module {
+		return nil
+	}
+	pkg, importers, ok := schema.PackageFolder(tree.FS, tree.Root)
+	if !ok {
+		return nil
+	}
+	where := func(dir string) string {
+		if g, ok := tree.Source(dir).(*sources.Git); ok {
+			if g.Path == "" || g.Path == "." {
+				return "no --path"
+			}
+			return "--path " + shellWord(g.Path)
+		}
+		return shellWord(filepath.Join(moduleRootOf(name, tree.Root), filepath.FromSlash(dir)))
+	}
+	at := where(".")
+	if at == "no --path" {
+		at = "the repository's root"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is not a configuration: its .cue files are package %s, a package of the CUE module at %s", name, pkg, at)
+	if len(importers) == 0 {
+		b.WriteString(" that no configuration of the module imports")
+	} else {
+		shown := make([]string, len(importers))
+		for i, c := range importers {
+			shown[i] = where(c)
+		}
+		fmt.Fprintf(&b, ", imported by %s %s", map[bool]string{true: "the configuration", false: "the configurations"}[len(shown) == 1], strings.Join(shown, ", "))
+	}
+	fmt.Fprintf(&b, ". Give curator the module's root (%s) to handle every configuration", where("."))
+	if len(importers) > 0 {
+		fmt.Fprintf(&b, ", or a configuration's folder (%s)", where(importers[0]))
+	}
+	b.WriteString(".")
+	return errors.New(b.String())
 }
 
 // changedFrom narrows the repository to the configurations a change since

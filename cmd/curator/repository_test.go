@@ -229,3 +229,37 @@ func TestRepositoryChangedFrom(t *testing.T) {
 	r = curator(t, state, "plan", "--changed-from", "no-such-branch", root)
 	expect(t, r, 1, "--changed-from no-such-branch: no branch, tag or commit")
 }
+
+// TestPackageFolderIsNotAConfiguration: given a folder of a CUE module
+// that holds one of the module's packages (examples/repo/lib), every
+// command says what the folder is, which configurations import it, and
+// what to give instead — as paths the user can type, or --path for a git
+// repository.
+func TestPackageFolderIsNotAConfiguration(t *testing.T) {
+	root, state := exampleRepo(t)
+	lib := filepath.Join(root, "lib")
+	for _, cmd := range []string{"validate", "plan", "apply", "drift"} {
+		r := curator(t, state, cmd, lib)
+		expect(t, r, 1, lib+" is not a configuration: its .cue files are package lib, a package of the CUE module at "+root,
+			"imported by the configurations "+filepath.Join(root, "dev")+", "+filepath.Join(root, "prod"),
+			"Give curator the module's root ("+root+") to handle every configuration, or a configuration's folder ("+filepath.Join(root, "dev")+")")
+		if strings.Contains(r.stderr, "every configuration file must be in") {
+			t.Errorf("%s: still the per-file message:\n%s", cmd, r.stderr)
+		}
+	}
+
+	// A package no configuration imports says so.
+	if err := os.MkdirAll(filepath.Join(root, "unused"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "unused", "x.cue"), []byte("package unused\n\nx: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := curator(t, state, "validate", filepath.Join(root, "unused"))
+	expect(t, r, 1, "package unused, a package of the CUE module at "+root+" that no configuration of the module imports. Give curator the module's root")
+
+	// Through git, the folders are named as --path.
+	gitRepo(t, root)
+	r = curator(t, state, "plan", "--git", root, "--ref", "main", "--path", "lib")
+	expect(t, r, 1, "imported by the configurations --path dev, --path prod", "Give curator the module's root (no --path)")
+}
