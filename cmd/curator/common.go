@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,6 +43,18 @@ func (g *globals) register(cmd *cobra.Command) {
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	f.Float64Var(&g.replicationRate, "replication-rate", 50, "GB per second the local target's emulator replicates a version to each region")
+}
+
+// check refuses global flags no command can use, before the command runs,
+// rather than let a default silently stand in for them.
+func (g *globals) check() error {
+	if !(g.replicationRate > 0) || math.IsInf(g.replicationRate, 0) {
+		return fmt.Errorf("--replication-rate %v: give a positive number of GB per second (default 50)", g.replicationRate)
+	}
+	if fi, err := os.Stat(g.stateDir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("--state %s is a file, not a folder: give the folder the local target keeps its state in (created when missing; default %s)", shellWord(g.stateDir), reconcile.DefaultStateDir)
+	}
+	return nil
 }
 
 // configCacheDir is where validated configurations are cached: the user's

@@ -74,6 +74,7 @@ applies it once, on every change, or on a schedule.`,
 	root.SetErr(stderr)
 	g := &globals{}
 	g.register(root)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.check() }
 	root.AddCommand(
 		newVersionCmd(),
 		newValidateCmd(),

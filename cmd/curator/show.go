@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -52,6 +53,8 @@ loads nothing, so it can be kept as a CI artifact and opened anywhere.`,
 			}
 			fi, err := os.Stat(args[0])
 			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return fmt.Errorf("%s is not a plan file: it does not exist; save one with `curator plan --out FILE`", args[0])
 			case err != nil:
 				return err
 			case fi.IsDir():

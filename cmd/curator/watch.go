@@ -89,6 +89,9 @@ every configuration on its own and renders one result (see the README's
 			if doApply && planOnly {
 				return errors.New("--apply and --plan-only exclude each other")
 			}
+			if src.interval <= 0 {
+				return fmt.Errorf("--interval %s: give a positive duration, such as 30s or 5m (default 1m)", src.interval)
+			}
 			repo, err := src.repository(ctxOf(cmd), args)
 			if err != nil {
 				return err
