@@ -33,6 +33,9 @@ func estimate(changes []*Change, prices *PriceTable) Cost {
 		}
 		size, source := versionSize(c)
 		r := c.Replication
+		if size == 0 && (len(r.Added) > 0 || len(r.Removed) > 0 || len(r.Changed) > 0) {
+			cost.Unsized++
+		}
 		for _, a := range r.Added {
 			cost.MonthlyStorageDelta += size * float64(a.AfterReplicas) * prices.Storage(a.AfterStorage)
 			if a.Region != source {

@@ -151,6 +151,7 @@ type jsonCost struct {
 	OneTimeEgress       float64 `json:"one_time_egress_usd"`
 	PriceTableDate      string  `json:"price_table_date"`
 	PriceTableSource    string  `json:"price_table_source"`
+	Unsized             int     `json:"unsized_versions,omitempty"`
 }
 
 // ActionNames are the JSON names of an action.

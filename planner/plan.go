@@ -234,6 +234,10 @@ type Cost struct {
 	OneTimeEgress       float64
 	PriceTableDate      string
 	PriceTableSource    string
+	// Unsized counts the versions whose replicas change but whose size is
+	// unknown (no sizeGB, and the cloud reports none yet): they are not
+	// in the figures above, which would otherwise read as free.
+	Unsized int
 }
 
 // HasChanges reports whether the plan holds any change, refused ones

@@ -440,3 +440,44 @@ func TestSummaryCountsWhatIsShown(t *testing.T) {
 		t.Errorf("summary: %d to create, %d to update; the plan shows %d creates", p.Summary.Create, p.Summary.Update, plus)
 	}
 }
+
+// A version whose size is unknown (no sizeGB, none reported by the cloud)
+// costs nothing in the figures; the summary says how many were left out
+// and what to do, and the JSON keeps the count, so an estimate of $0.00
+// never reads as free.
+func TestCostCountsVersionsOfUnknownSize(t *testing.T) {
+	for _, tc := range []struct {
+		unsized []string
+		want    string
+	}{
+		{nil, "egress."},
+		{[]string{"1.0.0"}, "egress (1 version of unknown size not counted: give it sizeGB)."},
+		{[]string{"1.0.0", "1.1.0"}, "egress (2 versions of unknown size not counted: give them sizeGB)."},
+	} {
+		d := desired()
+		for _, v := range tc.unsized {
+			d.Galleries["acme"].Images["web"].Versions[v].SizeGB = 0
+		}
+		p, diags := planner.Compute(d, model.State{}, planner.Options{Now: now})
+		if err := planner.Refused(diags); err != nil {
+			t.Fatal(err)
+		}
+		if p.Cost.Unsized != len(tc.unsized) {
+			t.Errorf("%v: %d unsized, want %d", tc.unsized, p.Cost.Unsized, len(tc.unsized))
+		}
+		if got := planner.SummaryLine(p); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("%v: summary %q, want it to end %q", tc.unsized, got, tc.want)
+		}
+		data, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := planner.DecodePlan(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Cost != p.Cost {
+			t.Errorf("%v: cost %+v read back as %+v", tc.unsized, p.Cost, back.Cost)
+		}
+	}
+}

@@ -72,7 +72,14 @@ func SummaryLine(p *Plan) string {
 	b.WriteString(plusMinus(s.RegionsAdded, s.RegionsRemoved, "regions"))
 	b.WriteString(", ")
 	b.WriteString(plusMinus(s.ReplicasAdded, s.ReplicasRemoved, "replicas"))
-	fmt.Fprintf(&b, ". Shares: +%d, -%d. Cost: %s/month, %s egress.", s.SharesAdded, s.SharesRemoved, signedDollars(p.Cost.MonthlyStorageDelta), dollars(p.Cost.OneTimeEgress))
+	fmt.Fprintf(&b, ". Shares: +%d, -%d. Cost: %s/month, %s egress", s.SharesAdded, s.SharesRemoved, signedDollars(p.Cost.MonthlyStorageDelta), dollars(p.Cost.OneTimeEgress))
+	switch n := p.Cost.Unsized; {
+	case n == 1:
+		b.WriteString(" (1 version of unknown size not counted: give it sizeGB)")
+	case n > 1:
+		fmt.Fprintf(&b, " (%d versions of unknown size not counted: give them sizeGB)", n)
+	}
+	b.WriteString(".")
 	return b.String()
 }
 
