@@ -68,6 +68,9 @@ func New(opts Options) *Reconciler {
 type InvalidConfigError struct {
 	Revision    string
 	Diagnostics diag.Diagnostics
+	// Module is the CUE module the configuration lies in, if any: its
+	// diagnostics name the module's files by their path in the module.
+	Module *sources.Module
 }
 
 func (e *InvalidConfigError) Error() string {
@@ -121,7 +124,7 @@ func (r *Reconciler) Load(ctx context.Context) (*sources.Snapshot, *model.State,
 	}
 	st, diags := r.validateSnapshot(snap)
 	if diags.HasErrors() {
-		return snap, nil, diags, &InvalidConfigError{Revision: snap.Revision, Diagnostics: diags}
+		return snap, nil, diags, &InvalidConfigError{Revision: snap.Revision, Diagnostics: diags, Module: snap.Module}
 	}
 	return snap, st, diags, srcErr
 }

@@ -99,7 +99,7 @@ func LoadAll(ctx context.Context, configs []RepoConfig, newReconciler func(RepoC
 			_, st, diags, err := newReconciler(c).Load(ctx)
 			out[i] = Loaded{RepoConfig: c, Desired: st, Warnings: diags.Warnings(), Err: err}
 			if st == nil && err == nil {
-				out[i].Err = &InvalidConfigError{Revision: c.Snapshot.Revision, Diagnostics: diags}
+				out[i].Err = &InvalidConfigError{Revision: c.Snapshot.Revision, Diagnostics: diags, Module: c.Snapshot.Module}
 			}
 		}()
 	}

@@ -88,7 +88,7 @@ every configuration on its own and renders one result (see the README's
 			r := reconcile.New(opts)
 			snap, desired, warnings, err := r.Load(ctx)
 			if snap == nil || desired == nil {
-				return reportLoad(cmd.ErrOrStderr(), err)
+				return reportLoad(cmd.ErrOrStderr(), source, err)
 			}
 			// Hold the target's lock from planning to the end of the apply.
 			release, err := r.LockTarget(ctx, desired.Target)
@@ -101,7 +101,7 @@ every configuration on its own and renders one result (see the README's
 				return err
 			}
 			defer p.Close()
-			printWarnings(cmd.ErrOrStderr(), warnings.Warnings())
+			printWarnings(cmd.ErrOrStderr(), source, snap.Module, warnings.Warnings())
 			if err := render(stdout, p.Plan, "text"); err != nil {
 				return err
 			}
@@ -165,14 +165,14 @@ func applySaved(cmd *cobra.Command, opts reconcile.Options, src sourceFlags, fil
 	if err != nil {
 		var invalid *reconcile.InvalidConfigError
 		if errors.As(err, &invalid) {
-			return reportLoad(cmd.ErrOrStderr(), err)
+			return reportLoad(cmd.ErrOrStderr(), opts.Source, err)
 		}
 		return withExitCode(exitError, fmt.Errorf("%s: %w", file, err))
 	}
 	defer release()
 	defer p.Close()
 	stdout := cmd.OutOrStdout()
-	printWarnings(cmd.ErrOrStderr(), p.Warnings)
+	printWarnings(cmd.ErrOrStderr(), opts.Source, p.Snapshot.Module, p.Warnings)
 	if err := render(stdout, p.Plan, "text"); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,34 @@ func TestBadFlagsAreRefused(t *testing.T) {
 			r := curator(t, filepath.Join(t.TempDir(), "state"), tt.args...)
 			expect(t, r, 1, tt.want)
 		})
+	}
+}
+
+// TestErrorsNameFilesFromTheWorkingFolder: plan, apply and drift name a
+// configuration's files as validate does — by their path from the working
+// folder, a module's shared file too — so the position can be opened as
+// printed (they printed main.cue:3:40 for folder/main.cue).
+func TestErrorsNameFilesFromTheWorkingFolder(t *testing.T) {
+	root, state := exampleRepo(t)
+	broken := filepath.Join(t.TempDir(), "broken")
+	if err := os.Mkdir(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "main.cue"), []byte("package curator\n\ngalleries: g: {location: \"westeurope\", bogus: 1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(root, "lib", "lib.cue")
+	data, err := os.ReadFile(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lib, []byte(strings.Replace(string(data), "(secondary): replicas: 1", "(secondary): replicas: 0", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"plan"}, {"apply", "--auto-approve"}, {"drift"}, {"validate"}} {
+		r := curator(t, state, append(cmd, broken)...)
+		expect(t, r, 1, filepath.Join(broken, "main.cue")+":3:40: galleries.g.bogus: unknown field")
+		r = curator(t, state, append(cmd, filepath.Join(root, "prod"))...)
+		expect(t, r, 1, lib+":")
 	}
 }

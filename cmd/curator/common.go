@@ -275,12 +275,13 @@ func checkFormat(format string) error {
 }
 
 // reportLoad prints configuration diagnostics and turns an invalid
-// configuration into exit code 1.
-func reportLoad(stderr io.Writer, err error) error {
+// configuration into exit code 1. The files of a local folder are named by
+// their path from the working folder, as validate names them.
+func reportLoad(stderr io.Writer, source sources.Source, err error) error {
 	var invalid *reconcile.InvalidConfigError
 	if errors.As(err, &invalid) {
 		for _, d := range invalid.Diagnostics {
-			fmt.Fprintln(stderr, d)
+			fmt.Fprintln(stderr, showDiag(source, invalid.Module, d))
 		}
 		n := len(invalid.Diagnostics.Errors())
 		return withExitCode(exitError, fmt.Errorf("the configuration has %d %s; nothing was planned or changed", n, map[bool]string{true: "error", false: "errors"}[n == 1]))
@@ -288,10 +289,19 @@ func reportLoad(stderr io.Writer, err error) error {
 	return err
 }
 
-func printWarnings(stderr io.Writer, ds diag.Diagnostics) {
+func printWarnings(stderr io.Writer, source sources.Source, mod *sources.Module, ds diag.Diagnostics) {
 	for _, d := range ds {
-		fmt.Fprintln(stderr, d)
+		fmt.Fprintln(stderr, showDiag(source, mod, d))
 	}
+}
+
+// showDiag shows a diagnostic of the configuration source names: for a
+// local folder, its file as a path from the working folder.
+func showDiag(source sources.Source, mod *sources.Module, d diag.Diagnostic) string {
+	if l, ok := source.(*sources.Local); ok {
+		return prefixFile(l.Dir, mod, d)
+	}
+	return d.String()
 }
 
 // confirm asks on a terminal; without one it refuses. An interrupt

@@ -53,7 +53,7 @@ every configuration on its own and renders one result (see the README's
 			r := reconcile.New(reconcile.Options{Source: source, Plan: planner.Options{Prices: prices.table}, Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
 			p, applied, err := r.Drift(ctxOf(cmd))
 			if err != nil {
-				return reportLoad(cmd.ErrOrStderr(), err)
+				return reportLoad(cmd.ErrOrStderr(), source, err)
 			}
 			defer p.Close()
 			if !applied {

@@ -114,9 +114,9 @@ func (g *globals) planOne(cmd *cobra.Command, src *sourceFlags, pf *planFlags, a
 	r := reconcile.New(reconcile.Options{Source: source, Plan: pf.options(), Target: g.targetOptions(log), Logger: log, ConfigCacheDir: configCacheDir()})
 	p, err := r.Plan(ctxOf(cmd))
 	if err != nil {
-		return nil, nil, reportLoad(cmd.ErrOrStderr(), err)
+		return nil, nil, reportLoad(cmd.ErrOrStderr(), source, err)
 	}
-	printWarnings(cmd.ErrOrStderr(), p.Warnings)
+	printWarnings(cmd.ErrOrStderr(), source, p.Snapshot.Module, p.Warnings)
 	if p.SourceErr != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; planned the last good revision %s\n", p.SourceErr, p.Snapshot.Revision)
 	}

@@ -249,7 +249,7 @@ func reportOutcome(out, errw io.Writer, m *metrics, o reconcile.Outcome) {
 			m.drift.Set(0)
 		}
 	case reconcile.InvalidConfig:
-		reportLoad(errw, o.Err)
+		reportLoad(errw, nil, o.Err)
 		fmt.Fprintln(errw, "waiting for the configuration to change")
 	case reconcile.Errored:
 		switch {
