@@ -286,8 +286,12 @@ func (s *Server) validateGallery(res, existing *resource) *armError {
 		}
 		// Groups is chosen at creation and never changed by a PUT or
 		// PATCH ("You can't use an existing gallery, the property can't
-		// currently be updated").
-		if perm, was := str(asked["permissions"]), str(sp["permissions"]); perm != "" && !strings.EqualFold(perm, was) && (strings.EqualFold(perm, "Groups") || strings.EqualFold(was, "Groups")) {
+		// currently be updated"), and a gallery becomes a community
+		// gallery only when it is created as one ("You can't convert an
+		// existing private gallery (RBAC-enabled gallery) to a community
+		// gallery", Share images by using a community gallery,
+		// Limitations); a community gallery may stop sharing.
+		if perm, was := str(asked["permissions"]), str(sp["permissions"]); perm != "" && !strings.EqualFold(perm, was) && (strings.EqualFold(perm, "Groups") || strings.EqualFold(was, "Groups") || strings.EqualFold(perm, "Community")) {
 			return changeNotAllowed("gallery.properties.sharingProfile.permissions")
 		}
 	} else if perm := str(asked["permissions"]); perm != "" {

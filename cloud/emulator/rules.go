@@ -52,7 +52,9 @@ var (
 )
 
 func changeNotAllowed(target string) *armError {
-	return errorf(http.StatusConflict, "PropertyChangeNotAllowed", "Changing property '%s' is not allowed.", target)
+	e := errorf(http.StatusConflict, "PropertyChangeNotAllowed", "Changing property '%s' is not allowed.", target)
+	e.Target = target
+	return e
 }
 
 func invalid(format string, args ...any) *armError {

@@ -1,8 +1,10 @@
 package emulator_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -74,6 +76,11 @@ func TestServiceRules(t *testing.T) {
 		{"region kept by the safety profile", []string{"PUT img " + image(""), "PUT ver " + strings.Replace(version(we+`,{"name":"eastus"}`, snap), `"storageProfile"`, `"safetyProfile":{"allowDeletionOfReplicatedLocations":false},"storageProfile"`, 1)}, "PATCH ver " + `{"properties":{"publishingProfile":{"targetRegions":[{"name":"westeurope"}]}}}`, "409 OperationNotAllowed"},
 		{"delete blocked before end of life", []string{"PUT img " + image(""), "PUT ver " + strings.Replace(version(we, snap), `"targetRegions"`, `"endOfLifeDate":"2099-01-01","targetRegions"`, 1), "PATCH ver " + `{"properties":{"safetyProfile":{"blockDeletionBeforeEndOfLife":true}}}`}, "DELETE ver ", "409 OperationNotAllowed"},
 		{"Groups is chosen at creation", []string{"PUT gal {\"location\":\"westeurope\"}"}, "PATCH gal " + `{"properties":{"sharingProfile":{"permissions":"Groups"}}}`, "409 PropertyChangeNotAllowed"},
+		{"a private gallery is not converted to Community by PATCH", []string{"PUT gal {\"location\":\"westeurope\"}"}, "PATCH gal " + `{"properties":{"sharingProfile":{"permissions":"Community"}}}`, "409 PropertyChangeNotAllowed"},
+		{"a private gallery is not converted to Community by PUT", []string{"PUT gal {\"location\":\"westeurope\"}"}, "PUT gal " + `{"location":"westeurope","properties":{"sharingProfile":{"permissions":"Community","communityGalleryInfo":{"publisherUri":"https://c.example","publisherContact":"a@c.example","eula":"e","publicNamePrefix":"contoso"}}}}`, "409 PropertyChangeNotAllowed"},
+		{"a private gallery does not go public", []string{"PUT gal {\"location\":\"westeurope\"}"}, "POST share " + `{"operationType":"EnableCommunity"}`, "409 OperationNotAllowed"},
+		{"a gallery created as a community gallery goes public", []string{"PUT gal " + `{"location":"westeurope","properties":{"sharingProfile":{"permissions":"Community","communityGalleryInfo":{"publisherUri":"https://c.example","publisherContact":"a@c.example","eula":"e","publicNamePrefix":"contoso"}}}}`}, "POST share " + `{"operationType":"EnableCommunity"}`, "202"},
+		{"a community gallery may stop sharing", []string{"PUT gal " + `{"location":"westeurope","properties":{"sharingProfile":{"permissions":"Community","communityGalleryInfo":{"publisherUri":"https://c.example","publisherContact":"a@c.example","eula":"e","publicNamePrefix":"contoso"}}}}`}, "PATCH gal " + `{"properties":{"sharingProfile":{"permissions":"Private"}}}`, "200"},
 		{"a community gallery is reset before delete", []string{"PUT gal " + `{"location":"westeurope","properties":{"sharingProfile":{"permissions":"Community","communityGalleryInfo":{"publisherUri":"https://c.example","publisherContact":"a@c.example","eula":"e","publicNamePrefix":"contoso"}}}}`}, "DELETE gal ", "409 OperationNotAllowed"},
 	}
 	for _, tt := range tests {
@@ -81,7 +88,7 @@ func TestServiceRules(t *testing.T) {
 			c := start(t, emulator.Options{ReplicationRate: 1e6})
 			createRG(t, c)
 			base := c.srv.URL() + "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/galleries/"
-			paths := map[string]string{"gal": base + "g", "img": base + "g/images/i", "ver": base + "g/images/i/versions/1.0.0"}
+			paths := map[string]string{"gal": base + "g", "img": base + "g/images/i", "ver": base + "g/images/i/versions/1.0.0", "share": base + "g/share"}
 			send := func(line string) *http.Response {
 				parts := strings.SplitN(line, " ", 3)
 				return do(t, parts[0], paths[parts[1]]+"?api-version="+emulator.ComputeAPIVersion, parts[2], true)
@@ -139,6 +146,42 @@ func TestResourceGroupTags(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("%s %.40s: got %s, want %s", tt.method, tt.body, got, tt.want)
+		}
+	}
+}
+
+// TestErrorBodyShape: an error answers Resource Manager's shape — {"error":
+// {"code", "message", "target"}} with the code also in x-ms-error-code —
+// and a property change refused names the property as its target, as the
+// Compute provider does ("target": "dataDisk.createOption").
+func TestErrorBodyShape(t *testing.T) {
+	c := start(t, emulator.Options{ReplicationRate: 1e6})
+	createRG(t, c)
+	gal := c.srv.URL() + "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/galleries/g?api-version=" + emulator.ComputeAPIVersion
+	if r := do(t, http.MethodPut, gal, `{"location":"westeurope"}`, true); r.StatusCode != http.StatusCreated {
+		t.Fatalf("gallery: %s", r.Status)
+	}
+	tests := []struct {
+		body string
+		want map[string]string
+	}{
+		{`{"properties":{"sharingProfile":{"permissions":"Community"}}}`, map[string]string{"code": "PropertyChangeNotAllowed", "message": "Changing property 'gallery.properties.sharingProfile.permissions' is not allowed.", "target": "gallery.properties.sharingProfile.permissions"}},
+		{`{"properties":{"sharingProfile":{"permissions":"Groups"}}}`, map[string]string{"code": "PropertyChangeNotAllowed", "message": "Changing property 'gallery.properties.sharingProfile.permissions' is not allowed.", "target": "gallery.properties.sharingProfile.permissions"}},
+		{`{"tags":{"a/b":"v"}}`, map[string]string{"code": "InvalidTagNameCharacters", "message": "The tag names 'a/b' have reserved characters '<,>,%,&,\\,?,/' or control characters."}},
+	}
+	for _, tt := range tests {
+		r := do(t, http.MethodPatch, gal, tt.body, true)
+		var got struct {
+			Error map[string]string `json:"error"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
+			t.Fatalf("%s: %v", tt.body, err)
+		}
+		if !maps.Equal(got.Error, tt.want) {
+			t.Errorf("%s: error %q, want %q", tt.body, got.Error, tt.want)
+		}
+		if h := r.Header.Get("x-ms-error-code"); h != tt.want["code"] {
+			t.Errorf("%s: x-ms-error-code %q, want %q", tt.body, h, tt.want["code"])
 		}
 	}
 }

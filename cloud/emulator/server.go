@@ -253,9 +253,13 @@ func (s *Server) ResetStats() {
 }
 
 // armError is ARM's error object.
+// armError is Resource Manager's error detail (common-types ErrorDetail:
+// code, message, and target, the property a request got wrong — the
+// Compute provider names it on PropertyChangeNotAllowed).
 type armError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Target  string `json:"target,omitempty"`
 	status  int
 }
 

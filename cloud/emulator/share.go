@@ -69,6 +69,13 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, base, galler
 		groups = map[string]map[string]bool{"Subscriptions": {}, "AADTenants": {}}
 		sp = map[string]any{"permissions": "Private"}
 	case "enablecommunity":
+		// Only a gallery created as a community gallery goes public
+		// ("For a gallery to be shared publicly, it needs to be created
+		// as a community gallery"; an existing private gallery cannot be
+		// converted).
+		if str(sp["permissions"]) != "Community" {
+			return errorf(http.StatusConflict, "OperationNotAllowed", "Gallery '%s' was not created as a community gallery (sharingProfile.permissions is '%s'); an existing gallery cannot be converted to a community gallery: create a gallery with sharingProfile.permissions 'Community' and its communityGalleryInfo.", gallery, orDefault(str(sp["permissions"]), "Private"))
+		}
 		sp["permissions"] = "Community"
 		groups = map[string]map[string]bool{"Subscriptions": {}, "AADTenants": {}}
 		if ci, ok := p["sharingProfile"].(map[string]any); ok {
