@@ -33,6 +33,10 @@ type Section struct {
 	// Output is what a command printed for the configuration besides its
 	// plan (an apply's progress and summary), for the text rendering.
 	Output string
+	// Applied reports that its plan's changes were applied (and the
+	// apply succeeded): the summary counts it as applied, not as a
+	// configuration with changes still to make.
+	Applied bool
 }
 
 // Failed reports whether the section counts as an error of the whole:
@@ -97,13 +101,15 @@ func RenderRepositoryText(sections []Section, colour bool) string {
 
 // repositorySummary counts the sections by outcome.
 func repositorySummary(sections []Section) string {
-	var planned, changes, failed, skipped int
+	var planned, applied, changes, failed, skipped int
 	for _, s := range sections {
 		switch {
 		case s.Skipped != "":
 			skipped++
 		case s.Failed():
 			failed++
+		case s.Applied:
+			applied++
 		default:
 			planned++
 			if s.Plan != nil && s.Plan.HasChanges() {
@@ -111,8 +117,11 @@ func repositorySummary(sections []Section) string {
 			}
 		}
 	}
-	return fmt.Sprintf("%d %s: %d with changes, %d without, %d failed or refused, %d skipped.",
-		len(sections), pluralize(len(sections), "configuration", "configurations"), changes, planned-changes, failed, skipped)
+	head := fmt.Sprintf("%d %s: ", len(sections), pluralize(len(sections), "configuration", "configurations"))
+	if applied > 0 {
+		head += fmt.Sprintf("%d applied, ", applied)
+	}
+	return fmt.Sprintf("%s%d with changes, %d without, %d failed or refused, %d skipped.", head, changes, planned-changes, failed, skipped)
 }
 
 // RepositoryFormatVersion is the version of the repository's JSON result.

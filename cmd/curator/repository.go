@@ -401,7 +401,9 @@ func applyRepo(cmd *cobra.Command, repo *repository, opts reconcile.Options, aut
 		}
 		if err != nil {
 			s.Err = err.Error()
+			return
 		}
+		s.Applied = true
 	})
 	sections := run.all()
 	if err := renderRepo(cmd.OutOrStdout(), sections, "text", "", ""); err != nil {

@@ -83,7 +83,7 @@ func TestRepositoryE2E(t *testing.T) {
 	r = curator(t, state, "apply", root)
 	expect(t, r, 1, "give --auto-approve")
 	r = curator(t, state, "apply", "--auto-approve", root)
-	expect(t, r, 0, "=== dev (images-dev) ===", "=== prod (images-prod) ===", "Apply complete: 3 done", "Apply complete: 4 done")
+	expect(t, r, 0, "=== dev (images-dev) ===", "=== prod (images-prod) ===", "Apply complete: 3 done", "Apply complete: 4 done", "2 configurations: 2 applied, 0 with changes, 0 without, 0 failed or refused, 0 skipped.")
 
 	r = curator(t, state, "plan", "--detailed-exitcode", root)
 	expect(t, r, 0, "2 configurations: 0 with changes, 2 without")
