@@ -28,6 +28,7 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		{"state folder that is a file", []string{"--state", file, "plan", quickstart}, "is a file, not a folder: give the folder the local target keeps its state in"},
 		{"zero watch interval", []string{"watch", "--interval", "0", quickstart}, "--interval 0s: give a positive duration"},
 		{"negative watch interval", []string{"watch", "--interval", "-1m", "--git", dir}, "--interval -1m0s: give a positive duration"},
+		{"import into a file", []string{"import", "--out", file}, "is a file: give a new or empty folder to write the configuration to"},
 		{"missing plan file", []string{"show", filepath.Join(dir, "nosuch.json")}, "nosuch.json is not a plan file: it does not exist; save one with `curator plan --out FILE`"},
 	}
 	for _, tt := range tests {

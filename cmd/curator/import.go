@@ -43,6 +43,9 @@ local target in --state).`,
 			}
 			// Refused before anything is read: import writes only into a
 			// new or empty folder (WriteFiles checks again as it writes).
+			if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+				return withExitCode(exitError, fmt.Errorf("--out %s is a file: give a new or empty folder to write the configuration to", out))
+			}
 			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 				return withExitCode(exitError, fmt.Errorf("--out %s is not empty (it holds %s): import writes only into a new or empty folder", out, entries[0].Name()))
 			}
